@@ -1,0 +1,71 @@
+"""kiaprules: the money Danish general-practice quality clusters (KiAP) receive.
+
+The public API is what ``__all__`` lists; everything else lives in private
+modules and may change. Money is ``decimal.Decimal``; every figure comes from
+a dated ruleset with a citation (``load_ruleset``).
+
+>>> from kiaprules import load_ruleset
+>>> import datetime as dt
+>>> rate = load_ruleset("dk-kiap").lookup("operating_rate", dt.date(2024, 1, 1))
+>>> rate.value, rate.citation.document, rate.citation.section
+(Decimal('3.55'), 'Håndbog 2024', '§10')
+"""
+
+from kiaprules._clusterfile import dumps_clusters, load_clusters, loads_clusters
+from kiaprules._errors import (
+    ConflictError,
+    InputError,
+    KiapRulesError,
+    MoneyTypeError,
+    NotCoveredError,
+    RulesetError,
+)
+from kiaprules._identifiers import CprNumber, CvrNumber, ProviderNumber
+from kiaprules._model import Clinic, Cluster, Membership, PatientCounts
+from kiaprules._money import to_money
+from kiaprules._registration import RegistrationProblem, check_registration
+from kiaprules._ruleset import (
+    Citation,
+    DatedValue,
+    MonthDay,
+    Parameter,
+    Policy,
+    ResolvedValue,
+    Ruleset,
+    available_rulesets,
+    load_ruleset,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Citation",
+    "Clinic",
+    "Cluster",
+    "ConflictError",
+    "CprNumber",
+    "CvrNumber",
+    "DatedValue",
+    "InputError",
+    "KiapRulesError",
+    "Membership",
+    "MoneyTypeError",
+    "MonthDay",
+    "NotCoveredError",
+    "Parameter",
+    "PatientCounts",
+    "Policy",
+    "ProviderNumber",
+    "RegistrationProblem",
+    "ResolvedValue",
+    "Ruleset",
+    "RulesetError",
+    "__version__",
+    "available_rulesets",
+    "check_registration",
+    "dumps_clusters",
+    "load_clusters",
+    "load_ruleset",
+    "loads_clusters",
+    "to_money",
+]

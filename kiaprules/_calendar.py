@@ -1,0 +1,85 @@
+"""Dates: parsing, year ranges and the one-year anniversary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+from kiaprules._errors import InputError
+
+__all__ = ["anniversary", "parse_date", "parse_year", "parse_years", "year_start"]
+
+#: Years outside this range are refused as typos rather than computed.
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+
+
+def parse_date(value: object, *, field: str | None = None) -> dt.date:
+    """A calendar date from a ``date`` (TOML) or an ISO string ``YYYY-MM-DD`` (JSON).
+
+    A datetime (a date with a time of day) is refused: membership and payout
+    rules work on whole days.
+    """
+    if isinstance(value, dt.datetime):
+        raise InputError(f"must be a date without a time of day, got {value.isoformat()!r}",
+                         field=field)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10:
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise InputError(f"must be a date YYYY-MM-DD, got {value!r}", field=field)
+    raise InputError(f"must be a date YYYY-MM-DD, got {type(value).__name__} {value!r}",
+                     field=field)
+
+
+def parse_year(value: object, *, field: str | None = None) -> int:
+    """A calendar year from an int or a string of four digits."""
+    if isinstance(value, bool):
+        raise InputError(f"must be a year, got {value!r}", field=field)
+    if isinstance(value, int):
+        year = value
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+        year = int(value.strip())
+    else:
+        raise InputError(f"must be a year (four digits), got {value!r}", field=field)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(f"must be a year between {MIN_YEAR} and {MAX_YEAR}, got {value!r}",
+                         field=field)
+    return year
+
+
+def parse_years(text: str, *, field: str = "--years") -> tuple[int, ...]:
+    """``"2018-2025"``, ``"2019"`` or ``"2018,2020"`` as a sorted tuple of years."""
+    years: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part:
+            first, _, last = part.partition("-")
+            a, b = parse_year(first, field=field), parse_year(last, field=field)
+            if b < a:
+                raise InputError(f"range {part!r} ends before it starts", field=field)
+            years.update(range(a, b + 1))
+        else:
+            years.add(parse_year(part, field=field))
+    return tuple(sorted(years))
+
+
+def year_start(year: int) -> dt.date:
+    """1 January of ``year``: the day patients and memberships are counted."""
+    return dt.date(year, 1, 1)
+
+
+def anniversary(joined: dt.date, months: int = 12) -> dt.date:
+    """The day ``months`` after ``joined`` (29 February + 12 months is 28 February).
+
+    >>> anniversary(dt.date(2020, 2, 29))
+    datetime.date(2021, 2, 28)
+    """
+    result: dt.date = joined + relativedelta(months=months)
+    return result

@@ -1,0 +1,167 @@
+"""The ``kiaprules`` command line.
+
+Bad input gives one line on stderr and exit status 2, never a traceback.
+Each command imports only what it uses, so ``kiaprules --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
+
+from kiaprules._errors import KiapRulesError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # the command ran, and found what it was asked to look for
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
+    from tabulate import tabulate
+
+    from kiaprules._ruleset import available_rulesets
+
+    rows = [(r.id, r.title, r.fingerprint) for r in available_rulesets()]
+    if args.format == "json":
+        json.dump([{"id": i, "title": t, "fingerprint": f} for i, t, f in rows], out,
+                  ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(tabulate(rows, headers=("id", "title", "fingerprint")) + "\n")
+    return EXIT_OK
+
+
+def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
+    from tabulate import tabulate
+
+    from kiaprules._ruleset import format_value, load_ruleset
+
+    ruleset = load_ruleset(args.ruleset)
+    if args.format == "json":
+        json.dump({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}, out,
+                  ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    out.write(f"{ruleset.id}: {ruleset.title}\n{ruleset.fingerprint}\n\n")
+    rows = []
+    for name, param in ruleset.parameters.items():
+        for v in param.values:
+            rows.append((
+                name, v.start.isoformat(), v.end.isoformat() if v.end else "",
+                "—" if v.value is None else format_value(param.kind, v.value),
+                v.status if v.status == "published" else f"{v.status}: {v.reason}",
+                f"{v.citation.document} {v.citation.section}: “{v.citation.quote}”",
+            ))
+    out.write(tabulate(rows, headers=("parameter", "from", "until", "value", "status", "source"),
+                       maxcolwidths=[None, None, None, None, 40, 60]) + "\n\n")
+    prow = [(p.interpretation, name, p.default, ", ".join(c for c in p.choices if c != p.default),
+             p.question) for name, p in ruleset.policies.items()]
+    prow.sort()
+    out.write(tabulate(prow, headers=("", "policy", "default", "alternatives", "question"),
+                       maxcolwidths=[None, None, None, None, 60]) + "\n")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from kiaprules._clusterfile import load_clusters
+    from kiaprules._registration import check_registration
+
+    clusters = load_clusters(args.files)
+    report = []
+    for cluster in clusters:
+        problems = check_registration(cluster)
+        report.append((cluster, problems))
+    if args.format == "json":
+        json.dump([{"cluster": c.name, "source": c.source, "eligible": not p,
+                    "problems": [x.to_dict() for x in p]} for c, p in report],
+                  out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        for cluster, problems in report:
+            members = len(cluster.memberships)
+            if not problems:
+                out.write(f"{cluster.source}: {cluster.name}: ok ({members} clinic"
+                          f"{'' if members == 1 else 's'}, registration requirements met)\n")
+            for p in problems:
+                where = f" {p.record}:" if p.record else ""
+                out.write(f"{cluster.source}: {cluster.name}:{where} {p.message} "
+                          f"[{p.citation.document} {p.citation.section}]\n")
+    return EXIT_PROBLEMS if any(p for _, p in report) else EXIT_OK
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="kiaprules", description=(
+        "Compute and explain the money Danish general-practice quality clusters (KiAP) "
+        "receive, from dated rulesets with citations."))
+    from kiaprules import __version__
+
+    parser.add_argument("--version", action="version", version=f"kiaprules {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("rulesets", help="list the shipped rulesets with their fingerprints")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=_cmd_rulesets)
+
+    p = sub.add_parser("ruleset", help="show a ruleset: every dated value with its citation")
+    rs = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    show = rs.add_parser("show", help="every dated value, its status and citation")
+    show.add_argument("ruleset", nargs="?", default="dk-kiap", help="id or path (dk-kiap)")
+    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.set_defaults(run=_cmd_ruleset_show)
+
+    p = sub.add_parser("check", help="load cluster files and list unmet registration "
+                       "requirements (exit 1 if any)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_cmd_check)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+#: Later modules add commands here (payouts, explain, ...), keeping this file small.
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the command line; return the exit status."""
+    out = out or sys.stdout
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args, out)
+        out.flush()
+        return status
+    except KiapRulesError as exc:
+        sys.stderr.write(f"kiaprules: error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # pragma: no cover - a bug; say so in one line
+        if os.environ.get("KIAPRULES_DEBUG"):
+            raise
+        sys.stderr.write(f"kiaprules: internal error: {type(exc).__name__}: {exc} "
+                         "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

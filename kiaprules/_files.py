@@ -1,0 +1,118 @@
+"""Reading data files safely: bytes → UTF-8 → TOML or JSON → plain data.
+
+Every failure is one :class:`InputError` naming the file. Nothing in a file is
+ever executed: TOML and JSON are data formats, read by the standard library's
+parsers, with JSON's non-standard constants (NaN, Infinity) refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from kiaprules._errors import InputError
+
+__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document"]
+
+#: Larger files are refused before they are read: a whole country is a few MB.
+MAX_FILE_BYTES: Final = 512 * 1024 * 1024
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} is given twice in one object")
+        result[key] = value
+    return result
+
+
+def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[str, Any]:
+    """Parse ``data`` (the bytes of the file ``path``) as TOML or JSON.
+
+    The format is ``fmt`` if given, else the file's suffix (``.toml`` or
+    ``.json``). The top level must be a table/object.
+    """
+    fmt = fmt or Path(path).suffix.lower().lstrip(".")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})",
+                         path=path) from None
+    text = text.removeprefix("\ufeff")
+    if fmt == "toml":
+        try:
+            document: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"is not valid TOML: {exc}", path=path) from None
+    elif fmt == "json":
+        try:
+            document = json.loads(text, object_pairs_hook=_unique_pairs,
+                                  parse_constant=_no_constants)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                path=path,
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"is not valid JSON: {exc}", path=path) from None
+    else:
+        raise InputError("must be a .toml or .json file", path=path)
+    if not isinstance(document, dict):
+        raise InputError(f"must hold a table at the top, got {type(document).__name__}",
+                         path=path)
+    return document
+
+
+def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict[str, Any]:
+    """Read and parse the file at ``path``."""
+    name = os.fspath(path)
+    try:
+        size = os.stat(name).st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"is {size:,} bytes; files over {MAX_FILE_BYTES:,} bytes are refused", path=name
+            )
+        with open(name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise InputError("no such file", path=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path=name) from None
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)", path=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror})", path=name) from None
+    return parse_document(data, path=name, fmt=fmt)
+
+
+def check_keys(
+    table: Mapping[str, Any],
+    *,
+    allowed: set[str] | frozenset[str],
+    required: set[str] | frozenset[str] = frozenset(),
+    path: str | None = None,
+    record: str | None = None,
+    field_prefix: str | None = None,
+) -> None:
+    """Refuse unknown keys and missing required keys, naming the first of each."""
+    def name(key: str) -> str:
+        return f"{field_prefix}.{key}" if field_prefix else key
+
+    for key in table:
+        if key not in allowed:
+            raise InputError(
+                f"unknown key; expected one of {', '.join(sorted(allowed))}",
+                path=path, record=record, field=name(key),
+            )
+    for key in sorted(required):
+        if key not in table:
+            raise InputError("is missing", path=path, record=record, field=name(key))

@@ -1,0 +1,322 @@
+"""The cluster model: clinics, their memberships of a cluster, and clusters.
+
+Frozen, keyword-only attrs value objects. Each field is checked when the
+object is made; change one by ``attrs.evolve``, which checks again.
+
+A membership runs from ``joined`` (the first day as a member) up to, but not
+including, ``left`` (the first day no longer a member): a clinic is a member
+on day D when ``joined <= D < left``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final
+
+import attrs
+
+from kiaprules._calendar import parse_date, parse_year
+from kiaprules._errors import InputError
+from kiaprules._identifiers import CvrNumber, ProviderNumber
+
+__all__ = ["Clinic", "Cluster", "Membership", "Overlap", "PatientCounts", "find_overlaps"]
+
+#: Guards against typos, not rules: no clinic has a thousand doctors or
+#: ten million listed patients. Larger numbers are refused as implausible.
+MAX_CAPACITIES: Final = 1_000
+MAX_PATIENTS: Final = 10_000_000
+
+
+def _whole(value: object, *, field: str, minimum: int, maximum: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"must be a whole number ≥ {minimum}{what}, got {value!r}", field=field)
+    if value < minimum:
+        raise InputError(f"must be a whole number ≥ {minimum}{what}, got {value!r}", field=field)
+    if value > maximum:
+        raise InputError(
+            f"must be at most {maximum:,} (larger is implausible for one clinic), got {value!r}",
+            field=field,
+        )
+    return value
+
+
+class PatientCounts(Mapping[int, int]):
+    """Group-1 patients per 1 January, year → count (≥ 0); immutable and hashable.
+
+    Keys may be handed in as ints or as four-digit strings (TOML and JSON keys
+    are strings); they are kept as ints, in order.
+    """
+
+    __slots__ = ("_data", "_hash")
+    _data: dict[int, int]
+    _hash: int | None
+
+    def __init__(self, counts: Mapping[Any, Any] | Iterable[tuple[Any, Any]] = ()) -> None:
+        items = counts.items() if isinstance(counts, Mapping) else counts
+        data: dict[int, int] = {}
+        for key, value in items:
+            year = parse_year(key, field=f"patients.{key}")
+            if year in data:
+                raise InputError(f"year {year} is given twice", field="patients")
+            data[year] = _whole(
+                value, field=f"patients.{year}", minimum=0, maximum=MAX_PATIENTS, what=""
+            )
+        object.__setattr__(self, "_data", dict(sorted(data.items())))
+        object.__setattr__(self, "_hash", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("PatientCounts is immutable")
+
+    def __getitem__(self, year: int) -> int:
+        return self._data[year]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(tuple(self._data.items())))
+        assert self._hash is not None
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PatientCounts):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"PatientCounts({self._data!r})"
+
+
+def _to_patient_counts(value: object) -> PatientCounts:
+    if isinstance(value, PatientCounts):
+        return value
+    if isinstance(value, Mapping):
+        return PatientCounts(value)
+    raise InputError(
+        f"must be a table of year = count, got {type(value).__name__}", field="patients"
+    )
+
+
+def _check_capacities(_: Any, __: attrs.Attribute[int], value: object) -> None:
+    _whole(value, field="capacities", minimum=1, maximum=MAX_CAPACITIES, what="")
+
+
+@attrs.frozen(kw_only=True)
+class Clinic:
+    """A clinic: its provider number, doctor capacities and patients per 1 January."""
+
+    provider_number: ProviderNumber = attrs.field(converter=ProviderNumber)
+    capacities: int = attrs.field(validator=_check_capacities)
+    patients: PatientCounts = attrs.field(converter=_to_patient_counts, factory=PatientCounts)
+
+
+def _to_joined(value: object) -> dt.date:
+    return parse_date(value, field="joined")
+
+
+def _to_left(value: object) -> dt.date | None:
+    return None if value is None else parse_date(value, field="left")
+
+
+def _to_founded(value: object) -> dt.date:
+    return parse_date(value, field="founded")
+
+
+def _to_registered(value: object) -> dt.date:
+    return parse_date(value, field="registered")
+
+
+def _to_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"must be non-empty text, got {value!r}", field="name")
+    return value.strip()
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"must be text, got {type(value).__name__} {value!r}")
+    text = value.strip()
+    return text or None
+
+
+@attrs.frozen(kw_only=True)
+class Membership:
+    """A clinic's membership of a cluster: member on day D when ``joined <= D < left``.
+
+    ``switched_from`` names the cluster the clinic came from; a clinic that
+    came by a cluster switch gets no startup grant (Guide til klyngestart
+    §7.1: "Opstartsbeløbet udbetales ikke ved klyngeskift.").
+
+    ``source`` names the record it came from (``clinic[2] (012345)``) and
+    ``path`` its file, for error messages; neither takes part in equality.
+    """
+
+    clinic: Clinic = attrs.field(validator=attrs.validators.instance_of(Clinic))
+    joined: dt.date = attrs.field(converter=_to_joined)
+    left: dt.date | None = attrs.field(default=None, converter=_to_left)
+    switched_from: str | None = attrs.field(default=None, converter=_optional_text)
+    source: str | None = attrs.field(default=None, eq=False, repr=False)
+    path: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    @left.validator
+    def _left_after_joined(self, _: Any, value: dt.date | None) -> None:
+        if value is not None and value <= self.joined:
+            raise InputError(
+                f"{value.isoformat()} must be after joined ({self.joined.isoformat()}): "
+                "left is the first day no longer a member",
+                field="left",
+            )
+
+    @property
+    def provider_number(self) -> ProviderNumber:
+        return self.clinic.provider_number
+
+    @property
+    def label(self) -> str:
+        """How error messages name this record."""
+        return self.source or f"clinic {self.provider_number}"
+
+    @property
+    def where(self) -> str:
+        """The record with its file, where known."""
+        return f"{self.path}: {self.label}" if self.path else self.label
+
+    def is_member_on(self, day: dt.date) -> bool:
+        return self.joined <= day and (self.left is None or day < self.left)
+
+    def overlaps(self, other: Membership) -> bool:
+        """Whether the two memberships share at least one day."""
+        end_a = self.left or dt.date.max
+        end_b = other.left or dt.date.max
+        return self.joined < end_b and other.joined < end_a
+
+
+def _sort_memberships(value: object) -> tuple[Membership, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InputError("must be a list of memberships", field="memberships")
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, Membership):
+            raise InputError(
+                f"must contain Membership objects, got {type(item).__name__}",
+                field="memberships",
+            )
+    # Canonical order, so that equal clusters compare, dump and compute alike
+    # whatever order their clinics were listed in.
+    return tuple(sorted(items, key=lambda m: (m.provider_number, m.joined, m.left or dt.date.max)))
+
+
+def _optional_cvr(value: object) -> CvrNumber | None:
+    return None if value is None or value == "" else CvrNumber(value)
+
+
+@attrs.frozen(kw_only=True)
+class Cluster:
+    """A cluster (klynge): a registered network of clinics.
+
+    ``founded`` is the date of the founding general assembly, from which funds
+    are due (Guide til klyngestart §4.2: "Tidspunktet for den stiftende
+    generalforsamling er skæringsdato i forhold til, fra hvornår klyngen får
+    udbetalt midler fra regionen."). ``registered`` is the day registration
+    was completed on kiap.dk (the "færdig" button); it defaults to ``founded``
+    and may not come before it.
+
+    ``cvr`` and ``coordinator`` may be missing in the model (a cluster
+    awaiting its CVR number); :func:`kiaprules.check_registration` lists them
+    as unmet requirements.
+    """
+
+    name: str = attrs.field(converter=_to_name)
+    cvr: CvrNumber | None = attrs.field(default=None, converter=_optional_cvr)
+    coordinator: str | None = attrs.field(default=None, converter=_optional_text)
+    founded: dt.date = attrs.field(converter=_to_founded)
+    registered: dt.date = attrs.field(
+        default=attrs.Factory(lambda self: self.founded, takes_self=True),
+        converter=_to_registered,
+    )
+    memberships: tuple[Membership, ...] = attrs.field(default=(), converter=_sort_memberships)
+    source: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    @registered.validator
+    def _registered_not_before_founding(self, _: Any, value: dt.date) -> None:
+        if value < self.founded:
+            raise InputError(
+                f"{value.isoformat()} is before the founding general assembly "
+                f"({self.founded.isoformat()})",
+                field="registered",
+            )
+
+    @memberships.validator
+    def _joined_not_before_founding(self, _: Any, value: tuple[Membership, ...]) -> None:
+        for membership in value:
+            if membership.joined < self.founded:
+                raise InputError(
+                    f"{membership.joined.isoformat()} is before the cluster was founded "
+                    f"({self.founded.isoformat()})",
+                    path=membership.path,
+                    record=membership.label,
+                    field="joined",
+                )
+
+    @property
+    def clinics(self) -> tuple[Clinic, ...]:
+        return tuple(m.clinic for m in self.memberships)
+
+    def members_on(self, day: dt.date) -> tuple[Membership, ...]:
+        """The memberships in force on ``day``."""
+        return tuple(m for m in self.memberships if m.is_member_on(day))
+
+
+@attrs.frozen
+class Overlap:
+    """One provider number in two memberships at once (same or different clusters)."""
+
+    provider_number: ProviderNumber
+    first: tuple[str, Membership]
+    second: tuple[str, Membership]
+
+    @property
+    def message(self) -> str:
+        (c1, m1), (c2, m2) = self.first, self.second
+        start = max(m1.joined, m2.joined)
+        ends = [d for d in (m1.left, m2.left) if d is not None]
+        until = f" until {min(ends).isoformat()}" if ends else ""
+        where = "twice in cluster " + repr(c1) if c1 == c2 else f"in {c1!r} and {c2!r}"
+        return (
+            f"provider number {self.provider_number} is a member {where} at once, "
+            f"from {start.isoformat()}{until} ({m1.where}; {m2.where}); all doctors of a "
+            "clinic belong to one cluster"
+        )
+
+
+def find_overlaps(clusters: Iterable[Cluster]) -> list[Overlap]:
+    """Every pair of memberships of one provider number that share a day.
+
+    Guide til klyngestart §1: "Husk at alle læger i en klinik skal være i
+    samme klynge" — so a provider number is in at most one cluster on any
+    day, and in a cluster at most once at a time.
+    """
+    by_provider: dict[ProviderNumber, list[tuple[str, Membership]]] = {}
+    for cluster in clusters:
+        for membership in cluster.memberships:
+            entry = (cluster.name, membership)
+            by_provider.setdefault(membership.provider_number, []).append(entry)
+    overlaps: list[Overlap] = []
+    for provider, entries in sorted(by_provider.items()):
+        if len(entries) < 2:
+            continue
+        entries.sort(key=lambda e: (e[1].joined, e[0]))
+        for i, (name_a, a) in enumerate(entries):
+            for name_b, b in entries[i + 1 :]:
+                if a.overlaps(b):
+                    overlaps.append(Overlap(provider, (name_a, a), (name_b, b)))
+    return overlaps

@@ -1,0 +1,128 @@
+"""Money: ``decimal.Decimal`` kroner to the øre, never float.
+
+Amounts (what is paid, spent or printed) have exactly two decimals. Rates
+(kroner per patient, per capacity, per hour) are exact decimals too; they
+may carry up to four decimals so that an analyst can try a rate between
+published øre, but a published rate always has two.
+
+A float is refused wherever money enters: ``4.33`` as a binary float is
+4.3300000000000000710542735760100185871124267578125, and a rules engine that
+accepts it has already lost the øre it was asked to explain.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from kiaprules._errors import InputError, MoneyTypeError
+
+__all__ = ["ORE", "format_money", "parse_decimal", "round_ore", "to_money", "to_rate"]
+
+#: One øre, the smallest unit any amount is kept in.
+ORE = Decimal("0.01")
+_RATE_PLACES = 4
+
+# Arithmetic on money never depends on the caller's decimal context: amounts
+# of a whole country fit in 28 digits with room to spare, and every rounding
+# the rules ask for is explicit (round_ore).
+_CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+
+
+def parse_decimal(value: object, *, field: str | None = None, what: str = "a number") -> Decimal:
+    """An exact ``Decimal`` from an int, a Decimal or a decimal string.
+
+    Floats (and bools, which Python counts as ints) are refused with
+    :class:`MoneyTypeError`; anything else that is not a finite decimal with
+    :class:`InputError`.
+    """
+    if isinstance(value, bool):
+        raise MoneyTypeError(f"must be {what}, got a bool {value!r}", field=field)
+    if isinstance(value, float):
+        raise MoneyTypeError(
+            f"must be {what} given exactly (a string like '4.33', an int or a "
+            f"Decimal), got the float {value!r}; floats cannot hold øre exactly",
+            field=field,
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("_", "")
+        try:
+            result = Decimal(text)
+        except decimal.InvalidOperation:
+            raise InputError(f"must be {what}, got {value!r}", field=field) from None
+        if not text or text[-1] not in "0123456789":
+            raise InputError(f"must be {what}, got {value!r}", field=field)
+    else:
+        raise MoneyTypeError(f"must be {what}, got {type(value).__name__} {value!r}", field=field)
+    if not result.is_finite():
+        raise InputError(f"must be a finite {what}, got {value!r}", field=field)
+    return result
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite, checked by parse_decimal
+    return max(0, -exponent)
+
+
+def to_money(value: object, *, field: str | None = None, allow_negative: bool = True) -> Decimal:
+    """An amount in kroner with exactly two decimals.
+
+    >>> to_money("4.3")
+    Decimal('4.30')
+    >>> to_money(129900)
+    Decimal('129900.00')
+
+    An amount with more than two decimals (a fraction of an øre) is refused,
+    not rounded: rounding is a rule, and rules are applied by the engine.
+    """
+    amount = parse_decimal(value, field=field, what="an amount in kroner")
+    if _places(amount.normalize()) > 2:
+        raise InputError(
+            f"must be kroner to the øre (at most two decimals), got {value!r}", field=field
+        )
+    if not allow_negative and amount < 0:
+        raise InputError(f"must not be negative, got {value!r}", field=field)
+    return amount.quantize(ORE, context=_CONTEXT)
+
+
+def to_rate(value: object, *, field: str | None = None) -> Decimal:
+    """A rate in kroner per unit: an exact, non-negative decimal, at most four decimals."""
+    rate = parse_decimal(value, field=field, what="a rate in kroner")
+    if rate < 0:
+        raise InputError(f"must not be negative, got {value!r}", field=field)
+    if _places(rate.normalize()) > _RATE_PLACES:
+        raise InputError(
+            f"must have at most {_RATE_PLACES} decimals, got {value!r}", field=field
+        )
+    places = max(2, _places(rate.normalize()))
+    return rate.quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
+
+
+def round_ore(value: Decimal) -> Decimal:
+    """Round to the øre, half up (interpretation I6)."""
+    return value.quantize(ORE, rounding=ROUND_HALF_UP, context=_CONTEXT)
+
+
+def format_money(amount: Decimal) -> str:
+    """The canonical text of an amount: plain digits, a point, two decimals.
+
+    >>> format_money(Decimal("194700"))
+    '194700.00'
+    """
+    return f"{amount.quantize(ORE, context=_CONTEXT):f}"
+
+
+def format_rate(rate: Decimal) -> str:
+    """The canonical text of a rate: at least two decimals, no trailing noise."""
+    places = max(2, _places(rate.normalize()))
+    return f"{rate.quantize(Decimal(1).scaleb(-places), context=_CONTEXT):f}"
+
+
+def mul(a: Decimal, b: Decimal) -> Decimal:
+    """Exact product in the module's context (no dependence on the caller's)."""
+    return _CONTEXT.multiply(a, b)
