@@ -20,10 +20,14 @@ from kiaprules._errors import (
     NotCoveredError,
     RulesetError,
 )
+from kiaprules._explain import Explanation
 from kiaprules._identifiers import CprNumber, CvrNumber, ProviderNumber
 from kiaprules._model import Clinic, Cluster, Membership, PatientCounts
 from kiaprules._money import to_money
+from kiaprules._payouts import Override, compute_payouts
 from kiaprules._registration import RegistrationProblem, check_registration
+from kiaprules._report import ClusterPayouts, Line, MemberShare, PayoutReport, YearPayout
+from kiaprules._rules import Rule
 from kiaprules._ruleset import (
     Citation,
     DatedValue,
@@ -35,6 +39,7 @@ from kiaprules._ruleset import (
     available_rulesets,
     load_ruleset,
 )
+from kiaprules._whatif import Comparison, compare_reports
 
 __version__ = "0.1.0"
 
@@ -42,27 +47,38 @@ __all__ = [
     "Citation",
     "Clinic",
     "Cluster",
+    "ClusterPayouts",
+    "Comparison",
     "ConflictError",
     "CprNumber",
     "CvrNumber",
     "DatedValue",
+    "Explanation",
     "InputError",
     "KiapRulesError",
+    "Line",
+    "MemberShare",
     "Membership",
     "MoneyTypeError",
     "MonthDay",
     "NotCoveredError",
+    "Override",
     "Parameter",
     "PatientCounts",
+    "PayoutReport",
     "Policy",
     "ProviderNumber",
     "RegistrationProblem",
     "ResolvedValue",
+    "Rule",
     "Ruleset",
     "RulesetError",
+    "YearPayout",
     "__version__",
     "available_rulesets",
     "check_registration",
+    "compare_reports",
+    "compute_payouts",
     "dumps_clusters",
     "load_clusters",
     "load_ruleset",

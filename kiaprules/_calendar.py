@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from dateutil.relativedelta import relativedelta
 
@@ -28,7 +29,8 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if len(text) == 10:
+        # ASCII YYYY-MM-DD only: fromisoformat also takes week dates ("2018-W37-3").
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
@@ -44,7 +46,8 @@ def parse_year(value: object, *, field: str | None = None) -> int:
         raise InputError(f"must be a year, got {value!r}", field=field)
     if isinstance(value, int):
         year = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{4}", value.strip()):
+        # ASCII digits only: str.isdigit() is true of "²⁰¹⁸", which int() refuses.
         year = int(value.strip())
     else:
         raise InputError(f"must be a year (four digits), got {value!r}", field=field)

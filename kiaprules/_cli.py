@@ -101,6 +101,76 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if any(p for _, p in report) else EXIT_OK
 
 
+def _policies(pairs: Sequence[str]) -> dict[str, str]:
+    from kiaprules._errors import InputError
+
+    chosen: dict[str, str] = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise InputError(f"must be NAME=VALUE (e.g. clawback=never), got {pair!r}",
+                             field="--policy")
+        chosen[name.strip()] = value.strip()
+    return chosen
+
+
+def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None) -> Any:
+    from kiaprules._calendar import parse_years
+    from kiaprules._clusterfile import load_clusters
+    from kiaprules._payouts import compute_payouts
+
+    clusters = load_clusters(args.files)
+    if years is None and args.years:
+        years = parse_years(args.years)
+    return clusters, compute_payouts(clusters, args.ruleset, years=years, overrides=args.set,
+                                     policies=_policies(args.policy), strict=args.strict)
+
+
+def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
+    clusters, report = _compute(args)
+    if args.compare:
+        from kiaprules._payouts import compute_payouts
+
+        base = compute_payouts(clusters, args.ruleset, years=report.years)
+        comparison = base.compare(report)
+        text = {"table": comparison.to_table, "json": comparison.to_json,
+                "csv": comparison.to_csv}[args.format]()
+    else:
+        text = {"table": report.to_table, "json": report.to_json,
+                "csv": report.to_csv}[args.format]()
+    out.write(text)
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    _, report = _compute(args, years=[args.year])
+    names = [args.cluster] if args.cluster else [c.name for c in report.clusters]
+    texts = []
+    for name in names:
+        explanation = report.explain(name, args.year)
+        texts.append(explanation.to_dict() if args.format == "json" else explanation.to_text())
+    if args.format == "json":
+        out.write(json.dumps(texts if len(texts) != 1 else texts[0], ensure_ascii=False,
+                             indent=2) + "\n")
+    else:
+        out.write("\n".join(str(t) for t in texts))
+    return EXIT_OK
+
+
+def _computation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="cluster files (.toml or .json)")
+    p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH",
+                   help="a shipped ruleset's id or a ruleset file (default dk-kiap)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE",
+                   help="override a parameter for a year (or YEAR-YEAR, or from a DATE on); "
+                        "repeatable, e.g. --set operating_rate@2019=4.26")
+    p.add_argument("--policy", action="append", default=[], metavar="NAME=VALUE",
+                   help="choose a reading of I1-I6, e.g. --policy clawback=never")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse years whose rate no source publishes, instead of carrying the "
+                        "last rate forward (I5)")
+
+
 def _parser() -> _Parser:
     parser = _Parser(prog="kiaprules", description=(
         "Compute and explain the money Danish general-practice quality clusters (KiAP) "
@@ -126,6 +196,23 @@ def _parser() -> _Parser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_check)
+
+    p = sub.add_parser("payouts", help="each cluster's payouts per year")
+    _computation_options(p)
+    p.add_argument("--years", metavar="A-B", help="years to compute, e.g. 2018-2025 (default: "
+                   "the earliest founding year to the last year with patient counts)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--compare", action="store_true",
+                   help="show the differences from the ruleset's own figures and default "
+                        "policies to the --set/--policy variant")
+    p.set_defaults(run=_cmd_payouts)
+
+    p = sub.add_parser("explain", help="derive one year's payout line by line, with sources")
+    _computation_options(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--cluster", metavar="NAME", help="the cluster (default: every cluster)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_cmd_explain)
 
     for register in _EXTRA_COMMANDS:
         register(sub)

@@ -131,7 +131,11 @@ def _clusters_from_document(document: Mapping[str, Any], path: str | None) -> tu
 
 def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tuple[Cluster, ...]:
     """The clusters in ``text``, a TOML or JSON document (``fmt``)."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+    except UnicodeEncodeError as exc:
+        raise InputError(f"is not UTF-8 text (character {exc.start} is a lone surrogate)",
+                         path=path) from None
     return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path)
 
 

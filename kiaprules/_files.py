@@ -53,6 +53,9 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
             document: Any = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"is not valid TOML: {exc}", path=path) from None
+        except (ValueError, RecursionError) as exc:
+            # An integer of more than 4300 digits, or arrays nested too deep.
+            raise InputError(f"is not valid TOML: {exc}", path=path) from None
     elif fmt == "json":
         try:
             document = json.loads(text, object_pairs_hook=_unique_pairs,

@@ -117,7 +117,7 @@ class CprNumber:
     >>> cpr
     CprNumber('010203-XXXX')
     >>> print(cpr, cpr.birth_date)
-    010203-XXXX 2003-02-01
+    010203-XXXX 1903-02-01
     """
 
     __slots__ = ("_digits", "birth_date")

@@ -139,13 +139,21 @@ def _to_name(value: object) -> str:
     return value.strip()
 
 
-def _optional_text(value: object) -> str | None:
+def _optional_text(value: object, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InputError(f"must be text, got {type(value).__name__} {value!r}")
+        raise InputError(f"must be text, got {type(value).__name__} {value!r}", field=field)
     text = value.strip()
     return text or None
+
+
+def _to_switched_from(value: object) -> str | None:
+    return _optional_text(value, "switched_from")
+
+
+def _to_coordinator(value: object) -> str | None:
+    return _optional_text(value, "coordinator")
 
 
 @attrs.frozen(kw_only=True)
@@ -163,7 +171,7 @@ class Membership:
     clinic: Clinic = attrs.field(validator=attrs.validators.instance_of(Clinic))
     joined: dt.date = attrs.field(converter=_to_joined)
     left: dt.date | None = attrs.field(default=None, converter=_to_left)
-    switched_from: str | None = attrs.field(default=None, converter=_optional_text)
+    switched_from: str | None = attrs.field(default=None, converter=_to_switched_from)
     source: str | None = attrs.field(default=None, eq=False, repr=False)
     path: str | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -211,8 +219,12 @@ def _sort_memberships(value: object) -> tuple[Membership, ...]:
                 field="memberships",
             )
     # Canonical order, so that equal clusters compare, dump and compute alike
-    # whatever order their clinics were listed in.
-    return tuple(sorted(items, key=lambda m: (m.provider_number, m.joined, m.left or dt.date.max)))
+    # whatever order their clinics were listed in. The key covers every field
+    # that takes part in equality, so that two memberships with the same
+    # provider number and dates still come out in one order.
+    return tuple(sorted(items, key=lambda m: (
+        m.provider_number, m.joined, m.left or dt.date.max, m.switched_from or "",
+        m.clinic.capacities, tuple(m.clinic.patients.items()))))
 
 
 def _optional_cvr(value: object) -> CvrNumber | None:
@@ -237,7 +249,7 @@ class Cluster:
 
     name: str = attrs.field(converter=_to_name)
     cvr: CvrNumber | None = attrs.field(default=None, converter=_optional_cvr)
-    coordinator: str | None = attrs.field(default=None, converter=_optional_text)
+    coordinator: str | None = attrs.field(default=None, converter=_to_coordinator)
     founded: dt.date = attrs.field(converter=_to_founded)
     registered: dt.date = attrs.field(
         default=attrs.Factory(lambda self: self.founded, takes_self=True),

@@ -64,9 +64,25 @@ def parse_decimal(value: object, *, field: str | None = None, what: str = "a num
 
 
 def _places(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
+    """The decimal places ``value`` needs, counted exactly (trailing zeros do not count).
+
+    Counted on the digits, not with ``normalize()``: that rounds to the current
+    context's precision, and would turn 1.000…0001 (30 digits) into 1.
+    """
+    _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # finite, checked by parse_decimal
-    return max(0, -exponent)
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return 0
+    return max(0, -(exponent + len(digits) - len(significant)))
+
+
+def _quantize(value: Decimal, exp: Decimal, original: object, field: str | None) -> Decimal:
+    try:
+        return value.quantize(exp, context=_CONTEXT)
+    except decimal.InvalidOperation:
+        raise InputError(f"is too large to be kept to the øre, got {original!r}",
+                         field=field) from None
 
 
 def to_money(value: object, *, field: str | None = None, allow_negative: bool = True) -> Decimal:
@@ -81,13 +97,13 @@ def to_money(value: object, *, field: str | None = None, allow_negative: bool = 
     not rounded: rounding is a rule, and rules are applied by the engine.
     """
     amount = parse_decimal(value, field=field, what="an amount in kroner")
-    if _places(amount.normalize()) > 2:
+    if _places(amount) > 2:
         raise InputError(
             f"must be kroner to the øre (at most two decimals), got {value!r}", field=field
         )
     if not allow_negative and amount < 0:
         raise InputError(f"must not be negative, got {value!r}", field=field)
-    return amount.quantize(ORE, context=_CONTEXT)
+    return _quantize(amount, ORE, value, field)
 
 
 def to_rate(value: object, *, field: str | None = None) -> Decimal:
@@ -95,12 +111,12 @@ def to_rate(value: object, *, field: str | None = None) -> Decimal:
     rate = parse_decimal(value, field=field, what="a rate in kroner")
     if rate < 0:
         raise InputError(f"must not be negative, got {value!r}", field=field)
-    if _places(rate.normalize()) > _RATE_PLACES:
+    if _places(rate) > _RATE_PLACES:
         raise InputError(
             f"must have at most {_RATE_PLACES} decimals, got {value!r}", field=field
         )
-    places = max(2, _places(rate.normalize()))
-    return rate.quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
+    places = max(2, _places(rate))
+    return _quantize(rate, Decimal(1).scaleb(-places), value, field)
 
 
 def round_ore(value: Decimal) -> Decimal:
