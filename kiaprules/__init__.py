@@ -25,6 +25,8 @@ from kiaprules._identifiers import CprNumber, CvrNumber, ProviderNumber
 from kiaprules._model import Clinic, Cluster, Membership, PatientCounts
 from kiaprules._money import to_money
 from kiaprules._payouts import Override, compute_payouts
+from kiaprules._published import PublishedExample, Reproduction, load_published, reproduce
+from kiaprules._receipt import Verification, make_receipt, verify_receipt
 from kiaprules._registration import RegistrationProblem, check_registration
 from kiaprules._report import ClusterPayouts, Line, MemberShare, PayoutReport, YearPayout
 from kiaprules._rules import Rule
@@ -68,11 +70,14 @@ __all__ = [
     "PayoutReport",
     "Policy",
     "ProviderNumber",
+    "PublishedExample",
     "RegistrationProblem",
+    "Reproduction",
     "ResolvedValue",
     "Rule",
     "Ruleset",
     "RulesetError",
+    "Verification",
     "YearPayout",
     "__version__",
     "available_rulesets",
@@ -81,7 +86,11 @@ __all__ = [
     "compute_payouts",
     "dumps_clusters",
     "load_clusters",
+    "load_published",
     "load_ruleset",
     "loads_clusters",
+    "make_receipt",
+    "reproduce",
     "to_money",
+    "verify_receipt",
 ]

@@ -128,6 +128,12 @@ def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None) ->
 
 def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
     clusters, report = _compute(args)
+    if args.receipt:
+        from kiaprules._receipt import make_receipt, write_receipt
+
+        write_receipt(args.receipt, make_receipt(
+            clusters, args.ruleset, years=report.years, overrides=args.set,
+            policies=_policies(args.policy), strict=args.strict))
     if args.compare:
         from kiaprules._payouts import compute_payouts
 
@@ -155,6 +161,22 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write("\n".join(str(t) for t in texts))
     return EXIT_OK
+
+
+def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
+    from kiaprules._published import reproduce
+
+    result = reproduce(args.files or None, args.ruleset, policies=_policies(args.policy))
+    out.write(result.to_json() if args.format == "json" else result.to_table())
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from kiaprules._receipt import verify_receipt
+
+    verification = verify_receipt(args.receipt)
+    out.write(f"{verification}\n")
+    return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
 
 def _computation_options(p: argparse.ArgumentParser) -> None:
@@ -205,6 +227,8 @@ def _parser() -> _Parser:
     p.add_argument("--compare", action="store_true",
                    help="show the differences from the ruleset's own figures and default "
                         "policies to the --set/--policy variant")
+    p.add_argument("--receipt", metavar="FILE",
+                   help="also write a receipt (JSON) that `kiaprules verify` can recompute")
     p.set_defaults(run=_cmd_payouts)
 
     p = sub.add_parser("explain", help="derive one year's payout line by line, with sources")
@@ -213,6 +237,20 @@ def _parser() -> _Parser:
     p.add_argument("--cluster", metavar="NAME", help="the cluster (default: every cluster)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_explain)
+
+    p = sub.add_parser("reproduce", help="compute the published worked examples' figures and "
+                       "explain every one not reproduced")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="published-figures files (default: the shipped Guide §7.2 examples)")
+    p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH")
+    p.add_argument("--policy", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=_cmd_reproduce)
+
+    p = sub.add_parser("verify", help="recompute a receipt: 'identical' or the first "
+                       "difference (exit 1)")
+    p.add_argument("receipt", metavar="FILE")
+    p.set_defaults(run=_cmd_verify)
 
     for register in _EXTRA_COMMANDS:
         register(sub)

@@ -50,10 +50,11 @@ __all__ = [
     "Ruleset",
     "available_rulesets",
     "load_ruleset",
+    "ruleset_from_data",
 ]
 
 Status = Literal["published", "assumption", "unpublished", "override"]
-STATUSES: Final = ("published", "assumption", "unpublished")
+STATUSES: Final = ("published", "assumption", "unpublished", "override")
 KINDS: Final = ("amount", "rate", "integer", "month_day", "text")
 
 
@@ -304,23 +305,27 @@ class Ruleset:
         return attrs.evolve(self, parameters=parameters)
 
     def to_data(self) -> dict[str, Any]:
-        """The ruleset as canonical plain data (what the fingerprint hashes)."""
+        """The ruleset as canonical plain data, in the layout of a ruleset file.
+
+        This is what the fingerprint hashes, and what :func:`ruleset_from_data`
+        reads back (a receipt embeds it).
+        """
+        def value_data(p: Parameter, v: DatedValue) -> dict[str, Any]:
+            out: dict[str, Any] = {"from": v.start.isoformat()}
+            if v.value is not None:
+                out["value"] = v.value if p.kind == "integer" else format_value(p.kind, v.value)
+            out["status"] = v.status
+            if v.reason is not None:
+                out["reason"] = v.reason
+            out["citation"] = v.citation.to_dict()
+            return out
+
         return {
-            "id": self.id,
-            "title": self.title,
-            "description": self.description,
+            "ruleset": {"id": self.id, "title": self.title, "description": self.description},
             "documents": {k: dict(sorted(v.items())) for k, v in sorted(self.documents.items())},
             "parameters": {
-                name: {
-                    "label": p.label, "unit": p.unit, "kind": p.kind,
-                    "values": [
-                        {"from": v.start.isoformat(),
-                         "value": None if v.value is None else format_value(p.kind, v.value),
-                         "status": v.status, "reason": v.reason,
-                         "citation": v.citation.to_dict()}
-                        for v in p.values
-                    ],
-                }
+                name: {"label": p.label, "unit": p.unit, "kind": p.kind,
+                       "values": [value_data(p, v) for v in p.values]}
                 for name, p in sorted(self.parameters.items())
             },
             "policies": {
@@ -549,6 +554,13 @@ def available_rulesets() -> list[Ruleset]:
 
 
 _CACHE: dict[tuple[str, int, int], Ruleset] = {}
+
+
+def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Ruleset:
+    """A ruleset from plain data in the file layout (what :meth:`Ruleset.to_data` gives)."""
+    if not isinstance(data, Mapping):
+        raise RulesetError(f"must be a table, got {type(data).__name__}", path=source)
+    return _Loader(source).ruleset(data)
 
 
 def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:

@@ -1,0 +1,195 @@
+"""Receipts: what an auditor needs to reproduce a payout computation later.
+
+A receipt (JSON) holds the inputs in canonical form, the ruleset (its id,
+fingerprint and whole content), the overrides, the policies, the years, the
+library version and the result. :func:`verify_receipt` checks the embedded
+ruleset against its fingerprint and against the ruleset of that id shipped
+now, recomputes the result, and reports ``identical`` or the first
+difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from kiaprules._clusterfile import _jsonable, cluster_from_dict, cluster_to_dict
+from kiaprules._errors import InputError, KiapRulesError
+from kiaprules._files import read_document
+from kiaprules._model import Cluster
+from kiaprules._payouts import Override, compute_payouts, prepare
+from kiaprules._report import PayoutReport
+from kiaprules._ruleset import Ruleset, load_ruleset, ruleset_from_data
+
+__all__ = ["Verification", "make_receipt", "verify_receipt", "write_receipt"]
+
+FORMAT: Final = 1
+_KEYS: Final = frozenset({"kiaprules_receipt", "library", "ruleset", "overrides", "policies",
+                          "strict", "years", "inputs", "result"})
+
+
+def _override_data(o: Override) -> dict[str, Any]:
+    return {"parameter": o.parameter, "value": str(o.value), "start": o.start.isoformat(),
+            "end": o.end.isoformat() if o.end else None}
+
+
+def make_receipt(
+    clusters: Sequence[Cluster],
+    ruleset: Ruleset | str | os.PathLike[str] | None = None,
+    *,
+    years: Sequence[int] | None = None,
+    overrides: Sequence[Override | str] = (),
+    policies: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> dict[str, Any]:
+    """Compute the payouts and return the receipt as plain data."""
+    from kiaprules import __version__
+
+    items, _, _, ovs = prepare(clusters, ruleset, overrides=overrides, policies=policies,
+                               strict=strict)
+    base = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset or "dk-kiap")
+    report = compute_payouts(items, base, years=years, overrides=ovs, policies=policies,
+                             strict=strict)
+    return {
+        "kiaprules_receipt": FORMAT,
+        "library": {"name": "kiaprules", "version": __version__},
+        "ruleset": {"id": base.id, "fingerprint": base.fingerprint, "content": base.to_data()},
+        "overrides": [_override_data(o) for o in ovs],
+        "policies": dict(sorted((policies or {}).items())),
+        "strict": strict,
+        "years": list(report.years),
+        "inputs": {"clusters": [_jsonable(cluster_to_dict(c)) for c in items]},
+        "result": report.to_dict(),
+    }
+
+
+def write_receipt(path: str | os.PathLike[str], receipt: Mapping[str, Any]) -> None:
+    text = json.dumps(receipt, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror})", path=os.fspath(path)) from None
+
+
+@attrs.frozen(kw_only=True)
+class Verification:
+    """The outcome of :func:`verify_receipt`: identical, or the first difference."""
+
+    identical: bool
+    difference: str | None
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        head = "identical" if self.identical else f"different: {self.difference}"
+        return "\n".join([head, *self.notes])
+
+
+def _first_difference(a: Any, b: Any, path: str = "result") -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            if key not in a:
+                return f"{path}.{key}: not in the receipt, recomputed {json.dumps(b[key])[:80]}"
+            if key not in b:
+                return f"{path}.{key}: in the receipt, not recomputed"
+            found = _first_difference(a[key], b[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _first_difference(x, y, f"{path}[{i}]")
+            if found:
+                return found
+        if len(a) != len(b):
+            return f"{path}: the receipt has {len(a)} entries, the recomputation {len(b)}"
+        return None
+    if a != b:
+        return f"{path}: receipt {json.dumps(a, ensure_ascii=False)[:80]}, recomputed " \
+               f"{json.dumps(b, ensure_ascii=False)[:80]}"
+    return None
+
+
+def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str) -> Any:
+    value = receipt.get(key)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise InputError(f"must be {kind.__name__}, got {type(value).__name__}", path=path,
+                         record="receipt", field=key)
+    return value
+
+
+def verify_receipt(path: str | os.PathLike[str]) -> Verification:
+    """Recompute the receipt at ``path``; raise :class:`InputError` if it is malformed."""
+    from kiaprules import __version__
+
+    name = os.fspath(path)
+    receipt = read_document(name, fmt="json")
+    missing = sorted(_KEYS - set(receipt))
+    unknown = sorted(set(receipt) - _KEYS)
+    if missing or unknown:
+        raise InputError(f"is not a kiaprules receipt (missing: {', '.join(missing) or '-'}; "
+                         f"unknown: {', '.join(unknown) or '-'})", path=name)
+    if receipt["kiaprules_receipt"] != FORMAT:
+        raise InputError(f"receipt format {receipt['kiaprules_receipt']!r} is not {FORMAT}",
+                         path=name, field="kiaprules_receipt")
+    rs_info = _field(receipt, "ruleset", dict, name)
+    content = rs_info.get("content")
+    try:
+        embedded = ruleset_from_data(content, source=f"{name}: ruleset.content")
+    except KiapRulesError as exc:
+        return Verification(identical=False, difference=f"the embedded ruleset is not valid: "
+                            f"{exc}")
+    notes = []
+    if embedded.fingerprint != rs_info.get("fingerprint"):
+        return Verification(identical=False, difference=(
+            f"ruleset.content has fingerprint {embedded.fingerprint}, but the receipt claims "
+            f"{rs_info.get('fingerprint')}: the embedded ruleset was changed"))
+    try:
+        current = load_ruleset(embedded.id)
+    except KiapRulesError:
+        current = None
+        notes.append(f"note: no ruleset {embedded.id!r} is shipped now; recomputed with the "
+                     "embedded one")
+    if current is not None and current.fingerprint != embedded.fingerprint:
+        return Verification(identical=False, difference=(
+            f"ruleset {embedded.id!r} has changed since the receipt: it is now "
+            f"{current.fingerprint}, the receipt used {embedded.fingerprint}"))
+    library = _field(receipt, "library", dict, name)
+    if library.get("version") != __version__:
+        notes.append(f"note: the receipt was made by kiaprules {library.get('version')}, "
+                     f"this is {__version__}")
+    try:
+        raw_clusters = _field(receipt, "inputs", dict, name).get("clusters")
+        if not isinstance(raw_clusters, list):
+            raise InputError("must be a list", path=name, record="inputs", field="clusters")
+        clusters = []
+        for i, c in enumerate(raw_clusters, 1):
+            if not isinstance(c, dict) or "cluster" not in c:
+                raise InputError("must hold a cluster", path=name, record=f"inputs.clusters[{i}]")
+            clusters.append(cluster_from_dict(c["cluster"], c.get("clinic", []),
+                                              path=f"{name}: inputs.clusters[{i}]"))
+        overrides = []
+        for i, o in enumerate(_field(receipt, "overrides", list, name), 1):
+            if not isinstance(o, dict) or set(o) != {"parameter", "value", "start", "end"}:
+                raise InputError("must have parameter, value, start and end", path=name,
+                                 record=f"overrides[{i}]")
+            overrides.append(Override(
+                parameter=o["parameter"], value=o["value"],
+                start=dt.date.fromisoformat(o["start"]),
+                end=dt.date.fromisoformat(o["end"]) if o["end"] else None))
+        report: PayoutReport = compute_payouts(
+            clusters, embedded, years=_field(receipt, "years", list, name),
+            overrides=overrides, policies=_field(receipt, "policies", dict, name),
+            strict=_field(receipt, "strict", bool, name))
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, KiapRulesError):
+            raise
+        raise InputError(f"malformed receipt: {exc}", path=name) from None
+    difference = _first_difference(receipt["result"], report.to_dict())
+    return Verification(identical=difference is None, difference=difference,
+                        notes=tuple(notes))
