@@ -20,8 +20,17 @@ from kiaprules._errors import (
     NotCoveredError,
     RulesetError,
 )
+from kiaprules._expenses import (
+    Classification,
+    Expense,
+    ExpenseReport,
+    classify,
+    classify_expenses,
+    load_expense_records,
+)
 from kiaprules._explain import Explanation
 from kiaprules._identifiers import CprNumber, CvrNumber, ProviderNumber
+from kiaprules._ledger import Account, AccountYear, LedgerInput, build_ledger
 from kiaprules._model import Clinic, Cluster, Membership, PatientCounts
 from kiaprules._money import to_money
 from kiaprules._payouts import Override, compute_payouts
@@ -46,7 +55,10 @@ from kiaprules._whatif import Comparison, compare_reports
 __version__ = "0.1.0"
 
 __all__ = [
+    "Account",
+    "AccountYear",
     "Citation",
+    "Classification",
     "Clinic",
     "Cluster",
     "ClusterPayouts",
@@ -55,9 +67,12 @@ __all__ = [
     "CprNumber",
     "CvrNumber",
     "DatedValue",
+    "Expense",
+    "ExpenseReport",
     "Explanation",
     "InputError",
     "KiapRulesError",
+    "LedgerInput",
     "Line",
     "MemberShare",
     "Membership",
@@ -81,11 +96,15 @@ __all__ = [
     "YearPayout",
     "__version__",
     "available_rulesets",
+    "build_ledger",
     "check_registration",
+    "classify",
+    "classify_expenses",
     "compare_reports",
     "compute_payouts",
     "dumps_clusters",
     "load_clusters",
+    "load_expense_records",
     "load_published",
     "load_ruleset",
     "loads_clusters",

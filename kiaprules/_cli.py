@@ -179,6 +179,53 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
 
+def _ruleset_with_sets(args: argparse.Namespace) -> Any:
+    from kiaprules._payouts import prepare
+
+    return prepare([], args.ruleset, overrides=args.set)[1]
+
+
+def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
+    from kiaprules._expenses import classify_expenses, load_expense_records
+
+    _, expenses = load_expense_records(args.file)
+    report = classify_expenses(expenses, _ruleset_with_sets(args))
+    out.write({"table": report.to_table, "json": report.to_json,
+               "csv": report.to_csv}[args.format]())
+    return EXIT_OK
+
+
+def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    from kiaprules._calendar import parse_years
+    from kiaprules._clusterfile import load_clusters
+    from kiaprules._errors import InputError
+    from kiaprules._expenses import load_expense_records
+    from kiaprules._ledger import build_ledger, ledger_input_from_document
+
+    clusters = load_clusters(args.cluster_file)
+    document, expenses = load_expense_records(args.expenses)
+    account = ledger_input_from_document(document, args.expenses)
+    if account.cluster is not None:
+        chosen = [c for c in clusters if c.name == account.cluster]
+        if not chosen:
+            raise InputError(f"names cluster {account.cluster!r}, which is not in "
+                             f"{args.cluster_file}", path=args.expenses, record="account",
+                             field="cluster")
+        cluster = chosen[0]
+    elif len(clusters) == 1:
+        cluster = clusters[0]
+    else:
+        raise InputError("the cluster file holds several clusters; name one in [account] "
+                         "cluster = ...", path=args.expenses, record="account",
+                         field="cluster")
+    years = parse_years(args.years) if args.years else None
+    ledger = build_ledger(cluster, expenses, _ruleset_with_sets(args), account=account,
+                          years=years, policies=_policies(args.policy))
+    out.write({"table": ledger.to_table, "json": ledger.to_json,
+               "csv": ledger.to_csv}[args.format]())
+    return EXIT_OK
+
+
 def _computation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="cluster files (.toml or .json)")
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH",
@@ -251,6 +298,26 @@ def _parser() -> _Parser:
                        "difference (exit 1)")
     p.add_argument("receipt", metavar="FILE")
     p.set_defaults(run=_cmd_verify)
+
+    p = sub.add_parser("expenses", help="classify expenses: allowed, needs_review, "
+                       "incomplete or not_allowed, with every reason and its source")
+    p.add_argument("file", metavar="FILE", help="expenses (.toml, .json or .csv)")
+    p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH")
+    p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE",
+                   help="override a threshold, e.g. catering_review_per_participant@2024=600")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(run=_cmd_expenses)
+
+    p = sub.add_parser("ledger", help="a cluster's yearly account: opening, received, booked, "
+                       "closing")
+    p.add_argument("cluster_file", metavar="CLUSTER_FILE")
+    p.add_argument("--expenses", required=True, metavar="FILE")
+    p.add_argument("--years", metavar="A-B")
+    p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH")
+    p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE")
+    p.add_argument("--policy", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(run=_cmd_ledger)
 
     for register in _EXTRA_COMMANDS:
         register(sub)

@@ -67,6 +67,8 @@ class MonthDay:
 
     @classmethod
     def parse(cls, value: object, *, field: str | None = None) -> MonthDay:
+        if isinstance(value, MonthDay):
+            return value
         if isinstance(value, str) and len(value) == 5 and value[2] == "-":
             try:
                 # 2000 is a leap year, so 02-29 is accepted as a day of the year.
