@@ -137,7 +137,7 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
     if args.compare:
         from kiaprules._payouts import compute_payouts
 
-        base = compute_payouts(clusters, args.ruleset, years=report.years)
+        base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
         text = {"table": comparison.to_table, "json": comparison.to_json,
                 "csv": comparison.to_csv}[args.format]()
@@ -156,7 +156,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         explanation = report.explain(name, args.year)
         texts.append(explanation.to_dict() if args.format == "json" else explanation.to_text())
     if args.format == "json":
-        out.write(json.dumps(texts if len(texts) != 1 else texts[0], ensure_ascii=False,
+        # One object when --cluster names one, else a list (one entry a cluster).
+        out.write(json.dumps(texts[0] if args.cluster else texts, ensure_ascii=False,
                              indent=2) + "\n")
     else:
         out.write("\n".join(str(t) for t in texts))
@@ -330,7 +331,12 @@ _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the command line; return the exit status."""
-    out = out or sys.stdout
+    if out is None:
+        out = sys.stdout
+        # Output is UTF-8 whatever the terminal's locale says: amounts and
+        # citations carry Danish letters, dashes and minus signs.
+        if hasattr(out, "reconfigure"):
+            out.reconfigure(encoding="utf-8")
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -138,8 +138,12 @@ class Explanation:
         w(f"Due date: {self.due_rule.title}.")
         w(f"  {self.due_rule.citation}")
         if self.counted_on is not None:
-            what = ("members on the day registration was completed (I2)" if self.first_payout
-                    else "members on the counting day")
+            if not self.first_payout:
+                what = "members on the counting day"
+            elif self.policies.get("founding_members") == "founding":
+                what = "members on the day of the founding general assembly (I2, founding)"
+            else:
+                what = "members on the day registration was completed (I2)"
             w(f"Members counted: {what}, {self.counted_on.isoformat()}; "
               f"patients per 1 January {self.year}.")
             w(f"  {self.members_rule.citation}")
@@ -166,8 +170,8 @@ class Explanation:
             w(f"   Rounding: {_ROUNDING.get(ln.rounding, ln.rounding)}: "
               f"{'−' if ln.amount < 0 else ''}{_kr(abs(ln.amount))} kr")
         w("")
-        parts = " + ".join(f"({_kr(s.line.amount)})" if s.line.amount < 0 else _kr(s.line.amount)
-                           for s in self.steps)
+        parts = " + ".join(f"(−{_kr(-s.line.amount)})" if s.line.amount < 0
+                           else _kr(s.line.amount) for s in self.steps)
         w(f"Total (sum of the lines): {parts or '0.00'} = {_kr(self.total)} kr")
         for warning in self.warnings:
             w(f"Warning: {warning}")
@@ -196,7 +200,7 @@ def explain_year(report: PayoutReport, cluster: str | None, year: int | None) ->
         cluster=chosen.name, year=payout.year, due=payout.due, counted_on=payout.counted_on,
         first_payout=payout.first_payout,
         due_rule=R.FIRST_PAYOUT if payout.first_payout else R.YEARLY_PAYOUT,
-        members_rule=R.FIRST_PAYOUT if payout.first_payout else R.LATE_JOINER,
+        members_rule=R.FOUNDING_MEMBERS if payout.first_payout else R.LATE_JOINER,
         ruleset_id=report.ruleset_id, fingerprint=report.fingerprint,
         policies=dict(sorted(report.policies.items())), overrides=report.overrides,
         steps=tuple(Step(line=ln, number=i) for i, ln in enumerate(payout.lines, 1)),

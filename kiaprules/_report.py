@@ -218,13 +218,16 @@ class PayoutReport:
         """One row a line, for spreadsheets."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["cluster", "year", "due", "kind", "quantity", "rate", "amount",
-                         "assumption", "rule", "source"])
+        writer.writerow(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
+                         "amount", "assumption", "rule", "parameter", "value_from", "source"])
         for cluster, year in self:
             for ln in year.lines:
+                fraction = "" if ln.fraction is None else \
+                    f"{ln.fraction.numerator}/{ln.fraction.denominator}"
                 writer.writerow([cluster.name, year.year, year.due.isoformat(), ln.kind,
-                                 ln.quantity, format_rate(ln.rate), format_money(ln.amount),
-                                 ln.assumption or "", ln.rule.id,
+                                 ln.quantity, format_rate(ln.rate), fraction,
+                                 format_money(ln.amount), ln.assumption or "", ln.rule.id,
+                                 ln.parameter, ln.value_from.isoformat(),
                                  f"{ln.citation.document} {ln.citation.section}"])
         return buf.getvalue()
 

@@ -70,6 +70,14 @@ FIRST_PAYOUT = _rule(
     "generalforsamling. […] I gennemsnit vil pengene være på klyngens konto mellem 2-4 uger fra "
     "det tidspunkt, hvor klyngen er færdigmeldt på kiap.dk.")
 
+#: Rule 6 and I2: who is paid in the first payout, counted when registration is completed.
+FOUNDING_MEMBERS = _rule(
+    "founding_members", "Founding members: the clinics registered when the cluster is completed",
+    GUIDE, "§7.1",
+    "Knappen \"Færdig klyngen\" giver regionen viden om, at klyngen er færdigregistreret, "
+    "hvorefter regionen kan beregne og udbetale tilskuddet og følge eventuelle ændringer i "
+    "klyngens sammensætning.")
+
 #: Rule 6: members added after registration are funded from the next year change.
 LATE_JOINER = _rule(
     "late_joiner", "Members added after registration are funded from the next 1 January",
@@ -84,5 +92,5 @@ YEARLY_PAYOUT = _rule(
     "Klyngens konto får den 1. marts hvert år udbetalt klyngemidler fra regionen, baseret på "
     "hvor mange gruppe 1- patienter klyngens læger har.")
 
-RULES = {r.id: r for r in (STARTUP, OPERATING, SUPPLEMENT, CLAWBACK, FIRST_PAYOUT, LATE_JOINER,
-                           YEARLY_PAYOUT)}
+RULES = {r.id: r for r in (STARTUP, OPERATING, SUPPLEMENT, CLAWBACK, FIRST_PAYOUT,
+                           FOUNDING_MEMBERS, LATE_JOINER, YEARLY_PAYOUT)}

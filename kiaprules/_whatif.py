@@ -44,6 +44,8 @@ class Comparison:
     base: str
     variant: str
     rows: tuple[ComparisonRow, ...]
+    base_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    variant_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def changed(self) -> tuple[ComparisonRow, ...]:
@@ -55,6 +57,7 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"base": self.base, "variant": self.variant,
+                "base_ruleset": self.base_report, "variant_ruleset": self.variant_report,
                 "difference": format_money(self.difference),
                 "rows": [r.to_dict() for r in self.rows]}
 
@@ -126,4 +129,10 @@ def compare_reports(base: PayoutReport, variant: PayoutReport) -> Comparison:
         rows.append(ComparisonRow(cluster=key[0], year=key[1], base=x["total"],
                                   variant=y["total"],
                                   by_kind=tuple((k, y[k] - x[k]) for k in KINDS)))
-    return Comparison(base=_describe(base), variant=_describe(variant), rows=tuple(rows))
+    def identity(report: PayoutReport) -> dict[str, Any]:
+        return {"id": report.ruleset_id, "fingerprint": report.fingerprint,
+                "overrides": list(report.overrides), "policies": dict(sorted(
+                    report.policies.items()))}
+
+    return Comparison(base=_describe(base), variant=_describe(variant), rows=tuple(rows),
+                      base_report=identity(base), variant_report=identity(variant))
