@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -69,14 +70,15 @@ class MonthDay:
     def parse(cls, value: object, *, field: str | None = None) -> MonthDay:
         if isinstance(value, MonthDay):
             return value
-        if isinstance(value, str) and len(value) == 5 and value[2] == "-":
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{2}-[0-9]{2}", value):
             try:
-                # 2000 is a leap year, so 02-29 is accepted as a day of the year.
-                d = dt.date(2000, int(value[:2]), int(value[3:]))
+                # 2001 is not a leap year: a day of the year must exist every year.
+                d = dt.date(2001, int(value[:2]), int(value[3:]))
                 return cls(month=d.month, day=d.day)
             except ValueError:
                 pass
-        raise InputError(f"must be a day of the year written 'MM-DD', got {value!r}", field=field)
+        raise InputError(f"must be a day that exists in every year, written 'MM-DD', got "
+                         f"{value!r}", field=field)
 
     def in_year(self, year: int) -> dt.date:
         return dt.date(year, self.month, self.day)
@@ -114,6 +116,9 @@ class DatedValue:
     status: Status
     reason: str | None
     citation: Citation
+    #: For an override: the status of the value it replaces. An override of a
+    #: published figure still counts as published for I5's carry-forward.
+    replaces: Status | None = None
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day < self.end)
@@ -250,7 +255,10 @@ class Ruleset:
                                  citation=entry.citation, assumption=assumption,
                                  source_start=entry.start)
         mode = unpublished or self.policy_choice("unpublished_years")
-        earlier = [v for v in param.values if v.start < entry.start and v.status != "unpublished"]
+        # I5: "the last published rate carries forward" — never an assumption
+        # or a caller's override of an earlier period.
+        earlier = [v for v in param.values if v.start < entry.start and (
+            v.status == "published" or v.replaces == "published")]
         if mode == "refuse" or not earlier:
             why = "strict mode refuses" if mode == "refuse" else "there is no earlier value"
             raise NotCoveredError(
@@ -282,25 +290,31 @@ class Ruleset:
         citation of the value it replaces, and changes the fingerprint.
         """
         param = self.parameter(name)
+        if not isinstance(start, dt.date) or (end is not None and not isinstance(end, dt.date)):
+            raise InputError(f"override of {name}: start and end must be dates", field=name)
+        if start < param.first_date:
+            raise InputError(
+                f"override of {name} from {start.isoformat()}: the ruleset has no value before "
+                f"{param.first_date.isoformat()}, and an override does not extend it backwards",
+                field=name)
         if end is not None and end <= start:
             raise InputError(f"override of {name}: end {end} must be after start {start}",
                              field=name)
         new_value = _convert_value(param.kind, value, field=name)
         shown = format_value(param.kind, new_value)
         why = reason or f"override: {name} set to {shown} by the caller"
-        before = param.entry_on(start) if start >= param.first_date else param.values[0]
         pieces: list[DatedValue] = []
         for entry in param.values:
+            # Before the override, as it was; within it, one override piece per
+            # value it replaces (so each keeps its citation and status); after
+            # it, as it was.
             pieces.extend(_clip(entry, None, start))
-        pieces.append(DatedValue(start=start, end=end, value=new_value, status="override",
-                                 reason=why, citation=before.citation))
-        if end is not None:
-            tail = [e for v in param.values for e in _clip(v, end, None)]
-            if not tail or tail[0].start > end:
-                # The override ends inside the entry in force on `end`: resume it there.
-                resumed = param.entry_on(end) if end >= param.first_date else param.values[0]
-                tail.insert(0, attrs.evolve(resumed, start=end))
-            pieces.extend(tail)
+            pieces.extend(attrs.evolve(p, value=new_value, status="override", reason=why,
+                                       replaces=entry.status if entry.status != "override"
+                                       else entry.replaces)
+                          for p in _clip(entry, start, end))
+            if end is not None:
+                pieces.extend(_clip(entry, end, None))
         pieces = _link(pieces)
         parameters = dict(self.parameters)
         parameters[name] = attrs.evolve(param, values=tuple(pieces))
@@ -317,6 +331,8 @@ class Ruleset:
             if v.value is not None:
                 out["value"] = v.value if p.kind == "integer" else format_value(p.kind, v.value)
             out["status"] = v.status
+            if v.replaces is not None:
+                out["replaces"] = v.replaces
             if v.reason is not None:
                 out["reason"] = v.reason
             out["citation"] = v.citation.to_dict()
@@ -374,7 +390,7 @@ _TOP_KEYS: Final = frozenset({"ruleset", "documents", "parameters", "policies"})
 _RULESET_KEYS: Final = frozenset({"id", "title", "description"})
 _DOCUMENT_KEYS: Final = frozenset({"title", "file", "url", "edition"})
 _PARAM_KEYS: Final = frozenset({"label", "unit", "kind", "values"})
-_VALUE_KEYS: Final = frozenset({"from", "value", "status", "reason", "citation"})
+_VALUE_KEYS: Final = frozenset({"from", "value", "status", "reason", "citation", "replaces"})
 _CITATION_KEYS: Final = frozenset({"document", "section", "quote", "url", "note"})
 _POLICY_KEYS: Final = frozenset({"interpretation", "question", "default", "choices", "citation"})
 
@@ -460,6 +476,11 @@ class _Loader:
                 except KiapRulesError as exc:
                     raise self.fail(exc.reason, f"{vkey}.value") from None
             citation = self.citation(vt["citation"], f"{vkey}.citation", documents)
+            replaces = vt.get("replaces")
+            if replaces is not None and (status != "override" or replaces not in STATUSES
+                                         or replaces == "override"):
+                raise self.fail("only an override says which status it replaces "
+                                "(published, assumption or unpublished)", f"{vkey}.replaces")
             if entries and start <= entries[-1].start:
                 what = "repeats" if start == entries[-1].start else "comes before"
                 raise self.fail(
@@ -468,7 +489,7 @@ class _Loader:
                     "without overlaps", f"{vkey}.from")
             entries.append(DatedValue(start=start, end=None, value=value, status=status,
                                       reason=reason.strip() if reason else None,
-                                      citation=citation))
+                                      citation=citation, replaces=replaces))
         if entries[0].status == "unpublished":
             raise self.fail("the first value cannot be unpublished: nothing to carry forward",
                             f"{key}.values[1].status")
