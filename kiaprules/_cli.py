@@ -65,7 +65,8 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
                 f"{v.citation.document} {v.citation.section}: “{v.citation.quote}”",
             ))
     out.write(tabulate(rows, headers=("parameter", "from", "until", "value", "status", "source"),
-                       maxcolwidths=[None, None, None, None, 40, 60]) + "\n\n")
+                       maxcolwidths=[None, None, None, None, 40, 60],
+                       disable_numparse=True) + "\n\n")
     prow = [(p.interpretation, name, p.default, ", ".join(c for c in p.choices if c != p.default),
              p.question) for name, p in ruleset.policies.items()]
     prow.sort()

@@ -102,8 +102,11 @@ def cluster_from_dict(
     if not isinstance(clinics, list):
         raise InputError("must be a list of [[clinic]] tables", path=path, record=label,
                          field="clinic")
+    # In the bulk form a clinic's record names its cluster too: clusters[2] (...): clinic[1].
+    prefix = f"{label}: " if record != "cluster" else ""
     memberships = [
-        _membership(raw, path=path, record=f"clinic[{i}]") for i, raw in enumerate(clinics, 1)
+        _membership(raw, path=path, record=f"{prefix}clinic[{i}]")
+        for i, raw in enumerate(clinics, 1)
     ]
     kwargs = {k: own[k] for k in ("cvr", "coordinator", "registered") if k in own}
     try:
@@ -171,8 +174,8 @@ def check_overlaps(clusters: Iterable[Cluster]) -> None:
     overlaps = find_overlaps(clusters)
     if overlaps:
         first = overlaps[0]
-        raise ConflictError(first.message, record=f"provider number {first.provider_number}",
-                            field="joined")
+        raise ConflictError(first.message, path=first.second[1].path,
+                            record=first.second[1].label, field="joined")
 
 
 def _clinic_to_dict(m: Membership) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Identifiers: provider number (ydernummer), CVR number and CPR number.
 
 A CPR number is sensitive personal data. :class:`CprNumber` keeps its digits
-in a private slot and every rendering (``str``, ``repr``, ``format``, JSON via
-:func:`kiaprules._jsonable`) shows only the masked form ``DDMMYY-XXXX``.
+in a private slot and every rendering (``str``, ``repr``, ``format``, and the
+``to_dict`` of every result that holds one) shows only the masked form
+``DDMMYY-XXXX``.
 Error messages about a CPR number never echo what was handed in.
 """
 

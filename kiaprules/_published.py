@@ -265,11 +265,9 @@ def solve_rate(scenario: _Scenario, parameter: str, year: int, kind: str,
         variant = scenario.ruleset.with_override(parameter, Decimal(ore) / 100, start, end)
         return scenario.amount(kind, year, variant)
 
-    lo_value = figure(0)
-    if lo_value > target:
-        return None
-    if figure(1) == lo_value and figure(100) == lo_value:
-        return None  # the figure does not depend on this rate (no quantity)
+    base = figure(0)
+    if base > target or figure(_MAX_RATE_ORE) == base:
+        return None  # out of reach, or the figure does not depend on this rate
     lo, hi = 0, 1
     while figure(hi) < target:
         lo, hi = hi, hi * 2

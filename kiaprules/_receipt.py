@@ -11,6 +11,7 @@ difference.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,14 @@ __all__ = ["Verification", "make_receipt", "verify_receipt", "write_receipt"]
 FORMAT: Final = 1
 _KEYS: Final = frozenset({"kiaprules_receipt", "library", "ruleset", "overrides", "policies",
                           "strict", "years", "inputs", "result"})
+
+
+def inputs_fingerprint(clusters: Sequence[Cluster]) -> str:
+    """sha256 of the clusters in canonical form (sorted, the file layout as JSON)."""
+    canonical = json.dumps([_jsonable(cluster_to_dict(c)) for c in
+                            sorted(clusters, key=lambda c: c.name)],
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _override_data(o: Override) -> dict[str, Any]:
@@ -63,7 +72,8 @@ def make_receipt(
         "policies": dict(sorted((policies or {}).items())),
         "strict": strict,
         "years": list(report.years),
-        "inputs": {"clusters": [_jsonable(cluster_to_dict(c)) for c in items]},
+        "inputs": {"fingerprint": inputs_fingerprint(items),
+                   "clusters": [_jsonable(cluster_to_dict(c)) for c in items]},
         "result": report.to_dict(),
     }
 
@@ -134,8 +144,9 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
     if missing or unknown:
         raise InputError(f"is not a kiaprules receipt (missing: {', '.join(missing) or '-'}; "
                          f"unknown: {', '.join(unknown) or '-'})", path=name)
-    if receipt["kiaprules_receipt"] != FORMAT:
-        raise InputError(f"receipt format {receipt['kiaprules_receipt']!r} is not {FORMAT}",
+    marker = receipt["kiaprules_receipt"]
+    if type(marker) is not int or marker != FORMAT:
+        raise InputError(f"receipt format {marker!r} is not {FORMAT}",
                          path=name, field="kiaprules_receipt")
     rs_info = _field(receipt, "ruleset", dict, name)
     content = rs_info.get("content")
@@ -186,10 +197,15 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
             clusters, embedded, years=_field(receipt, "years", list, name),
             overrides=overrides, policies=_field(receipt, "policies", dict, name),
             strict=_field(receipt, "strict", bool, name))
-    except (ValueError, TypeError) as exc:
-        if isinstance(exc, KiapRulesError):
-            raise
+    except KiapRulesError as exc:
+        raise exc.located(path=name, record="receipt") from None
+    except (ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"malformed receipt: {exc}", path=name) from None
     difference = _first_difference(receipt["result"], report.to_dict())
+    stored = receipt["inputs"].get("fingerprint")
+    recomputed = inputs_fingerprint(clusters)
+    if difference is None and stored != recomputed:
+        difference = (f"inputs.fingerprint: receipt {stored}, the inputs it holds hash to "
+                      f"{recomputed}: the inputs were changed")
     return Verification(identical=difference is None, difference=difference,
                         notes=tuple(notes))
