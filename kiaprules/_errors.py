@@ -50,9 +50,13 @@ class KiapRulesError(Exception):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        from kiaprules._identifiers import mask_cpr_like
+
         parts = [p for p in (self.path, self.record, self.field) if p]
         parts.append(self.reason)
-        return ": ".join(parts)
+        # A CPR number never appears in an error, even one typed into the
+        # wrong field (a CVR or provider number) and echoed back.
+        return mask_cpr_like(": ".join(parts))
 
     def __str__(self) -> str:
         return self._render()

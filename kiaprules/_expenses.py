@@ -33,7 +33,7 @@ import attrs
 from kiaprules._calendar import parse_date
 from kiaprules._errors import InputError, KiapRulesError, NotCoveredError
 from kiaprules._files import check_keys, read_document
-from kiaprules._identifiers import CprNumber, CvrNumber
+from kiaprules._identifiers import CprNumber, CvrNumber, mask_cpr_like
 from kiaprules._money import format_money, format_rate, parse_decimal, round_ore, to_money
 from kiaprules._ruleset import Citation, Ruleset
 
@@ -214,9 +214,10 @@ class Expense:
     def to_dict(self) -> dict[str, Any]:
         """The expense as plain data, with any CPR number masked."""
         out: dict[str, Any] = {
-            "id": self.id, "date": self.date.isoformat(), "amount": format_money(self.amount),
-            "category": self.category, "payee": self.payee, "payee_role": self.payee_role,
-            "description": self.description, "participants": self.participants,
+            "id": mask_cpr_like(self.id), "date": self.date.isoformat(),
+            "amount": format_money(self.amount), "category": self.category,
+            "payee": mask_cpr_like(self.payee), "payee_role": self.payee_role,
+            "description": mask_cpr_like(self.description), "participants": self.participants,
             "abroad": self.abroad, "documentation": list(self.documentation),
             "hours": None if self.hours is None else str(self.hours),
             "hourly_rate": None if self.hourly_rate is None else format_money(self.hourly_rate),
@@ -322,8 +323,6 @@ Q_GUIDE_B_INCOME = _c(GUIDE, "§6", "Honoraret skal indberettes til SKAT af klyn
 Q_GUIDE_RECEIPTS = _c(GUIDE, "§7.3", "Det anbefales også, at man gemmer fakturaer og øvrige "
                       "bilag til klyngearbejdet, hvis klyngen på et tidspunkt skulle blive "
                       "omfattet af andre regnskabsregler.")
-Q_CONTRACT_TOTAL = _c(HB, "§13", "Den indgåede kontrakt angiver typisk et samlet beløb for "
-                      "løsning af opgaven, som udbetales halv- eller helårligt.")
 Q_VOCABULARY = _c(HB, "§11", "Klyngens midler kan i henhold til overenskomstaftalen bruges til:")
 
 
@@ -461,10 +460,11 @@ def _care(e: Expense, ruleset: Ruleset) -> list[Reason]:
         limit = _threshold(ruleset, "consultant_hourly_rate", e.date)
         if limit is None:
             first = ruleset.parameter("consultant_hourly_rate").first_date
+            published = ruleset.parameter("consultant_hourly_rate").values[0].citation
             reasons.append(_reason(
                 "consultant_rate_unpublished", "allowed",
                 f"PLO's recommended hourly rate is published only from {first.isoformat()}; "
-                f"the hourly rate {format_money(e.hourly_rate)} was not compared", Q_CARE))
+                f"the hourly rate {format_money(e.hourly_rate)} was not compared", published))
         elif e.hourly_rate > limit.value:
             reasons.append(_reason(
                 "hourly_rate_above_recommended", "needs_review",
@@ -478,7 +478,7 @@ def _care(e: Expense, ruleset: Ruleset) -> list[Reason]:
                     "amount_not_hours_times_rate", "needs_review",
                     f"the amount {format_money(e.amount)} is not hours × rate "
                     f"({e.hours} × {format_money(e.hourly_rate)} = {format_money(product)})",
-                    Q_CONTRACT_TOTAL))
+                    Q_PLO_HONORARIUM))
     per = {"catering": "catering_review_per_participant",
            "room_rental": "venue_review_per_participant"}.get(e.category)
     if per is not None and e.payee_role not in ("member", "clinic"):
@@ -488,8 +488,9 @@ def _care(e: Expense, ruleset: Ruleset) -> list[Reason]:
                                    "of participants the cost per participant cannot be checked",
                                    Q_CARE))
         elif limit is not None:
+            # Compared exactly; shown to the øre.
             each = round_ore(e.amount / e.participants)
-            if each > limit.value:
+            if e.amount > limit.value * e.participants:
                 reasons.append(_reason(
                     "expensive_venue" if e.category == "room_rental" else "expensive_catering",
                     "needs_review", f"{format_money(each)} kr per participant is above "
@@ -591,7 +592,9 @@ def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], 
     if name.lower().endswith(".csv"):
         try:
             with open(name, encoding="utf-8", newline="") as handle:
-                rows = list(csv.DictReader(handle))
+                reader = csv.DictReader(handle)
+                header = list(reader.fieldnames or [])
+                rows = list(reader)
         except FileNotFoundError:
             raise InputError("no such file", path=name) from None
         except UnicodeDecodeError as exc:
@@ -600,11 +603,10 @@ def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], 
             raise InputError(f"cannot be read as CSV: {exc}", path=name) from None
         if rows and None in rows[0]:
             raise InputError("a row has more fields than the header", path=name)
-        if rows:
-            unknown = sorted(set(rows[0]) - set(CSV_COLUMNS))
-            if unknown:
-                raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
-                                 path=name, field=unknown[0])
+        unknown = sorted(set(header) - set(CSV_COLUMNS))
+        if unknown:
+            raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
+                             path=name, field=mask_cpr_like(unknown[0]))
         return {}, [expense_from_dict(_csv_row(r), path=name, record=f"row[{i}]")
                     for i, r in enumerate(rows, 2)]
     document = read_document(name)

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from kiaprules._errors import InputError
 
-__all__ = ["CprNumber", "CvrNumber", "ProviderNumber", "cvr_check_digit_ok"]
+__all__ = ["CprNumber", "CvrNumber", "ProviderNumber", "cvr_check_digit_ok", "mask_cpr_like"]
 
 _PROVIDER_RE: Final = re.compile(r"[0-9]{5,6}")
 _CVR_RE: Final = re.compile(r"[0-9]{8}")
@@ -24,6 +24,28 @@ _CPR_RE: Final = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9])([0-9]{3})"
 # CVR: "8 digits and passes modulus 11 with weights 2,7,6,5,4,3,2,1"
 # (DOMAIN.md, Identifiers; Erhvervsstyrelsen's published check).
 _CVR_WEIGHTS: Final = (2, 7, 6, 5, 4, 3, 2, 1)
+
+
+_CPR_LIKE: Final = re.compile(r"(?<![0-9])([0-3][0-9])([01][0-9])([0-9]{2})(-?)([0-9]{4})(?![0-9])")
+
+
+def mask_cpr_like(text: str) -> str:
+    """``text`` with anything that could be a CPR number masked as ``DDMMYY-XXXX``.
+
+    A safety net for free text (descriptions, payees) and error messages: a
+    CPR number typed into the wrong field is still never shown. Only digit
+    runs whose first six digits form a day and month are masked.
+
+    >>> mask_cpr_like("Honorar til 010180-1234 og 0101801234, ikke 1234567890")
+    'Honorar til 010180-XXXX og 010180-XXXX, ikke 1234567890'
+    """
+    def mask(match: re.Match[str]) -> str:
+        day, month = int(match.group(1)), int(match.group(2))
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            return f"{match.group(1)}{match.group(2)}{match.group(3)}-XXXX"
+        return match.group(0)
+
+    return _CPR_LIKE.sub(mask, text)
 
 
 def _text(value: object, field: str, what: str) -> str:
