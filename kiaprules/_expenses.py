@@ -412,8 +412,14 @@ def _documents(e: Expense, plo: bool) -> list[Reason]:
     reasons: list[Reason] = []
     docs = set(e.documentation)
     if e.category in _PAID_FOR_WORK:
-        if not docs & {"contract", "timesheet"} and not (
-                e.category in _FEES and "invoice" in docs):
+        # An invoice stands in for a contract for a consultant's help, and for
+        # any fee before 1 April 2023; since then PLO wants the contract or
+        # time sheet with every honorarium payout, and a speaker's or
+        # facilitator's fee is an honorarium ("Honorar til oplægsholder,
+        # facilitatorer", Håndbog 2024 §11).
+        invoice_enough = "invoice" in docs and (
+            e.category == "consultant_fee" or (e.category in _FEES and not plo))
+        if not docs & {"contract", "timesheet"} and not invoice_enough:
             reasons.append(_reason(
                 "honorarium_contract", "incomplete", "a contract or time sheet is missing",
                 Q_PLO_HONORARIUM if plo else Q_GUIDE_CONTRACT))

@@ -118,9 +118,11 @@ def honorarium(role: str = "coordinator", **kw: Any) -> dict[str, Any]:
 
 
 def fee(category: str, role: str, **kw: Any) -> dict[str, Any]:
-    """A speaker's, facilitator's or consultant's fee on an invoice, with a CVR number."""
+    """A speaker's, facilitator's or consultant's fee on an invoice and a contract, with a CVR
+    number (since 1 April 2023 PLO wants the contract or time sheet with an honorarium)."""
     return {"date": DAY, "amount": "5000.00", "category": category, "payee": "Karen Holm",
-            "payee_role": role, "documentation": ("invoice",), "recipient_cvr": CVR, **kw}
+            "payee_role": role, "documentation": ("contract", "invoice"), "recipient_cvr": CVR,
+            **kw}
 
 
 def meeting(category: str, role: str = "venue", **kw: Any) -> dict[str, Any]:
@@ -267,7 +269,15 @@ CASES = [
     case(honorarium("member"), "needs_review", ["member_special_work"],
          "honorarium-member-needs_review"),
     case(honorarium("venue"), "needs_review", ["role_mismatch"], "honorarium-venue-role_mismatch"),
-    case(fee("speaker_fee", "speaker"), "allowed", ["fee_allowed"], "speaker_fee-invoice-allowed"),
+    case(fee("speaker_fee", "speaker"), "allowed", ["fee_allowed"], "speaker_fee-contract-allowed"),
+    case(fee("speaker_fee", "speaker", documentation=("invoice",)), "incomplete",
+         ["fee_allowed", "honorarium_contract"], "speaker_fee-invoice-only-since-2023"),
+    case(fee("facilitator_fee", "facilitator", documentation=("invoice",)), "incomplete",
+         ["fee_allowed", "honorarium_contract"], "facilitator_fee-invoice-only-since-2023"),
+    case(fee("speaker_fee", "speaker", date=dt.date(2023, 3, 31), documentation=("invoice",)),
+         "allowed", ["fee_allowed"], "speaker_fee-invoice-only-before-2023-04-01"),
+    case(fee("consultant_fee", "consultant", documentation=("invoice",)), "allowed",
+         ["fee_allowed"], "consultant_fee-invoice-only"),
     case(fee("facilitator_fee", "facilitator"), "allowed", ["fee_allowed"],
          "facilitator_fee-allowed"),
     case(fee("consultant_fee", "consultant", documentation=("contract",)), "allowed",
