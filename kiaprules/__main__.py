@@ -1,7 +1,5 @@
 """``python -m kiaprules``: the command line."""
 
-import sys
+from kiaprules._cli import run
 
-from kiaprules._cli import main
-
-sys.exit(main())
+run()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-
-from dateutil.relativedelta import relativedelta
+from typing import Final
 
 from kiaprules._errors import InputError
 
-__all__ = ["anniversary", "parse_date", "parse_year", "parse_years", "year_start"]
+__all__ = ["anniversary", "days_in_month", "parse_date", "parse_year", "parse_years", "year_start"]
 
 #: Years outside this range are refused as typos rather than computed.
 MIN_YEAR = 1900
 MAX_YEAR = 2200
+
+_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEAR_RE: Final = re.compile(r"[0-9]{4}")
+_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def parse_date(value: object, *, field: str | None = None) -> dt.date:
@@ -30,7 +33,7 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
     if isinstance(value, str):
         text = value.strip()
         # ASCII YYYY-MM-DD only: fromisoformat also takes week dates ("2018-W37-3").
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        if _DATE_RE.fullmatch(text):
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
@@ -46,7 +49,7 @@ def parse_year(value: object, *, field: str | None = None) -> int:
         raise InputError(f"must be a year, got {value!r}", field=field)
     if isinstance(value, int):
         year = value
-    elif isinstance(value, str) and re.fullmatch(r"[0-9]{4}", value.strip()):
+    elif isinstance(value, str) and _YEAR_RE.fullmatch(value.strip()):
         # ASCII digits only: str.isdigit() is true of "²⁰¹⁸", which int() refuses.
         year = int(value.strip())
     else:
@@ -78,11 +81,24 @@ def year_start(year: int) -> dt.date:
     return dt.date(year, 1, 1)
 
 
+def days_in_month(year: int, month: int) -> int:
+    """28–31: the Gregorian calendar's length of ``month`` in ``year``."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def anniversary(joined: dt.date, months: int = 12) -> dt.date:
     """The day ``months`` after ``joined`` (29 February + 12 months is 28 February).
 
+    Calendar months, as ``dateutil``'s ``relativedelta(months=...)`` counts
+    them: the same day of the month, or the month's last day when it is
+    shorter.
+
     >>> anniversary(dt.date(2020, 2, 29))
     datetime.date(2021, 2, 28)
+    >>> anniversary(dt.date(2019, 1, 31), 1)
+    datetime.date(2019, 2, 28)
     """
-    result: dt.date = joined + relativedelta(months=months)
-    return result
+    year, month0 = divmod(joined.year * 12 + joined.month - 1 + months, 12)
+    return dt.date(year, month0 + 1, min(joined.day, days_in_month(year, month0 + 1)))

@@ -33,7 +33,8 @@ from typing import Any, Final
 from kiaprules import _toml
 from kiaprules._errors import ConflictError, InputError, KiapRulesError
 from kiaprules._files import check_keys, parse_document, read_document
-from kiaprules._model import Clinic, Cluster, Membership, find_overlaps
+from kiaprules._gc import gc_paused
+from kiaprules._model import Clinic, Cluster, Membership, find_overlaps, membership_from_plain
 
 __all__ = [
     "cluster_from_dict",
@@ -47,6 +48,7 @@ CLUSTER_KEYS: Final = frozenset({"name", "cvr", "coordinator", "founded", "regis
 CLINIC_KEYS: Final = frozenset(
     {"provider_number", "capacities", "joined", "left", "switched_from", "patients"}
 )
+CLINIC_REQUIRED: Final = frozenset({"provider_number", "capacities", "joined"})
 
 
 def _located(exc: KiapRulesError, path: str | None, record: str | None) -> KiapRulesError:
@@ -54,13 +56,18 @@ def _located(exc: KiapRulesError, path: str | None, record: str | None) -> KiapR
 
 
 def _membership(raw: object, *, path: str | None, record: str) -> Membership:
-    if not isinstance(raw, Mapping):
+    if type(raw) is dict and raw.keys() <= CLINIC_KEYS:
+        pn = raw.get("provider_number")
+        if type(pn) is str:
+            fast = membership_from_plain(raw, source=f"{record} ({pn.strip()})", path=path)
+            if fast is not None:
+                return fast
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # dict first: it is cheap
         raise InputError(f"must be a table, got {type(raw).__name__}", path=path, record=record)
     pn = raw.get("provider_number")
     if isinstance(pn, str):
         record = f"{record} ({pn.strip()})"
-    check_keys(raw, allowed=CLINIC_KEYS, required={"provider_number", "capacities", "joined"},
-               path=path, record=record)
+    check_keys(raw, allowed=CLINIC_KEYS, required=CLINIC_REQUIRED, path=path, record=record)
     try:
         clinic = Clinic(
             provider_number=raw["provider_number"],
@@ -132,6 +139,7 @@ def _clusters_from_document(document: Mapping[str, Any], path: str | None) -> tu
     return (cluster_from_dict(document["cluster"], clinics, path=path),)
 
 
+@gc_paused
 def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tuple[Cluster, ...]:
     """The clusters in ``text``, a TOML or JSON document (``fmt``)."""
     try:
@@ -142,6 +150,7 @@ def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tu
     return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path)
 
 
+@gc_paused
 def load_clusters(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
 ) -> tuple[Cluster, ...]:
@@ -156,14 +165,15 @@ def load_clusters(
     clusters: list[Cluster] = []
     seen: dict[str, str] = {}
     for p in paths:
-        for cluster in _clusters_from_document(read_document(p), os.fspath(p)):
+        document = read_document(p)
+        bulk = "clusters" in document
+        for i, cluster in enumerate(_clusters_from_document(document, os.fspath(p)), 1):
+            record = f"clusters[{i}] ({cluster.name})" if bulk else f"cluster ({cluster.name})"
             if cluster.name in seen:
                 raise ConflictError(
-                    f"cluster name {cluster.name!r} is used twice ({seen[cluster.name]} and "
-                    f"{cluster.source})",
-                    path=cluster.source,
-                )
-            seen[cluster.name] = cluster.source or "?"
+                    f"is also the name of {seen[cluster.name]}: names identify clusters",
+                    path=cluster.source, record=record, field="name")
+            seen[cluster.name] = f"{record} in {cluster.source}"
             clusters.append(cluster)
     check_overlaps(clusters)
     return tuple(sorted(clusters, key=lambda c: c.name))

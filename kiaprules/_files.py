@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
+import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Final
 
 from kiaprules._errors import InputError
 
-__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document"]
+__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document", "suffix"]
 
 #: Larger files are refused before they are read: a whole country is a few MB.
 MAX_FILE_BYTES: Final = 512 * 1024 * 1024
@@ -27,12 +26,48 @@ def _no_constants(name: str) -> Any:
 
 
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"key {key!r} is given twice in one object")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # rare: find the first key given twice
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"key {key!r} is given twice in one object")
+            seen.add(key)
     return result
+
+
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(value: Any, path: str) -> None:
+    """JSON may escape half a UTF-16 pair ("\\ud800"); such text cannot be printed."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InputError(f"is not valid text: a string holds half a UTF-16 "
+                                 f"surrogate pair (character {exc.start})", path=path) from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def suffix(path: str) -> str:
+    """The suffix of the last part of ``path`` (``".toml"``), as ``pathlib`` says it.
+
+    Without importing pathlib, which costs more than reading a country's file.
+
+    >>> suffix("examples/denmark.json"), suffix(".toml"), suffix("a/b.tar.gz"), suffix("x.")
+    ('.json', '', '.gz', '')
+    """
+    name = path.rstrip("/" + os.sep).replace(os.sep, "/").rpartition("/")[2]
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[str, Any]:
@@ -41,14 +76,18 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
     The format is ``fmt`` if given, else the file's suffix (``.toml`` or
     ``.json``). The top level must be a table/object.
     """
-    fmt = fmt or Path(path).suffix.lower().lstrip(".")
+    fmt = fmt or suffix(path).lower().lstrip(".")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})",
                          path=path) from None
     text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise InputError("is empty", path=path)
     if fmt == "toml":
+        import tomllib  # only for TOML: the bulk JSON form does without it
+
         try:
             document: Any = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -69,6 +108,8 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
             raise InputError(f"is not valid JSON: {exc}", path=path) from None
     else:
         raise InputError("must be a .toml or .json file", path=path)
+    if fmt == "json" and "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(document, path)
     if not isinstance(document, dict):
         raise InputError(f"must hold a table at the top, got {type(document).__name__}",
                          path=path)
@@ -107,6 +148,8 @@ def check_keys(
     field_prefix: str | None = None,
 ) -> None:
     """Refuse unknown keys and missing required keys, naming the first of each."""
+    if table.keys() <= allowed and table.keys() >= required:
+        return  # the common case, in two set operations
     def name(key: str) -> str:
         return f"{field_prefix}.{key}" if field_prefix else key
 

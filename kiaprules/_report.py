@@ -9,14 +9,11 @@ members by provider number.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import html
 import io
 import json
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -27,7 +24,10 @@ from kiaprules._rules import Rule
 from kiaprules._ruleset import Citation
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
     from kiaprules._explain import Explanation
+    from kiaprules._summary import NationalSummary
     from kiaprules._whatif import Comparison
 
 __all__ = ["ClusterPayouts", "Line", "MemberShare", "PayoutReport", "YearPayout"]
@@ -76,6 +76,8 @@ class Line:
 
     @property
     def unrounded(self) -> Fraction:
+        from fractions import Fraction
+
         sign = -1 if self.kind == "clawback" else 1
         exact = Fraction(self.rate) * self.quantity * sign
         return exact * self.fraction if self.fraction is not None else exact
@@ -108,6 +110,9 @@ class YearPayout:
     warnings: tuple[str, ...]
     first_payout: bool = False
     counted_on: dt.date | None = None
+    #: How many clinics are paid on their patients this year (members on the
+    #: counting day). Not part of the JSON: the shares of the lines list them.
+    clinics: int = 0
 
     @property
     def total(self) -> Decimal:
@@ -165,6 +170,8 @@ class PayoutReport:
     clusters: tuple[ClusterPayouts, ...]
     warnings: tuple[str, ...] = ()
     policy_defaults: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    #: False when computed with ``detail=False``: lines without clinic-by-clinic shares.
+    detail: bool = attrs.field(default=True, eq=False, repr=False)
 
     def explain(self, cluster: str | None = None, year: int | None = None) -> Explanation:
         """The derivation of one cluster's payout for one year (see :mod:`_explain`).
@@ -174,6 +181,10 @@ class PayoutReport:
         """
         from kiaprules._explain import explain_year
 
+        if not self.detail:
+            raise InputError("this report was computed with detail=False, without the "
+                             "clinic-by-clinic shares an explanation lists; compute it again "
+                             "with detail=True", field="detail")
         return explain_year(self, cluster, year)
 
     def compare(self, other: PayoutReport) -> Comparison:
@@ -181,6 +192,12 @@ class PayoutReport:
         from kiaprules._whatif import compare_reports
 
         return compare_reports(self, other)
+
+    def summary(self) -> NationalSummary:
+        """One row a year for all clusters together, with the warnings summarised."""
+        from kiaprules._summary import summarise
+
+        return summarise(self)
 
     def cluster(self, name: str) -> ClusterPayouts:
         for c in self.clusters:
@@ -216,6 +233,8 @@ class PayoutReport:
 
     def to_csv(self) -> str:
         """One row a line, for spreadsheets."""
+        import csv
+
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
@@ -270,6 +289,8 @@ class PayoutReport:
         return out
 
     def _repr_html_(self) -> str:
+        import html
+
         head = "".join(f"<th>{h}</th>" for h in ("cluster", "year", "due", "startup",
                                                   "operating", "supplement", "clawback",
                                                   "total"))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import attrs
 
-from kiaprules._ruleset import Citation
+from kiaprules._errors import RulesetError
+from kiaprules._ruleset import Citation, Ruleset
 
-__all__ = ["RULES", "Rule"]
+__all__ = ["PAYOUT_PARAMETERS", "PAYOUT_POLICIES", "RULES", "Rule", "check_payout_ruleset"]
 
 
 @attrs.frozen(kw_only=True)
@@ -94,3 +95,39 @@ YEARLY_PAYOUT = _rule(
 
 RULES = {r.id: r for r in (STARTUP, OPERATING, SUPPLEMENT, CLAWBACK, FIRST_PAYOUT,
                            FOUNDING_MEMBERS, LATE_JOINER, YEARLY_PAYOUT)}
+
+
+#: What the payout engine reads from a ruleset.
+PAYOUT_PARAMETERS = ("startup_grant", "operating_rate", "supplement_rate", "counting_day",
+                     "payout_day", "clawback_window_months")
+
+#: The readings of I1–I6 the engine can apply; a ruleset offering any other
+#: would be computed as something it did not ask for, so it is refused.
+PAYOUT_POLICIES: dict[str, frozenset[str]] = {
+    "founding_year": frozenset({"full_year", "pro_rata"}),
+    "founding_members": frozenset({"registration", "founding"}),
+    "clawback": frozenset({"within_first_year", "never"}),
+    "late_joiner_startup": frozenset({"first_funded_year", "founding_only"}),
+    "unpublished_years": frozenset({"carry_forward", "refuse"}),
+    "rounding": frozenset({"line", "clinic"}),
+}
+
+
+def check_payout_ruleset(ruleset: Ruleset) -> None:
+    """Refuse a ruleset that lacks what the engine reads, or offers a reading it cannot apply."""
+    for name in PAYOUT_PARAMETERS:
+        if name not in ruleset.parameters:
+            raise RulesetError(f"is missing: the payout engine needs it (ruleset {ruleset.id!r})",
+                               path=ruleset.source, field=f"parameters.{name}")
+    for name, known in PAYOUT_POLICIES.items():
+        policy = ruleset.policies.get(name)
+        if policy is None:
+            raise RulesetError(f"is missing: the payout engine needs policy {name!r} "
+                               f"(ruleset {ruleset.id!r})", path=ruleset.source,
+                               field=f"policies.{name}")
+        unknown = sorted(set(policy.choices) - known)
+        if unknown:
+            raise RulesetError(
+                f"offers {', '.join(repr(u) for u in unknown)}, which the payout engine cannot "
+                f"apply; it knows {', '.join(sorted(known))}", path=ruleset.source,
+                field=f"policies.{name}.choices")

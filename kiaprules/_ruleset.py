@@ -25,21 +25,22 @@ Interpretations I1–I6 (docs/interpretations.md) are the ruleset's
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
 from kiaprules._calendar import parse_date
 from kiaprules._errors import InputError, KiapRulesError, NotCoveredError, RulesetError
-from kiaprules._files import read_document
+from kiaprules._files import read_document, suffix
 from kiaprules._money import format_rate, parse_decimal, to_money, to_rate
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "Citation",
@@ -197,10 +198,21 @@ class Ruleset:
     parameters: Mapping[str, Parameter]
     policies: Mapping[str, Policy]
     source: str | None = attrs.field(default=None, eq=False)
-    fingerprint: str = attrs.field(init=False, eq=False)
+    _fingerprint_cache: str | None = attrs.field(init=False, default=None, eq=False,
+                                                 repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "fingerprint", _fingerprint(self))
+    @property
+    def fingerprint(self) -> str:
+        """``sha256:`` and the hash of the canonical content (:meth:`to_data`).
+
+        Computed on first use and kept: a scenario sweep makes a ruleset per
+        variant, and most are never asked for their fingerprint.
+        """
+        value = self._fingerprint_cache
+        if value is None:
+            value = _fingerprint(self)
+            object.__setattr__(self, "_fingerprint_cache", value)
+        return value
 
     def parameter(self, name: str) -> Parameter:
         try:
@@ -362,13 +374,18 @@ def _clip(entry: DatedValue, lo: dt.date | None, hi: dt.date | None) -> list[Dat
         end = hi if end is None else min(end, hi)
     if end is not None and end <= start:
         return []
+    if start == entry.start and end == entry.end:
+        return [entry]  # unchanged: the same (frozen) value, not a copy
     return [attrs.evolve(entry, start=start, end=end)]
 
 
 def _link(values: list[DatedValue]) -> list[DatedValue]:
     values.sort(key=lambda v: v.start)
-    return [attrs.evolve(v, end=values[i + 1].start if i + 1 < len(values) else None)
-            for i, v in enumerate(values)]
+    linked = []
+    for i, v in enumerate(values):
+        end = values[i + 1].start if i + 1 < len(values) else None
+        linked.append(v if v.end == end else attrs.evolve(v, end=end))
+    return linked
 
 
 def format_value(kind: str, value: Any) -> str:
@@ -381,7 +398,27 @@ def format_value(kind: str, value: Any) -> str:
 def _fingerprint(ruleset: Ruleset) -> str:
     canonical = json.dumps(ruleset.to_data(), sort_keys=True, ensure_ascii=False,
                            separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return "sha256:" + _sha256_hex(canonical.encode("utf-8"))
+
+
+def _sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data``, by the interpreter's built-in module where it has one.
+
+    The same digest as ``hashlib.sha256``; importing hashlib starts OpenSSL,
+    which costs a command more than reading and checking the ruleset.
+    """
+    import importlib
+
+    module: Any
+    for name in ("_sha2", "_sha256"):  # Python 3.12 on, 3.11
+        try:
+            module = importlib.import_module(name)
+            break
+        except ImportError:
+            continue
+    else:
+        import hashlib as module
+    return str(module.sha256(data).hexdigest())
 
 
 # --- loading ----------------------------------------------------------------
@@ -565,10 +602,17 @@ def _convert_value(kind: str, value: object, *, field: str) -> Any:
     return value.strip()
 
 
+def _shipped_dir_text() -> str:
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, "rulesets")
+    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(here),
+                                                                 "rulesets")
+
+
 def _shipped_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    packaged = here / "rulesets"
-    return packaged if packaged.is_dir() else here.parent / "rulesets"
+    from pathlib import Path
+
+    return Path(_shipped_dir_text())
 
 
 def available_rulesets() -> list[Ruleset]:
@@ -594,21 +638,26 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
     kind, naming the file and the key.
     """
     text = os.fspath(ruleset)
-    path = Path(text)
-    if not (path.suffix == ".toml" or os.sep in text or "/" in text):
-        path = _shipped_dir() / f"{text}.toml"
-        if not path.is_file():
+    if suffix(text) == ".toml" or os.sep in text or "/" in text:
+        from pathlib import Path  # a caller's path, spelled as pathlib spells it
+
+        name = str(Path(text))
+    else:
+        # A shipped ruleset's id: plain os.path, so that a command using the
+        # shipped ruleset never imports pathlib.
+        name = os.path.join(_shipped_dir_text(), f"{text}.toml")
+        if not os.path.isfile(name):
             known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
             raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
                              field="ruleset")
     try:
-        stat = path.stat()
+        stat = os.stat(name)
     except OSError:
-        raise InputError("no such ruleset file", path=str(path)) from None
-    cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        raise InputError("no such ruleset file", path=name) from None
+    cache_key = (os.path.realpath(name), stat.st_mtime_ns, stat.st_size)
     if cache_key in _CACHE:
         return _CACHE[cache_key]
-    document = read_document(path, fmt="toml")
-    result = _Loader(str(path)).ruleset(document)
+    document = read_document(name, fmt="toml")
+    result = _Loader(name).ruleset(document)
     _CACHE[cache_key] = result
     return result
