@@ -26,6 +26,19 @@ __all__ = [
 ]
 
 
+def _printable(text: str) -> str:
+    """``text`` with control characters and lone surrogates escaped (``\\n``, ``\\x1b``)."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+    return "".join(out)
+
+
 class KiapRulesError(Exception):
     """Root of every error kiaprules raises on purpose.
 
@@ -44,8 +57,9 @@ class KiapRulesError(Exception):
     ) -> None:
         self.reason = reason
         self.path = path
-        self.record = record
-        self.field = field
+        # Record and field names can come from a file: kept printable, as shown.
+        self.record = _printable(record) if record else record
+        self.field = _printable(field) if field else field
         self.date = date
         super().__init__(self._render())
 
@@ -55,8 +69,9 @@ class KiapRulesError(Exception):
         parts = [p for p in (self.path, self.record, self.field) if p]
         parts.append(self.reason)
         # A CPR number never appears in an error, even one typed into the
-        # wrong field (a CVR or provider number) and echoed back.
-        return mask_cpr_like(": ".join(parts))
+        # wrong field (a CVR or provider number) and echoed back; and text
+        # from a file cannot break the one-line rule or drive the terminal.
+        return _printable(mask_cpr_like(": ".join(parts)))
 
     def __str__(self) -> str:
         return self._render()
@@ -75,7 +90,8 @@ class KiapRulesError(Exception):
         """
         new = self._copy()
         new.path = self.path or path
-        new.record = self.record or record
+        new.record = self.record or (_printable(record) if record else record)
+        field = _printable(field) if field else field
         if field and self.field and self.field != field and not self.field.startswith(field):
             new.field = f"{field}.{self.field}"
         else:

@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from kiaprules import _files
 from kiaprules._calendar import parse_date
 from kiaprules._errors import InputError, KiapRulesError, NotCoveredError
 from kiaprules._files import check_keys, read_document
@@ -197,6 +198,7 @@ class Expense:
     recipient_cvr: CvrNumber | None = attrs.field(converter=_optional_cvr, default=None)
     recipient_cpr: CprNumber | None = attrs.field(converter=_optional_cpr, default=None)
     source: str | None = attrs.field(default=None, eq=False, repr=False)
+    path: str | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -541,8 +543,12 @@ def classify(expense: Expense, ruleset: Ruleset) -> Classification:
     """The one status of ``expense``, with every reason and its citation."""
     try:
         plo = _plo_account(expense, ruleset)
-    except NotCoveredError as exc:
-        raise exc.located(path=expense.source, record=expense.label) from None
+    except NotCoveredError:
+        first = ruleset.parameter("funds_account").first_date
+        raise InputError(
+            f"{expense.date.isoformat()} is before the ruleset {ruleset.id!r} begins "
+            f"({first.isoformat()}); no spending rule covers it", path=expense.path,
+            record=expense.label, field="date", date=expense.date) from None
     reasons = [*_purpose(expense), *_documents(expense, plo), *_care(expense, ruleset)]
     status = max((r.status for r in reasons), key=SEVERITY.index)
     return Classification(expense=expense, status=status, reasons=tuple(reasons),
@@ -568,7 +574,7 @@ def expense_from_dict(raw: object, *, path: str | None, record: str) -> Expense:
                required={"date", "amount", "category", "payee", "payee_role"},
                path=path, record=record)
     try:
-        return Expense(**{k: v for k, v in raw.items()}, source=record)
+        return Expense(**{k: v for k, v in raw.items()}, source=record, path=path)
     except KiapRulesError as exc:
         raise exc.located(path=path, record=record) from None
 
@@ -597,7 +603,12 @@ def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], 
     name = os.fspath(path)
     if name.lower().endswith(".csv"):
         try:
-            with open(name, encoding="utf-8", newline="") as handle:
+            size = os.stat(name).st_size
+            if size > _files.MAX_FILE_BYTES:
+                raise InputError(f"is {size:,} bytes; files over {_files.MAX_FILE_BYTES:,} "
+                                 "bytes are refused", path=name)
+            # utf-8-sig: spreadsheet programs start a "CSV UTF-8" file with a BOM.
+            with open(name, encoding="utf-8-sig", newline="") as handle:
                 reader = csv.DictReader(handle)
                 header = list(reader.fieldnames or [])
                 rows = list(reader)
@@ -607,22 +618,42 @@ def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], 
             raise InputError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
         except (OSError, csv.Error) as exc:
             raise InputError(f"cannot be read as CSV: {exc}", path=name) from None
-        if rows and None in rows[0]:
-            raise InputError("a row has more fields than the header", path=name)
+        if not header:
+            raise InputError("is empty: the first line names the columns", path=name)
+        for i, row in enumerate(rows, 2):
+            if None in row:
+                raise InputError(f"has {len(header) + len(row[None])} fields, the header "
+                                 f"{len(header)}", path=name, record=f"row[{i}]")
         unknown = sorted(set(header) - set(CSV_COLUMNS))
         if unknown:
             raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
                              path=name, field=mask_cpr_like(unknown[0]))
-        return {}, [expense_from_dict(_csv_row(r), path=name, record=f"row[{i}]")
+        expenses = [expense_from_dict(_csv_row(r), path=name, record=f"row[{i}]")
                     for i, r in enumerate(rows, 2)]
+        _refuse_duplicate_ids(expenses, name)
+        return {}, expenses
     document = read_document(name)
     check_keys(document, allowed={"account", "expense", "general_assembly", "budget"},
                path=name)
     raw = document.get("expense", [])
     if not isinstance(raw, list):
         raise InputError("must be a list of [[expense]] tables", path=name, field="expense")
-    return document, [expense_from_dict(r, path=name, record=f"expense[{i}]")
-                      for i, r in enumerate(raw, 1)]
+    expenses = [expense_from_dict(r, path=name, record=f"expense[{i}]")
+                for i, r in enumerate(raw, 1)]
+    _refuse_duplicate_ids(expenses, name)
+    return document, expenses
+
+
+def _refuse_duplicate_ids(expenses: Sequence[Expense], path: str) -> None:
+    """Two records with one id would be booked twice: refuse, naming both."""
+    seen: dict[str, Expense] = {}
+    for e in expenses:
+        if not e.id:
+            continue
+        if e.id in seen:
+            raise InputError(f"is also the id of {seen[e.id].label}: an expense is booked once",
+                             path=path, record=e.label, field="id")
+        seen[e.id] = e
 
 
 @attrs.frozen(kw_only=True)

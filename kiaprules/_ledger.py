@@ -221,6 +221,12 @@ def build_ledger(
     """
     account = account or LedgerInput()
     report = payouts or compute_payouts([cluster], ruleset, policies=policies)
+    for e in expenses:
+        if e.date < cluster.founded:
+            # A date out of order: the cluster, and its account, did not exist yet.
+            raise InputError(f"{e.date.isoformat()} is before {cluster.name} was founded "
+                             f"({cluster.founded.isoformat()})", path=e.path, record=e.label,
+                             field="date", date=e.date)
     classified = [classify(e, ruleset) for e in expenses]
     received: list[Receipt] = [Receipt(year=y.year, due=y.due, amount=y.total)
                                for y in report.cluster(cluster.name).years]

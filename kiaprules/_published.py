@@ -29,8 +29,9 @@ from typing import Any, Final, cast
 
 import attrs
 
+from kiaprules._calendar import parse_year
 from kiaprules._clusterfile import cluster_from_dict
-from kiaprules._errors import InputError, KiapRulesError
+from kiaprules._errors import InputError, KiapRulesError, RulesetError
 from kiaprules._files import check_keys, read_document
 from kiaprules._model import Clinic, Cluster, Membership
 from kiaprules._money import format_money, format_rate, to_money, to_rate
@@ -98,11 +99,7 @@ def _shorthand(raw: Mapping[str, Any], path: str) -> tuple[Cluster, tuple[str, .
     check_keys(raw, allowed=_SCENARIO, required={"name", "capacities", "patients",
                                                  "founding_year", "years"},
                path=path, record=record)
-    years = raw["years"]
-    if not isinstance(years, list) or not years or not all(
-            isinstance(y, int) and not isinstance(y, bool) for y in years):
-        raise InputError("must be a non-empty list of years", path=path, record=record,
-                         field="years")
+    years = _years_list(raw["years"], path=path, record=record)
     founding = raw["founding_year"]
     if isinstance(founding, bool) or not isinstance(founding, int) or founding != min(years):
         raise InputError(f"must be a year, the first of 'years' ({min(years)}), got "
@@ -128,6 +125,23 @@ def _shorthand(raw: Mapping[str, Any], path: str) -> tuple[Cluster, tuple[str, .
     return cluster, (shorthand, *assumptions)
 
 
+def _years_list(value: object, *, path: str, record: str) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise InputError("must be a non-empty list of years", path=path, record=record,
+                         field="years")
+    for y in value:
+        if isinstance(y, bool) or not isinstance(y, int):
+            raise InputError(f"must be a list of years (whole numbers), got {y!r}", path=path,
+                             record=record, field="years")
+    try:
+        years = [parse_year(y, field="years") for y in value]
+    except KiapRulesError as exc:
+        raise exc.located(path=path, record=record) from None
+    if len(set(years)) != len(years):
+        raise InputError("names a year twice", path=path, record=record, field="years")
+    return years
+
+
 def _figure(raw: object, index: int, path: str) -> Figure:
     record = f"figure[{index}]"
     if not isinstance(raw, Mapping):
@@ -141,11 +155,7 @@ def _figure(raw: object, index: int, path: str) -> Figure:
     if kind not in FIGURE_KINDS:
         raise InputError(f"must be one of {', '.join(FIGURE_KINDS)}, got {kind!r}", path=path,
                          record=record, field="kind")
-    years = raw["years"]
-    if not isinstance(years, list) or not years or not all(
-            isinstance(y, int) and not isinstance(y, bool) for y in years):
-        raise InputError("must be a non-empty list of years", path=path, record=record,
-                         field="years")
+    years = _years_list(raw["years"], path=path, record=record)
     quantity = raw.get("quantity")
     if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)
                                  or quantity < 0):
@@ -184,6 +194,20 @@ def load_published(path: str | os.PathLike[str]) -> PublishedExample:
     if not isinstance(figures, list) or not figures:
         raise InputError("must be a non-empty list of [[figure]] tables", path=name,
                          field="figure")
+    parsed = tuple(_figure(f, i, name) for i, f in enumerate(figures, 1))
+    covered = {y for m in cluster.memberships for y in m.clinic.patients}
+    seen: set[str] = set()
+    for i, fig in enumerate(parsed, 1):
+        record = f"figure[{i}] ({fig.label})"
+        if fig.label in seen:
+            raise InputError("is the label of an earlier figure: each figure is named once",
+                             path=name, record=record, field="label")
+        seen.add(fig.label)
+        outside = [y for y in fig.years if y not in covered]
+        if outside:
+            raise InputError(f"{', '.join(map(str, outside))} is outside the scenario's years "
+                             f"({', '.join(map(str, sorted(covered)))})", path=name,
+                             record=record, field="years")
     return PublishedExample(
         id=_text(head, "id", path=name, record="published"),
         document=_text(head, "document", path=name, record="published"),
@@ -191,7 +215,7 @@ def load_published(path: str | os.PathLike[str]) -> PublishedExample:
         example=_text(head, "example", path=name, record="published"),
         intro=_text(head, "intro", path=name, record="published"),
         cluster=cluster, assumptions=assumptions,
-        figures=tuple(_figure(f, i, name) for i, f in enumerate(figures, 1)), source=name)
+        figures=parsed, source=name)
 
 
 def shipped_published() -> list[Path]:
@@ -544,19 +568,26 @@ def reproduce(
     """Compute every printed figure of ``examples`` (default: the shipped ones)."""
     items = [e if isinstance(e, PublishedExample) else load_published(e)
              for e in (examples if examples is not None else shipped_published())]
-    ids = [e.id for e in items]
-    for i in sorted(set(ids)):
-        if ids.count(i) > 1:
-            raise InputError(f"example id {i!r} is used by {ids.count(i)} files", field="id")
+    first_file: dict[str, str | None] = {}
+    for e in items:
+        if e.id in first_file:
+            raise InputError(f"example id {e.id!r} is also used by {first_file[e.id]}",
+                             path=e.source, record="published", field="id")
+        first_file[e.id] = e.source
     results: list[FigureResult] = []
     scenarios: dict[str, _Scenario] = {}
     rs: Ruleset | None = None
     for example in items:
-        scenario = _Scenario(example.cluster, ruleset if isinstance(ruleset, Ruleset)
-                             else prepare([example.cluster], ruleset)[1], policies)
-        scenarios[example.id] = scenario
-        rs = scenario.ruleset
-        results.extend(_evaluate(example, scenario))
+        try:
+            scenario = _Scenario(example.cluster, ruleset if isinstance(ruleset, Ruleset)
+                                 else prepare([example.cluster], ruleset)[1], policies)
+            scenarios[example.id] = scenario
+            rs = scenario.ruleset
+            results.extend(_evaluate(example, scenario))
+        except KiapRulesError as exc:
+            if isinstance(exc, RulesetError):
+                raise
+            raise exc.located(path=example.source, record="scenario") from None
     if rs is None:
         _, rs, _, _ = prepare([], ruleset)
     return Reproduction(ruleset_id=rs.id, fingerprint=rs.fingerprint, results=tuple(results),

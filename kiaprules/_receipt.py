@@ -10,7 +10,6 @@ difference.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -19,6 +18,7 @@ from typing import Any, Final
 
 import attrs
 
+from kiaprules._calendar import parse_date
 from kiaprules._clusterfile import _jsonable, cluster_from_dict, cluster_to_dict
 from kiaprules._errors import InputError, KiapRulesError
 from kiaprules._files import read_document
@@ -183,16 +183,24 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
             if not isinstance(c, dict) or "cluster" not in c:
                 raise InputError("must hold a cluster", path=name, record=f"inputs.clusters[{i}]")
             clusters.append(cluster_from_dict(c["cluster"], c.get("clinic", []),
-                                              path=f"{name}: inputs.clusters[{i}]"))
+                                              path=name, record=f"inputs.clusters[{i}]"))
         overrides = []
         for i, o in enumerate(_field(receipt, "overrides", list, name), 1):
+            record = f"overrides[{i}]"
             if not isinstance(o, dict) or set(o) != {"parameter", "value", "start", "end"}:
                 raise InputError("must have parameter, value, start and end", path=name,
-                                 record=f"overrides[{i}]")
-            overrides.append(Override(
-                parameter=o["parameter"], value=o["value"],
-                start=dt.date.fromisoformat(o["start"]),
-                end=dt.date.fromisoformat(o["end"]) if o["end"] else None))
+                                 record=record)
+            for key in ("parameter", "value", "start"):
+                if not isinstance(o[key], str):
+                    raise InputError(f"must be text, got {o[key]!r}", path=name, record=record,
+                                     field=key)
+            try:
+                start = parse_date(o["start"], field="start")
+                end = None if o["end"] is None else parse_date(o["end"], field="end")
+            except KiapRulesError as exc:
+                raise exc.located(path=name, record=record) from None
+            overrides.append(Override(parameter=o["parameter"], value=o["value"], start=start,
+                                      end=end))
         report: PayoutReport = compute_payouts(
             clusters, embedded, years=_field(receipt, "years", list, name),
             overrides=overrides, policies=_field(receipt, "policies", dict, name),

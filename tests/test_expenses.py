@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from conftest import REPO_ROOT, cpr_numbers, cvr_numbers, unmasked_forms
 from hypothesis import HealthCheck, example, given, settings
@@ -873,7 +874,9 @@ def test_no_rendering_shows_a_cpr_number(cpr_case: tuple[str, dt.date], fields: 
     assert expense.recipient_cpr == CprNumber(text)
     result = classify(expense, RULESET)
     report = classify_expenses([expense], RULESET)
-    account = build_ledger(_CLUSTER, [expense], RULESET, payouts=_PAYOUTS,
+    # The ledger refuses an expense from before the cluster existed: book it on a day it did.
+    booked = attrs.evolve(expense, date=max(expense.date, _CLUSTER.founded))
+    account = build_ledger(_CLUSTER, [booked], RULESET, payouts=_PAYOUTS,
                            account=LedgerInput(cluster=_CLUSTER.name))
     renderings = [
         json.dumps(result.to_dict(), ensure_ascii=False), str(result.to_dict()),
