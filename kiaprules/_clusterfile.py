@@ -40,6 +40,7 @@ __all__ = [
     "cluster_from_dict",
     "cluster_to_dict",
     "dumps_clusters",
+    "inputs_fingerprint",
     "load_clusters",
     "loads_clusters",
 ]
@@ -213,6 +214,20 @@ def cluster_to_dict(cluster: Cluster) -> dict[str, Any]:
         "cluster": {k: v for k, v in head.items() if v is not None},
         "clinic": [_clinic_to_dict(m) for m in cluster.memberships],
     }
+
+
+def inputs_fingerprint(clusters: Sequence[Cluster]) -> str:
+    """sha256 of the clusters in canonical form: sorted by name, the file layout as JSON.
+
+    Equal for equal inputs however they were written (TOML or JSON, any
+    order of clinics or clusters); any change to any input changes it.
+    """
+    import hashlib
+
+    canonical = json.dumps([_jsonable(cluster_to_dict(c)) for c in
+                            sorted(clusters, key=lambda c: c.name)],
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _jsonable(value: Any) -> Any:

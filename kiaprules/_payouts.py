@@ -645,5 +645,5 @@ def compute_payouts(
     return PayoutReport(ruleset_id=rs.id, fingerprint=rs.fingerprint, policies=chosen,
                         overrides=tuple(str(o) for o in ovs), years=year_list,
                         clusters=tuple(payouts), warnings=tuple(warnings),
-                        policy_defaults=defaults, detail=detail)
+                        policy_defaults=defaults, detail=detail, inputs=items)
 

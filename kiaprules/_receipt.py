@@ -10,7 +10,6 @@ difference.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,12 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._calendar import parse_date
-from kiaprules._clusterfile import _jsonable, cluster_from_dict, cluster_to_dict
+from kiaprules._clusterfile import (
+    _jsonable,
+    cluster_from_dict,
+    cluster_to_dict,
+    inputs_fingerprint,
+)
 from kiaprules._errors import InputError, KiapRulesError
 from kiaprules._files import read_document
 from kiaprules._model import Cluster
@@ -32,14 +36,6 @@ __all__ = ["Verification", "make_receipt", "verify_receipt", "write_receipt"]
 FORMAT: Final = 1
 _KEYS: Final = frozenset({"kiaprules_receipt", "library", "ruleset", "overrides", "policies",
                           "strict", "years", "inputs", "result"})
-
-
-def inputs_fingerprint(clusters: Sequence[Cluster]) -> str:
-    """sha256 of the clusters in canonical form (sorted, the file layout as JSON)."""
-    canonical = json.dumps([_jsonable(cluster_to_dict(c)) for c in
-                            sorted(clusters, key=lambda c: c.name)],
-                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _override_data(o: Override) -> dict[str, Any]:
@@ -209,7 +205,17 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
         raise exc.located(path=name, record="receipt") from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"malformed receipt: {exc}", path=name) from None
-    difference = _first_difference(receipt["result"], report.to_dict())
+    recomputed_result = report.to_dict()
+    stored_result = receipt["result"]
+    # The amounts first (the most telling difference), then the result's
+    # fingerprint of its inputs. Receipts from before reports carried that
+    # fingerprint have none: the receipt's own inputs.fingerprint covers them.
+    recomputed_inputs = recomputed_result.pop("inputs")
+    stored_inputs = stored_result.pop("inputs", None) if isinstance(stored_result, dict) \
+        else None
+    difference = _first_difference(stored_result, recomputed_result)
+    if difference is None and stored_inputs is not None:
+        difference = _first_difference(stored_inputs, recomputed_inputs, "result.inputs")
     stored = receipt["inputs"].get("fingerprint")
     recomputed = inputs_fingerprint(clusters)
     if difference is None and stored != recomputed:

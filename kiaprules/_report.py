@@ -172,6 +172,15 @@ class PayoutReport:
     policy_defaults: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     #: False when computed with ``detail=False``: lines without clinic-by-clinic shares.
     detail: bool = attrs.field(default=True, eq=False, repr=False)
+    #: The clusters computed, for the inputs' fingerprint (hashed only when rendered).
+    inputs: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def inputs_fingerprint(self) -> str:
+        """sha256 of the inputs in canonical form: with the ruleset's, what the result rests on."""
+        from kiaprules._clusterfile import inputs_fingerprint
+
+        return inputs_fingerprint(self.inputs)
 
     def explain(self, cluster: str | None = None, year: int | None = None) -> Explanation:
         """The derivation of one cluster's payout for one year (see :mod:`_explain`).
@@ -220,6 +229,7 @@ class PayoutReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+            "inputs": {"fingerprint": self.inputs_fingerprint, "clusters": len(self.inputs)},
             "policies": dict(sorted(self.policies.items())),
             "overrides": list(self.overrides),
             "years": list(self.years),
