@@ -435,6 +435,12 @@ def _price_year(q: YearQuantities, prices: _Prices, rounding: str, detail: bool)
             caps = [cb.capacities for cb in cbs]
             lines.append(_line("clawback", R.CLAWBACK, value, caps, sum(caps), shares, None,
                                rounding))
+    return _year_payout(q, lines)
+
+
+def _year_payout(q: YearQuantities, lines: list[Line]) -> YearPayout:
+    """The year's payout from its lines: each assumption once as a warning, and a
+    plain warning when the total is negative (the cluster owes money back)."""
     warnings = q.warnings
     total = _ZERO
     for line in lines:
@@ -481,19 +487,7 @@ def _price_year_lean(q: YearQuantities, get: Callable[[str, int], ResolvedValue]
         for paid_year, capacities in sorted(by_year.items()):
             lines.append(_lean_line("clawback", R.CLAWBACK, get("startup_grant", paid_year),
                                     capacities, -1))
-    warnings = q.warnings
-    total = _ZERO
-    for line in lines:
-        total += line.amount
-        msg = line.assumption
-        if msg and msg not in warnings:
-            warnings = (*warnings, msg)
-    if total < 0:
-        warnings = (*warnings, (
-            f"the payout is negative: the cluster owes {format_money(-total)} kr back "
-            "to the region's quality work"))
-    return YearPayout(year=year, due=q.due, lines=tuple(lines), warnings=warnings,
-                      first_payout=q.first_payout, counted_on=q.counted_on, clinics=q.clinics)
+    return _year_payout(q, lines)
 
 
 def price(
