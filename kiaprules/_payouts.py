@@ -631,8 +631,17 @@ def compute_payouts(
         quantities = aggregate(items, rs, chosen, year_list[-1],
                                pairs=detail or chosen["rounding"] == "clinic")
         payouts = price(quantities, rs, chosen, year_list, detail=detail)
+        wanted = set(year_list)
         for cq in quantities:
             warnings.extend(f"{cq.cluster.name}: {w}" for w in cq.warnings)
+            # A clawback in a year between those asked for is not silently left out.
+            for q in cq.years:
+                if q.clawbacks and q.year not in wanted and year_list[0] < q.year:
+                    capacities = sum(cb.capacities for cb in q.clawbacks)
+                    warnings.append(
+                        f"{cq.cluster.name}: a clawback of the startup grant for {capacities} "
+                        f"capacit{'y' if capacities == 1 else 'ies'} falls in {q.year}, which "
+                        "is not among the years computed")
     else:
         payouts = []
     defaults = {name: p.default for name, p in rs.policies.items()}

@@ -385,3 +385,16 @@ def test_cli_conflict_across_files_names_both(roskilde: Path, tmp_path: Path,
     assert status == 2
     assert len(err.splitlines()) == 1
     assert "Køgeklyngen" in err and "Roskildeklyngen" in err and "012345" in err
+
+
+def test_a_clawback_in_a_year_between_those_asked_for_is_warned_about() -> None:
+    """--years 2021,2023 leaves out 2022, where 078901's startup grant is clawed back: said."""
+    from kiaprules import compute_payouts as _compute
+    from kiaprules import load_clusters as _load
+
+    clusters = _load("examples/koegeklyngen.toml")
+    gap = _compute(clusters, years=[2021, 2023])
+    assert [y.year for _, y in gap] == [2021, 2023]
+    assert any("falls in 2022" in w and "2 capacities" in w for w in gap.warnings)
+    whole = _compute(clusters, years=[2021, 2022, 2023])
+    assert not any("falls in" in w for w in whole.warnings)
