@@ -490,6 +490,25 @@ def _price_year_lean(q: YearQuantities, get: Callable[[str, int], ResolvedValue]
     return _year_payout(q, lines)
 
 
+def cluster_warnings(quantities: Sequence[ClusterQuantities],
+                     years: Sequence[int]) -> list[str]:
+    """The warnings of each cluster as a whole, for every path that prices quantities:
+    its own (an unmarked switch, a clawback after the years computed), and a
+    clawback in a year between those asked for, which is not silently left out."""
+    wanted = set(years)
+    out: list[str] = []
+    for cq in quantities:
+        out.extend(f"{cq.cluster.name}: {w}" for w in cq.warnings)
+        for q in cq.years:
+            if q.clawbacks and q.year not in wanted and years[0] < q.year:
+                capacities = sum(cb.capacities for cb in q.clawbacks)
+                out.append(
+                    f"{cq.cluster.name}: a clawback of the startup grant for {capacities} "
+                    f"capacit{'y' if capacities == 1 else 'ies'} falls in {q.year}, which is "
+                    "not among the years computed")
+    return out
+
+
 def price(
     quantities: Sequence[ClusterQuantities],
     ruleset: Ruleset,
@@ -631,17 +650,7 @@ def compute_payouts(
         quantities = aggregate(items, rs, chosen, year_list[-1],
                                pairs=detail or chosen["rounding"] == "clinic")
         payouts = price(quantities, rs, chosen, year_list, detail=detail)
-        wanted = set(year_list)
-        for cq in quantities:
-            warnings.extend(f"{cq.cluster.name}: {w}" for w in cq.warnings)
-            # A clawback in a year between those asked for is not silently left out.
-            for q in cq.years:
-                if q.clawbacks and q.year not in wanted and year_list[0] < q.year:
-                    capacities = sum(cb.capacities for cb in q.clawbacks)
-                    warnings.append(
-                        f"{cq.cluster.name}: a clawback of the startup grant for {capacities} "
-                        f"capacit{'y' if capacities == 1 else 'ies'} falls in {q.year}, which "
-                        "is not among the years computed")
+        warnings.extend(cluster_warnings(quantities, year_list))
     else:
         payouts = []
     defaults = {name: p.default for name, p in rs.policies.items()}

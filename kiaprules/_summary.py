@@ -243,7 +243,7 @@ def national_summary(
     """
     from kiaprules._calendar import parse_year
     from kiaprules._errors import NotCoveredError
-    from kiaprules._payouts import aggregate, default_years, prepare, price
+    from kiaprules._payouts import aggregate, cluster_warnings, default_years, prepare, price
     from kiaprules._totals import Groups, line_ore, lines_of
 
     items, rs, chosen, ovs = prepare(clusters, ruleset, overrides=overrides,
@@ -266,7 +266,7 @@ def national_summary(
         if value.assumption:
             names.setdefault((key[5], key[0], value.assumption), set()).update(groups.names[key])
     counts: dict[int, list[int]] = {}
-    single = [f"{cq.cluster.name}: {w}" for cq in quantities for w in cq.warnings]
+    single = cluster_warnings(quantities, year_list) if year_list else []
     wanted = set(year_list)
     for cq in quantities:
         for q in cq.years:
