@@ -115,6 +115,12 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if any(p for _, p in report) else EXIT_OK
 
 
+def _render(result: Any, fmt: str) -> str:
+    """``result`` as the chosen ``--format``: its ``to_table``, ``to_json`` or ``to_csv``."""
+    text: str = getattr(result, f"to_{fmt}")()
+    return text
+
+
 def _policies(pairs: Sequence[str]) -> dict[str, str]:
     from kiaprules._errors import InputError
 
@@ -153,11 +159,9 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
 
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
-        text = {"table": comparison.to_table, "json": comparison.to_json,
-                "csv": comparison.to_csv}[args.format]()
+        text = _render(comparison, args.format)
     else:
-        text = {"table": report.to_table, "json": report.to_json,
-                "csv": report.to_csv}[args.format]()
+        text = _render(report, args.format)
     out.write(text)
     return EXIT_OK
 
@@ -204,8 +208,7 @@ def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
     # compute_payouts(...).summary() without a line object per cluster and year.
     summary = national_summary(clusters, args.ruleset, years=years, overrides=args.set,
                                policies=_policies(args.policy), strict=args.strict)
-    out.write({"table": summary.to_table, "json": summary.to_json,
-               "csv": summary.to_csv}[args.format]())
+    out.write(_render(summary, args.format))
     return EXIT_OK
 
 
@@ -238,8 +241,7 @@ def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
 
     _, expenses = load_expense_records(args.file)
     report = classify_expenses(expenses, _ruleset_with_sets(args))
-    out.write({"table": report.to_table, "json": report.to_json,
-               "csv": report.to_csv}[args.format]())
+    out.write(_render(report, args.format))
     return EXIT_OK
 
 
@@ -269,8 +271,7 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     years = parse_years(args.years) if args.years else None
     ledger = build_ledger(cluster, expenses, _ruleset_with_sets(args), account=account,
                           years=years, policies=_policies(args.policy))
-    out.write({"table": ledger.to_table, "json": ledger.to_json,
-               "csv": ledger.to_csv}[args.format]())
+    out.write(_render(ledger, args.format))
     return EXIT_OK
 
 

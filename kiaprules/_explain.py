@@ -18,6 +18,7 @@ import attrs
 
 from kiaprules import _rules as R
 from kiaprules._errors import InputError
+from kiaprules._money import format_kr as _kr
 from kiaprules._money import format_money, format_rate
 from kiaprules._report import Line, YearPayout
 from kiaprules._rules import Rule
@@ -39,9 +40,6 @@ _ROUNDING = {
 def _n(value: int) -> str:
     return f"{value:,}"
 
-
-def _kr(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
 
 
 def _exact(value: Fraction) -> str:

@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from kiaprules._errors import InputError
 
-__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document", "suffix"]
+__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document", "shipped_dir",
+           "suffix"]
 
 #: Larger files are refused before they are read: a whole country is a few MB.
 MAX_FILE_BYTES: Final = 512 * 1024 * 1024
@@ -55,6 +56,17 @@ def _refuse_lone_surrogates(value: Any, path: str) -> None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def shipped_dir(name: str) -> str:
+    """The folder of shipped data ``name`` (``rulesets``, ``published``).
+
+    Inside an installed wheel it sits in the package; in a source checkout
+    (an editable install, the tests) it sits at the top of the repository.
+    """
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, name)
+    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(here), name)
 
 
 def suffix(path: str) -> str:

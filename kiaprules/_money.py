@@ -17,8 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kiaprules._errors import InputError, MoneyTypeError
 
-__all__ = ["ORE", "format_money", "parse_decimal", "round_ore", "times_rounded", "to_money",
-           "to_rate"]
+__all__ = ["ORE", "format_kr", "format_money", "parse_decimal", "round_ore", "times_rounded",
+           "to_money", "to_rate"]
 
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
@@ -132,6 +132,15 @@ def format_money(amount: Decimal) -> str:
     '194700.00'
     """
     return f"{amount.quantize(ORE, context=_CONTEXT):f}"
+
+
+def format_kr(amount: Decimal) -> str:
+    """Amounts in tables and explanations: thousands separated by commas, two decimals.
+
+    >>> format_kr(Decimal("-20000"))
+    '-20,000.00'
+    """
+    return f"{amount:,.2f}"
 
 
 def format_rate(rate: Decimal) -> str:

@@ -32,7 +32,7 @@ import attrs
 from kiaprules._calendar import parse_year
 from kiaprules._clusterfile import cluster_from_dict
 from kiaprules._errors import InputError, KiapRulesError, RulesetError
-from kiaprules._files import check_keys, read_document
+from kiaprules._files import check_keys, read_document, shipped_dir
 from kiaprules._model import Clinic, Cluster, Membership
 from kiaprules._money import format_money, format_rate, to_money, to_rate
 from kiaprules._payouts import ClusterQuantities, aggregate, prepare, price
@@ -220,11 +220,7 @@ def load_published(path: str | os.PathLike[str]) -> PublishedExample:
 
 def shipped_published() -> list[Path]:
     """The shipped published-figures files (the Guide til klyngestart §7.2 examples)."""
-    here = Path(__file__).resolve().parent
-    folder = here / "published"
-    if not folder.is_dir():
-        folder = here.parent / "published"
-    return sorted(folder.glob("*.toml"))
+    return sorted(Path(shipped_dir("published")).glob("*.toml"))
 
 
 # --- computing ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from kiaprules._errors import InputError
+from kiaprules._money import format_kr as _kr
 from kiaprules._money import format_money, format_rate
 from kiaprules._rules import Rule
 from kiaprules._ruleset import Citation
@@ -320,8 +321,4 @@ class PayoutReport:
                 f"years={self.years[0] if self.years else ''}-"
                 f"{self.years[-1] if self.years else ''} total={format_money(self.total)}>")
 
-
-def _kr(amount: Decimal) -> str:
-    """Amounts in tables: thousands separated by commas, two decimals."""
-    return f"{amount:,.2f}"
 

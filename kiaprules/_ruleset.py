@@ -36,7 +36,7 @@ import attrs
 
 from kiaprules._calendar import parse_date
 from kiaprules._errors import InputError, KiapRulesError, NotCoveredError, RulesetError
-from kiaprules._files import read_document, suffix
+from kiaprules._files import read_document, shipped_dir, suffix
 from kiaprules._money import format_rate, parse_decimal, to_money, to_rate
 
 if TYPE_CHECKING:
@@ -603,10 +603,7 @@ def _convert_value(kind: str, value: object, *, field: str) -> Any:
 
 
 def _shipped_dir_text() -> str:
-    here = os.path.dirname(os.path.realpath(__file__))
-    packaged = os.path.join(here, "rulesets")
-    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(here),
-                                                                 "rulesets")
+    return shipped_dir("rulesets")
 
 
 def _shipped_dir() -> Path:

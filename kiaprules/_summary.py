@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from kiaprules._gc import gc_paused
+from kiaprules._money import format_kr as _kr
 from kiaprules._money import format_money
 
 if TYPE_CHECKING:
@@ -159,9 +160,6 @@ class NationalSummary:
                          "(kiaprules payouts lists every one)")
         return "\n".join([text, "", *notes]) + "\n"
 
-
-def _kr(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
 
 
 def simple_table(headers: list[str], rows: list[list[str]], align: tuple[str, ...]) -> str:
