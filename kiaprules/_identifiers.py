@@ -83,7 +83,15 @@ class ProviderNumber(str):
 
 
 def cvr_check_digit_ok(digits: str) -> bool:
-    """Whether eight digits pass the CVR modulus-11 check."""
+    """Whether ``digits`` is eight digits passing the CVR modulus-11 check.
+
+    >>> cvr_check_digit_ok("12345674"), cvr_check_digit_ok("12345675")
+    (True, False)
+    >>> cvr_check_digit_ok("1234567")
+    False
+    """
+    if not _CVR_RE.fullmatch(digits):
+        return False
     return sum(int(d) * w for d, w in zip(digits, _CVR_WEIGHTS, strict=True)) % 11 == 0
 
 

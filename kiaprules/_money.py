@@ -13,6 +13,7 @@ accepts it has already lost the øre it was asked to explain.
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from kiaprules._errors import InputError, MoneyTypeError
@@ -30,12 +31,20 @@ _RATE_PLACES = 4
 _CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
 
 
-def parse_decimal(value: object, *, field: str | None = None, what: str = "a number") -> Decimal:
+# An underscore groups digits only between two of them ("1_000"): C's decimal
+# module would also take "_1", "1__0" and "1._5", which no person means.
+_STRAY_UNDERSCORE = re.compile(r"(?<![0-9])_|_(?![0-9])")
+
+
+def parse_decimal(value: object, *, field: str | None = None, what: str) -> Decimal:
     """An exact ``Decimal`` from an int, a Decimal or a decimal string.
 
     Floats (and bools, which Python counts as ints) are refused with
     :class:`MoneyTypeError`; anything else that is not a finite decimal with
-    :class:`InputError`.
+    :class:`InputError`. ``what`` names the number in the message ("an amount
+    in kroner"). A string follows Python's own decimal syntax, so digits may
+    be grouped with single underscores between digits (``"1_000.50"``), as
+    in a TOML number.
     """
     if isinstance(value, bool):
         raise MoneyTypeError(f"must be {what}, got a bool {value!r}", field=field)
@@ -50,7 +59,9 @@ def parse_decimal(value: object, *, field: str | None = None, what: str = "a num
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace("_", "")
+        text = value.strip()
+        if _STRAY_UNDERSCORE.search(text):
+            raise InputError(f"must be {what}, got {value!r}", field=field)
         try:
             result = Decimal(text)
         except decimal.InvalidOperation:
@@ -60,7 +71,7 @@ def parse_decimal(value: object, *, field: str | None = None, what: str = "a num
     else:
         raise MoneyTypeError(f"must be {what}, got {type(value).__name__} {value!r}", field=field)
     if not result.is_finite():
-        raise InputError(f"must be a finite {what}, got {value!r}", field=field)
+        raise InputError(f"must be {what} (a finite number), got {value!r}", field=field)
     return result
 
 

@@ -14,6 +14,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from kiaprules import CprNumber, CvrNumber, InputError, KiapRulesError, ProviderNumber
+from kiaprules._identifiers import cvr_check_digit_ok, mask_cpr_like
 
 # --- CVR ----------------------------------------------------------------------
 
@@ -60,8 +61,21 @@ def test_a_cvr_number_given_as_an_int_is_refused_with_a_note_on_leading_zeros() 
 
 @pytest.mark.parametrize("value", [None, 12345674.0, True, ["12345674"], b"12345674"])
 def test_a_cvr_number_of_another_type_is_refused(value: object) -> None:
-    with pytest.raises(InputError):
-        CvrNumber(value)
+    with pytest.raises(InputError) as info:
+        CvrNumber(value, field="payee_cvr")
+    assert info.value.field == "payee_cvr"
+    assert str(info.value) == ("payee_cvr: must be a CVR number of 8 digits as a string, "
+                               f"got {type(value).__name__}")
+
+
+@pytest.mark.parametrize("value", ["", "1234567", "123456740", "1234567a", "１２３４５６７４"])
+def test_the_cvr_check_is_false_for_anything_but_eight_digits(value: str) -> None:
+    assert cvr_check_digit_ok(value) is False
+
+
+@given(cvr_numbers)
+def test_the_cvr_check_agrees_with_the_weighted_sum(text: str) -> None:
+    assert cvr_check_digit_ok(text) is (cvr_checksum(text) == 0)
 
 
 # --- provider numbers -----------------------------------------------------------
@@ -98,8 +112,12 @@ def test_a_provider_number_given_as_an_int_is_refused_with_a_note_on_leading_zer
 
 @pytest.mark.parametrize("value", [None, True, 12345.0])
 def test_a_provider_number_of_another_type_is_refused(value: object) -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError) as info:
         ProviderNumber(value)
+    assert info.value.field == "provider_number"
+    # Only an int (not a bool) gets the note about leading zeros.
+    assert str(info.value) == ("provider_number: must be a provider number of 5–6 digits "
+                               f"as a string, got {type(value).__name__}")
 
 
 # --- CPR: the birth date and the century rules ------------------------------------
@@ -288,3 +306,63 @@ def test_an_error_about_a_cpr_number_given_as_an_int_does_not_echo_it() -> None:
     with pytest.raises(InputError) as info:
         CprNumber(3002011234)
     assert "3002011234" not in str(info.value)
+
+
+# --- masking CPR-shaped numbers in free text ------------------------------------------
+
+
+def _cpr_shaped(digits: str) -> bool:
+    return 1 <= int(digits[:2]) <= 31 and 1 <= int(digits[2:4]) <= 12
+
+
+def _masked_by_hand(text: str) -> str:
+    """DOMAIN.md's rule, read naively: a run of exactly ten digits, or six digits, a dash
+    and four digits, whose first four digits are a day (01–31) and a month (01–12)."""
+    tokens = re.findall(r"[0-9]+|[^0-9]", text)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if len(token) == 10 and token.isdigit() and _cpr_shaped(token):
+            out.append(token[:6] + "-XXXX")
+            i += 1
+        elif (len(token) == 6 and token.isdigit() and tokens[i + 1:i + 2] == ["-"]
+              and len(tokens) > i + 2 and len(tokens[i + 2]) == 4 and tokens[i + 2].isdigit()
+              and _cpr_shaped(token)):
+            out.append(token + "-XXXX")
+            i += 3
+        else:
+            out.append(token)
+            i += 1
+    return "".join(out)
+
+
+_two = st.integers(0, 99).map(lambda n: f"{n:02d}")
+_cpr_like_pieces = st.tuples(st.integers(0, 39).map(lambda n: f"{n:02d}"),
+                             st.integers(0, 19).map(lambda n: f"{n:02d}"), _two,
+                             st.sampled_from(["", "-"]),
+                             st.integers(0, 9999).map(lambda n: f"{n:04d}")).map("".join)
+_free_text = st.lists(st.one_of(_cpr_like_pieces, st.text("0123456789", min_size=1, max_size=12),
+                                st.sampled_from([" ", "-", "x", "/", "æ", "\n"])),
+                      max_size=8).map("".join)
+
+
+@given(_free_text)
+@example("3112991234 3212991234 0113991234 0013991234 3101001234")
+@example("010180-1234 010180 1234 010180--1234 0101801234-5678")
+def test_free_text_masks_exactly_the_cpr_shaped_numbers(text: str) -> None:
+    assert mask_cpr_like(text) == _masked_by_hand(text)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("3112991234", "311299-XXXX"),    # the last day and month
+    ("0101001234", "010100-XXXX"),    # the first
+    ("3212991234", "3212991234"),     # day 32
+    ("0113991234", "0113991234"),     # month 13
+    ("0012991234", "0012991234"),     # day 0
+    ("0100991234", "0100991234"),     # month 0
+    ("12345678901", "12345678901"),   # eleven digits
+    ("ydernr 123456-7890", "ydernr 123456-7890"),  # month 34
+])
+def test_a_cpr_shaped_number_is_masked_and_nothing_else(text: str, shown: str) -> None:
+    assert mask_cpr_like(text) == shown

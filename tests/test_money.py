@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kiaprules import InputError, KiapRulesError, MoneyTypeError, to_money
-from kiaprules._money import ORE, format_money, round_ore, to_rate
+from kiaprules._money import ORE, format_money, round_ore, times_rounded, to_rate
 
 
 def _places(value: Decimal) -> int:
@@ -114,6 +115,61 @@ def test_result_does_not_depend_on_the_callers_decimal_context() -> None:
     with decimal.localcontext(decimal.Context(prec=3)):
         assert to_money("123456.78") == Decimal("123456.78")
         assert round_ore(Decimal("123456.785")) == Decimal("123456.79")
+
+
+@pytest.mark.parametrize("rounding", [decimal.ROUND_HALF_EVEN, decimal.ROUND_DOWN])
+def test_no_function_depends_on_the_callers_decimal_context(rounding: str) -> None:
+    """Neither the caller's precision nor its rounding reaches any amount (I6 is half up)."""
+    with decimal.localcontext(decimal.Context(prec=3, rounding=rounding)):
+        assert to_rate("4.2575") == Decimal("4.2575")
+        assert times_rounded(Decimal("4.33"), 30_000) == Decimal("129900.00")
+        assert times_rounded(Decimal("0.0025"), 2) == Decimal("0.01")  # 0.005, half up
+        assert format_money(Decimal("129900")) == "129900.00"
+        assert format_money(Decimal("-20000.5")) == "-20000.50"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1_000.50", "1000.50"), (" 12_345 ", "12345.00"), ("1_0.0_5", "10.05")])
+def test_digits_may_be_grouped_with_single_underscores(value: str, expected: str) -> None:
+    assert str(to_money(value)) == expected
+
+
+@pytest.mark.parametrize("value", ["_1000", "1__000", "1000_", "1_000_", "1._05", "_"])
+def test_an_underscore_anywhere_else_is_refused(value: str) -> None:
+    with pytest.raises(InputError, match="must be an amount in kroner") as info:
+        to_money(value, field="amount")
+    assert info.value.field == "amount"
+
+
+# Every refusal names the field it was given and says what was wrong.
+_REFUSALS = [
+    (to_money, "abc", "InputError", "must be an amount in kroner, got 'abc'"),
+    (to_money, "4.", "InputError", "must be an amount in kroner, got '4.'"),
+    (to_money, [1], "MoneyTypeError", "must be an amount in kroner, got list [1]"),
+    (to_money, None, "MoneyTypeError", "must be an amount in kroner, got NoneType None"),
+    (to_money, Decimal("Infinity"), "InputError",
+     "must be an amount in kroner (a finite number), got Decimal('Infinity')"),
+    (to_money, "1.005", "InputError",
+     "must be kroner to the øre (at most two decimals), got '1.005'"),
+    (to_money, "1e40", "InputError", "is too large to be kept to the øre, got '1e40'"),
+    (to_rate, "abc", "InputError", "must be a rate in kroner, got 'abc'"),
+    (to_rate, b"4", "MoneyTypeError", "must be a rate in kroner, got bytes b'4'"),
+    (to_rate, Decimal("NaN"), "InputError",
+     "must be a rate in kroner (a finite number), got Decimal('NaN')"),
+    (to_rate, "-0.01", "InputError", "must not be negative, got '-0.01'"),
+    (to_rate, "4.33001", "InputError", "must have at most 4 decimals, got '4.33001'"),
+    (to_rate, "1e40", "InputError", "is too large to be kept to the øre, got '1e40'"),
+]
+
+
+@pytest.mark.parametrize(("convert", "value", "kind", "message"), _REFUSALS)
+def test_every_refusal_names_its_field_and_says_what_was_wrong(
+        convert: Callable[..., Decimal], value: object, kind: str, message: str) -> None:
+    with pytest.raises(KiapRulesError) as info:
+        convert(value, field="rate")
+    assert type(info.value).__name__ == kind
+    assert info.value.field == "rate"
+    assert str(info.value) == f"rate: {message}"
 
 
 # --- what is refused ----------------------------------------------------------
