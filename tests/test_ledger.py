@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO_ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_expenses import expense_fields, meeting, plain
+from test_expenses import expense_fields, honorarium, meeting, plain
 
 from kiaprules import (
     Account,
@@ -226,6 +226,19 @@ def test_a_payout_on_the_same_day_comes_before_the_expense() -> None:
         "the balance is negative (-0.01 kr) on 2018-10-03",)
 
 
+def test_expenses_on_one_day_are_booked_in_the_order_of_their_ids() -> None:
+    # 168,110.90 kr arrives on 3 October 2018; three expenses on 4 October.
+    day = dt.date(2018, 10, 4)
+    spend = [catering(day, "168100.90", id="a", participants=2000),
+             catering(day, "40.00", id="c"), catering(day, "20.00", id="b")]
+    account = ledger(spend)
+    # a, then b: 10.00 − 20.00 = −10.00 is the first negative balance (not −30.00,
+    # which a, then c, would give).
+    assert account.years[0].warnings == (
+        "the balance is negative (-10.00 kr) on 2018-10-04",)
+    assert [c.expense.id for c in account.years[0].booked] == ["a", "b", "c"]
+
+
 def test_a_year_that_opens_negative_is_warned() -> None:
     account = ledger([catering(dt.date(2018, 12, 1), "400000.00", participants=400)])
     warned = {y.year: y.warnings for y in account.years if y.warnings}
@@ -418,6 +431,8 @@ def test_cli_ledger_needs_a_name_when_the_file_has_several_clusters(
                  'amount = "2.00"\n', "budget[2]", "year", id="budget-twice"),
     pytest.param('[[budget]]\nyear = "24"\namount = "1.00"\n', "budget[1]", "year",
                  id="bad-budget-year"),
+    pytest.param('[[general_assembly]]\n', "general_assembly[1]", "date", id="assembly-no-date"),
+    pytest.param('budget = "all of it"\n', None, "budget", id="budget-not-tables"),
 ])
 def test_bad_account_data_names_file_record_and_field(tmp_path: Path, text: str, record: str,
                                                       field: str) -> None:
@@ -428,6 +443,45 @@ def test_bad_account_data_names_file_record_and_field(tmp_path: Path, text: str,
     error = info.value
     assert isinstance(error, KiapRulesError)
     assert (error.path, error.record, error.field) == (str(path), record, field)
+
+
+def test_without_payouts_the_ledger_computes_them_under_its_ruleset_and_policies() -> None:
+    assert build_ledger(CLUSTER, [], RULESET).years[0].received_total == Decimal("168110.90")
+    cheaper = RULESET.with_override("startup_grant", "5000", dt.date(2018, 1, 1),
+                                    dt.date(2019, 1, 1))
+    startup_2018 = sum(line.amount for line in PAYOUTS.cluster(CLUSTER.name).years[0].lines
+                       if line.kind == "startup")
+    assert (build_ledger(CLUSTER, [], cheaper).years[0].received_total
+            == Decimal("168110.90") - startup_2018 / 2)
+    policies = {"founding_year": "pro_rata"}
+    expected = compute_payouts([CLUSTER], RULESET, policies=policies)
+    assert expected.cluster(CLUSTER.name).years[0].total != Decimal("168110.90")
+    assert (build_ledger(CLUSTER, [], RULESET, policies=policies).years[0].received_total
+            == expected.cluster(CLUSTER.name).years[0].total)
+
+
+def test_no_years_to_account_for_is_refused() -> None:
+    with pytest.raises(InputError) as info:
+        ledger([], years=[])
+    assert info.value.field == "years"
+    assert str(info.value) == "years: no years to account for"
+
+
+def test_an_expense_before_the_founding_is_refused_with_its_date() -> None:
+    early = catering(dt.date(2017, 12, 31), id="early")
+    with pytest.raises(InputError) as info:
+        ledger([early])
+    assert (info.value.record, info.value.field, info.value.date) == (
+        "expense early", "date", dt.date(2017, 12, 31))
+
+
+def test_the_table_lists_every_reason_an_expense_is_not_booked() -> None:
+    missing = Expense(**honorarium("coordinator", documentation=(), id="h1"))
+    text = ledger([missing]).to_table()
+    [line] = [t for t in text.splitlines() if t.startswith("not booked")]
+    reasons = [r.text for r in classify(missing, RULESET).reasons if r.status == "incomplete"]
+    assert len(reasons) == 2
+    assert line == f"not booked 2024: h1 9,000.00 kr (incomplete: {'; '.join(reasons)})"
 
 
 def test_account_year_lookup() -> None:
