@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -28,6 +29,7 @@ from kiaprules import (
     available_rulesets,
     load_ruleset,
 )
+from kiaprules._ruleset import ruleset_from_data
 
 D = dt.date
 RULESET = load_ruleset("dk-kiap")
@@ -383,50 +385,79 @@ refuse = "Refuse."
 
 VALUES = "parameters.operating_rate.values"
 
-# (name of the case, text replaced, replacement, the key the error must name)
+# (name of the case, text replaced, replacement, the key the error must name, its words)
 MALFORMED = [
     ("unknown key", 'unit = "DKK per patient"', 'unit = "DKK per patient"\ncolour = "blå"',
-     "parameters.operating_rate.colour"),
+     "parameters.operating_rate.colour",
+     "unknown key; expected one of kind, label, unit, values"),
     ("unknown value key", 'reason = "a test figure"', 'reason = "a test figure"\nnote = "x"',
-     f"{VALUES}[3].note"),
+     f"{VALUES}[3].note",
+     "unknown key; expected one of citation, from, reason, replaces, status, value"),
     ("unknown document key", 'file = "guide-til-klyngestart.txt"',
-     'file = "guide-til-klyngestart.txt"\nyear = 2018', "documents.Guide til klyngestart.year"),
-    ("unknown top-level key", "[ruleset]", "version = 2\n[ruleset]", "version"),
+     'file = "guide-til-klyngestart.txt"\nyear = 2018', "documents.Guide til klyngestart.year",
+     "unknown key; expected one of edition, file, title, url"),
+    ("unknown top-level key", "[ruleset]", "version = 2\n[ruleset]", "version",
+     "unknown key; expected one of documents, parameters, policies, ruleset"),
     ("missing citation",
      'status = "published"\ncitation = { document = "Guide til klyngestart", section = "§7.1", '
-     'quote = "4,33 kr." }', 'status = "published"', f"{VALUES}[1].citation"),
+     'quote = "4,33 kr." }', 'status = "published"', f"{VALUES}[1].citation",
+     "is missing"),
     ("missing citation quote", 'section = "§7.2", quote = "reguleres" }', 'section = "§7.2" }',
-     f"{VALUES}[2].citation.quote"),
+     f"{VALUES}[2].citation.quote",
+     "is missing"),
     ("empty citation quote", 'quote = "driftstilskud"', 'quote = "  "',
-     f"{VALUES}[3].citation.quote"),
-    ("unsorted dates", "from = 2022-01-01", "from = 2018-06-01", f"{VALUES}[3].from"),
-    ("repeated date", "from = 2022-01-01", "from = 2019-01-01", f"{VALUES}[3].from"),
-    ("date that is not a date", "from = 2022-01-01", 'from = "2022-13-01"', f"{VALUES}[3].from"),
-    ("TOML float value", 'value = "4.33"', "value = 4.33", f"{VALUES}[1].value"),
-    ("rate with five decimals", 'value = "1.12"', 'value = "1.12345"', f"{VALUES}[3].value"),
-    ("negative rate", 'value = "1.12"', 'value = "-1.12"', f"{VALUES}[3].value"),
-    ("rate that is not a number", 'value = "1.12"', 'value = "1,12"', f"{VALUES}[3].value"),
-    ("missing value", 'value = "1.12"\n', "", f"{VALUES}[3].value"),
+     f"{VALUES}[3].citation.quote",
+     "must be non-empty text, got '  '"),
+    ("unsorted dates", "from = 2022-01-01", "from = 2018-06-01", f"{VALUES}[3].from",
+     "date 2018-06-01 comes before the previous value's (2019-01-01); values must be "
+     "in date order without overlaps"),
+    ("repeated date", "from = 2022-01-01", "from = 2019-01-01", f"{VALUES}[3].from",
+     "date 2019-01-01 repeats the previous value's (2019-01-01); values must be in "
+     "date order without overlaps"),
+    ("date that is not a date", "from = 2022-01-01", 'from = "2022-13-01"', f"{VALUES}[3].from",
+     "must be a date YYYY-MM-DD, got '2022-13-01'"),
+    ("TOML float value", 'value = "4.33"', "value = 4.33", f"{VALUES}[1].value",
+     "must be a rate in kroner given exactly (a string like '4.33', an int or a "
+     "Decimal), got the float 4.33; floats cannot hold øre exactly"),
+    ("rate with five decimals", 'value = "1.12"', 'value = "1.12345"', f"{VALUES}[3].value",
+     "must have at most 4 decimals, got '1.12345'"),
+    ("negative rate", 'value = "1.12"', 'value = "-1.12"', f"{VALUES}[3].value",
+     "must not be negative, got '-1.12'"),
+    ("rate that is not a number", 'value = "1.12"', 'value = "1,12"', f"{VALUES}[3].value",
+     "must be an exact decimal, got '1,12'"),
+    ("missing value", 'value = "1.12"\n', "", f"{VALUES}[3].value",
+     "is missing"),
     ("unpublished with a value", 'status = "unpublished"',
-     'status = "unpublished"\nvalue = "4.40"', f"{VALUES}[2].value"),
-    ("unknown status", 'status = "published"', 'status = "pubished"', f"{VALUES}[1].status"),
-    ("assumption without reason", 'reason = "a test figure"\n', "", f"{VALUES}[3].reason"),
+     'status = "unpublished"\nvalue = "4.40"', f"{VALUES}[2].value",
+     "an unpublished period has no value (I5 supplies one)"),
+    ("unknown status", 'status = "published"', 'status = "pubished"', f"{VALUES}[1].status",
+     "must be one of published, assumption, unpublished, override, got 'pubished'"),
+    ("assumption without reason", 'reason = "a test figure"\n', "", f"{VALUES}[3].reason",
+     "a value with status 'assumption' must say why in 'reason'"),
     ("unpublished without reason", 'reason = "no source gives it"\n', "",
-     f"{VALUES}[2].reason"),
+     f"{VALUES}[2].reason",
+     "a value with status 'unpublished' must say why in 'reason'"),
     ("first value unpublished", 'value = "4.33"\nstatus = "published"',
-     'status = "unpublished"\nreason = "r"', f"{VALUES}[1].status"),
+     'status = "unpublished"\nreason = "r"', f"{VALUES}[1].status",
+     "the first value cannot be unpublished: nothing to carry forward"),
     ("citation of an undeclared document",
      '{ document = "Guide til klyngestart", section = "§7.2"',
-     '{ document = "Håndbog 2024", section = "§7.2"', f"{VALUES}[2].citation.document"),
-    ("unknown kind", 'kind = "rate"', 'kind = "float"', "parameters.operating_rate.kind"),
+     '{ document = "Håndbog 2024", section = "§7.2"', f"{VALUES}[2].citation.document",
+     "cites 'Håndbog 2024', which is not among [documents]: Guide til klyngestart"),
+    ("unknown kind", 'kind = "rate"', 'kind = "float"', "parameters.operating_rate.kind",
+     "must be one of amount, rate, integer, month_day, text, got 'float'"),
     ("policy default not among choices", 'default = "carry_forward"', 'default = "carry"',
-     "policies.unpublished_years.default"),
+     "policies.unpublished_years.default",
+     "must be one of the choices (carry_forward, refuse), got 'carry'"),
     ("policy with one choice only", 'refuse = "Refuse."\n', "",
-     "policies.unpublished_years.choices"),
+     "policies.unpublished_years.choices",
+     "must name the default reading and at least one alternative"),
     ("policy without citation",
      'citation = { document = "Guide til klyngestart", section = "§7.1", quote = "reguleres" }\n',
-     "", "policies.unpublished_years.citation"),
-    ("missing ruleset id", 'id = "mini"\n', "", "ruleset.id"),
+     "", "policies.unpublished_years.citation",
+     "is missing"),
+    ("missing ruleset id", 'id = "mini"\n', "", "ruleset.id",
+     "is missing"),
 ]
 
 
@@ -445,18 +476,17 @@ def test_the_small_test_ruleset_is_valid(write_ruleset: Callable[..., Path]) -> 
     assert ruleset.lookup("operating_rate", D(2022, 1, 1)).assumption == "a test figure"
 
 
-@pytest.mark.parametrize(("case", "old", "new", "key"), MALFORMED, ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize(("case", "old", "new", "key", "words"), MALFORMED,
+                         ids=[m[0] for m in MALFORMED])
 def test_a_malformed_ruleset_is_refused_naming_the_file_and_the_key(
-    write_ruleset: Callable[..., Path], case: str, old: str, new: str, key: str
+    write_ruleset: Callable[..., Path], case: str, old: str, new: str, key: str, words: str
 ) -> None:
     assert old in MINI, case
     path = write_ruleset(MINI.replace(old, new, 1), name=f"{case.replace(' ', '-')}.toml")
     with pytest.raises(RulesetError) as info:
         load_ruleset(path)
-    message = str(info.value)
-    assert info.value.path == str(path)
-    assert message.startswith(str(path))
-    assert key in message, message
+    assert (info.value.path, info.value.field) == (str(path), key)
+    assert str(info.value) == f"{path}: {key}: {words}"
     assert isinstance(info.value, ValueError)
 
 
@@ -652,3 +682,186 @@ def test_an_unknown_policy_has_no_choice() -> None:
 def test_rulesets_are_frozen() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         RULESET.id = "other"  # type: ignore[misc]
+
+
+# --- the loader on plain data: every shape it refuses, with its key and its words ---------
+
+_DELETE = object()
+_V = ["parameters", "operating_rate", "values"]
+_P = ["policies", "unpublished_years"]
+
+# (name, where in MINI's data, the new value or _DELETE, the key named, the words)
+SHAPES: list[tuple[str, list[Any], object, str, str]] = [
+    ("ruleset not a table", ["ruleset"], "mini", "ruleset", "must be a table, got str"),
+    ("ruleset without title", ["ruleset", "title"], _DELETE, "ruleset.title", "is missing"),
+    ("empty id", ["ruleset", "id"], " ", "ruleset.id", "must be non-empty text, got ' '"),
+    ("title not text", ["ruleset", "title"], 5, "ruleset.title",
+     "must be non-empty text, got 5"),
+    ("description not text", ["ruleset", "description"], 5, "ruleset.description",
+     "must be text"),
+    ("documents not a table", ["documents"], ["x"], "documents", "must be a table, got list"),
+    ("document not a table", ["documents", "Guide til klyngestart"], "x",
+     "documents.Guide til klyngestart", "must be a table, got str"),
+    ("document title empty", ["documents", "Guide til klyngestart", "title"], "",
+     "documents.Guide til klyngestart.title", "must be non-empty text, got ''"),
+    ("parameters not a table", ["parameters"], 1, "parameters", "must be a table, got int"),
+    ("policies not a table", ["policies"], [], "policies", "must be a table, got list"),
+    ("policies missing", ["policies"], _DELETE, "policies", "is missing"),
+    ("parameter not a table", ["parameters", "operating_rate"], 1,
+     "parameters.operating_rate", "must be a table, got int"),
+    ("empty kind", ["parameters", "operating_rate", "kind"], "",
+     "parameters.operating_rate.kind", "must be non-empty text, got ''"),
+    ("empty label", ["parameters", "operating_rate", "label"], "",
+     "parameters.operating_rate.label", "must be non-empty text, got ''"),
+    ("empty unit", ["parameters", "operating_rate", "unit"], " ",
+     "parameters.operating_rate.unit", "must be non-empty text, got ' '"),
+    ("no values", _V, [], "parameters.operating_rate.values",
+     "must be a non-empty list of [[...values]] tables"),
+    ("value not a table", [*_V, 0], "4.33", f"{VALUES}[1]", "must be a table, got str"),
+    ("reason not text", [*_V, 0, "reason"], 5, f"{VALUES}[1].reason", "must be text, got 5"),
+    ("replaces on a published value", [*_V, 0, "replaces"], "published",
+     f"{VALUES}[1].replaces",
+     "only an override says which status it replaces (published, assumption or unpublished)"),
+    ("override replacing no status", [*_V, 2], {
+        "from": "2022-01-01", "value": "1.12", "status": "override", "reason": "r",
+        "replaces": "rumour", "citation": {"document": "Guide til klyngestart",
+                                           "section": "§7.1", "quote": "q"}},
+     f"{VALUES}[3].replaces",
+     "only an override says which status it replaces (published, assumption or unpublished)"),
+    ("override replacing an override", [*_V, 2], {
+        "from": "2022-01-01", "value": "1.12", "status": "override", "reason": "r",
+        "replaces": "override", "citation": {"document": "Guide til klyngestart",
+                                             "section": "§7.1", "quote": "q"}},
+     f"{VALUES}[3].replaces",
+     "only an override says which status it replaces (published, assumption or unpublished)"),
+    ("citation not a table", [*_V, 0, "citation"], "Guide", f"{VALUES}[1].citation",
+     "must be a table, got str"),
+    ("citation document empty", [*_V, 0, "citation", "document"], "",
+     f"{VALUES}[1].citation.document", "must be non-empty text, got ''"),
+    ("citation section empty", [*_V, 0, "citation", "section"], "",
+     f"{VALUES}[1].citation.section", "must be non-empty text, got ''"),
+    ("citation url empty", [*_V, 0, "citation", "url"], "", f"{VALUES}[1].citation.url",
+     "must be non-empty text, got ''"),
+    ("citation note not text", [*_V, 0, "citation", "note"], 1, f"{VALUES}[1].citation.note",
+     "must be non-empty text, got 1"),
+    ("policy not a table", _P, 1, "policies.unpublished_years", "must be a table, got int"),
+    ("choices not a table", [*_P, "choices"], "x", "policies.unpublished_years.choices",
+     "must be a table, got str"),
+    ("choice not text", [*_P, "choices", "refuse"], 5,
+     "policies.unpublished_years.choices.refuse", "must describe the reading"),
+    ("choice empty", [*_P, "choices", "refuse"], " ",
+     "policies.unpublished_years.choices.refuse", "must describe the reading"),
+    ("default empty", [*_P, "default"], "", "policies.unpublished_years.default",
+     "must be non-empty text, got ''"),
+    ("interpretation empty", [*_P, "interpretation"], "",
+     "policies.unpublished_years.interpretation", "must be non-empty text, got ''"),
+    ("question empty", [*_P, "question"], "", "policies.unpublished_years.question",
+     "must be non-empty text, got ''"),
+    ("policy citation not a table", [*_P, "citation"], 1, "policies.unpublished_years.citation",
+     "must be a table, got int"),
+]
+
+
+def _mini_data() -> dict[str, Any]:
+    import tomllib
+
+    data: dict[str, Any] = tomllib.loads(MINI)
+    for entry in data["parameters"]["operating_rate"]["values"]:
+        entry["from"] = entry["from"].isoformat()
+    return data
+
+
+def _edited(where: list[Any], new: object) -> dict[str, Any]:
+    data = _mini_data()
+    *parents, last = where
+    node: Any = data
+    for step in parents:
+        node = node[step]
+    if new is _DELETE:
+        del node[last]
+    else:
+        node[last] = new
+    return data
+
+
+@pytest.mark.parametrize(("case", "where", "new", "key", "words"), SHAPES,
+                         ids=[c[0] for c in SHAPES])
+def test_a_ruleset_of_the_wrong_shape_is_refused_naming_the_key(
+        case: str, where: list[Any], new: object, key: str, words: str) -> None:
+    with pytest.raises(RulesetError) as info:
+        ruleset_from_data(_edited(where, new), source="mini.toml")
+    assert (info.value.path, info.value.field) == ("mini.toml", key)
+    assert str(info.value) == f"mini.toml: {key}: {words}"
+
+
+def test_the_small_test_ruleset_loads_from_data_with_its_names_and_optional_fields() -> None:
+    data = _edited([*_V, 0, "citation", "url"], "https://example.org/guide")
+    ruleset = ruleset_from_data(data, source="mini.toml")
+    assert ruleset.source == "mini.toml"
+    assert ruleset.description == ""  # none given
+    assert ruleset.parameters["operating_rate"].name == "operating_rate"
+    assert ruleset.policies["unpublished_years"].name == "unpublished_years"
+    cited = ruleset.lookup("operating_rate", D(2018, 1, 1)).citation
+    assert (cited.url, cited.note) == ("https://example.org/guide", None)
+
+
+def test_data_that_is_not_a_table_is_refused_naming_its_source() -> None:
+    with pytest.raises(RulesetError) as info:
+        ruleset_from_data(["ruleset"])  # type: ignore[arg-type]
+    assert (info.value.path, str(info.value)) == ("<data>", "<data>: must be a table, got list")
+
+
+def test_an_overridden_ruleset_reads_back_from_its_data_with_what_each_piece_replaces() -> None:
+    once = RULESET.with_override("operating_rate", "4.40", D(2021, 1, 1), D(2023, 1, 1))
+    twice = once.with_override("operating_rate", "4.50", D(2022, 6, 1), D(2022, 9, 1))
+    replaced = {v.start: (v.value, v.status, v.replaces)
+                for v in twice.parameters["operating_rate"].values}
+    assert replaced[D(2021, 1, 1)] == (Decimal("4.40"), "override", "unpublished")
+    assert replaced[D(2022, 1, 1)] == (Decimal("4.40"), "override", "published")
+    # An override of an override still replaces what the sources say.
+    assert replaced[D(2022, 6, 1)] == (Decimal("4.50"), "override", "published")
+    assert replaced[D(2022, 9, 1)] == (Decimal("4.40"), "override", "published")
+    assert replaced[D(2023, 1, 1)] == (Decimal("2.32"), "published", None)
+    back = ruleset_from_data(twice.to_data(), source="receipt")
+    assert back.to_data() == twice.to_data()
+    assert back.fingerprint == twice.fingerprint != RULESET.fingerprint
+    assert back.parameters["operating_rate"].values == twice.parameters["operating_rate"].values
+
+
+def test_a_month_and_day_that_is_not_text_is_refused_naming_the_field() -> None:
+    for value in (315, "3-15", "02-29", None):
+        with pytest.raises(InputError) as info:
+            MonthDay.parse(value, field="counting_day")
+        assert info.value.field == "counting_day"
+        assert str(info.value) == ("counting_day: must be a day that exists in every year, "
+                                   f"written 'MM-DD', got {value!r}")
+
+
+def test_a_policy_the_ruleset_lacks_is_named_in_the_refusal() -> None:
+    with pytest.raises(NotCoveredError) as info:
+        RULESET.policy_choice("nonsense")
+    assert info.value.field == "nonsense"
+    assert str(info.value) == "nonsense: the ruleset 'dk-kiap' has no policy 'nonsense'"
+
+
+@pytest.mark.parametrize(("start", "end", "words"), [
+    ("2022-01-01", None, "override of operating_rate: start and end must be dates"),
+    (D(2022, 1, 1), "2023-01-01", "override of operating_rate: start and end must be dates"),
+    (D(2017, 12, 31), None, "override of operating_rate from 2017-12-31: the ruleset has no "
+     "value before 2018-01-01, and an override does not extend it backwards"),
+    (D(2022, 1, 1), D(2022, 1, 1),
+     "override of operating_rate: end 2022-01-01 must be after start 2022-01-01"),
+])
+def test_an_override_out_of_range_is_refused_naming_the_parameter(
+        start: object, end: object, words: str) -> None:
+    with pytest.raises(InputError) as info:
+        RULESET.with_override("operating_rate", "4.40", start, end)  # type: ignore[arg-type]
+    assert info.value.field == "operating_rate"
+    assert str(info.value) == f"operating_rate: {words}"
+
+
+def test_an_override_value_of_the_wrong_kind_is_refused_naming_the_parameter() -> None:
+    with pytest.raises(InputError) as info:
+        RULESET.with_override("operating_rate", "4,40", D(2022, 1, 1))
+    assert info.value.field == "operating_rate"
+    assert str(info.value) == "operating_rate: must be an exact decimal, got '4,40'"
