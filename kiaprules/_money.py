@@ -156,7 +156,7 @@ def format_kr(amount: Decimal) -> str:
 
 def format_rate(rate: Decimal) -> str:
     """The canonical text of a rate: at least two decimals, no trailing noise."""
-    places = max(2, _places(rate.normalize()))
+    places = max(2, _places(rate))  # not normalize(): that rounds in the caller's context
     return f"{rate.quantize(Decimal(1).scaleb(-places), context=_CONTEXT):f}"
 
 

@@ -12,7 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kiaprules import InputError, KiapRulesError, MoneyTypeError, to_money
-from kiaprules._money import ORE, format_money, round_ore, times_rounded, to_rate
+from kiaprules._money import ORE, format_money, format_rate, round_ore, times_rounded, to_rate
 
 
 def _places(value: Decimal) -> int:
@@ -126,6 +126,8 @@ def test_no_function_depends_on_the_callers_decimal_context(rounding: str) -> No
         assert times_rounded(Decimal("0.0025"), 2) == Decimal("0.01")  # 0.005, half up
         assert format_money(Decimal("129900")) == "129900.00"
         assert format_money(Decimal("-20000.5")) == "-20000.50"
+        assert format_rate(Decimal("129900.005")) == "129900.005"
+        assert format_rate(Decimal("4.3")) == "4.30"
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -865,3 +865,110 @@ def test_an_override_value_of_the_wrong_kind_is_refused_naming_the_parameter() -
         RULESET.with_override("operating_rate", "4,40", D(2022, 1, 1))
     assert info.value.field == "operating_rate"
     assert str(info.value) == "operating_rate: must be an exact decimal, got '4,40'"
+
+
+def test_a_citation_with_a_url_keeps_it_through_the_ruleset_data() -> None:
+    data = _edited([*_V, 0, "citation", "url"], "https://example.org/guide")
+    ruleset = ruleset_from_data(data, source="mini.toml")
+    first = ruleset.to_data()["parameters"]["operating_rate"]["values"][0]["citation"]
+    assert first["url"] == "https://example.org/guide"
+    again = ruleset_from_data(ruleset.to_data())
+    assert again.lookup("operating_rate", D(2018, 1, 1)).citation.url == "https://example.org/guide"
+    assert again.fingerprint == ruleset.fingerprint
+
+
+def test_a_citation_of_an_undeclared_document_lists_the_declared_ones() -> None:
+    data = RULESET.to_data()
+    data["parameters"]["startup_grant"]["values"][0]["citation"]["document"] = "Overenskomst"
+    with pytest.raises(RulesetError) as info:
+        ruleset_from_data(data, source="r.toml")
+    key = "parameters.startup_grant.values[1].citation.document"
+    assert str(info.value) == (
+        f"r.toml: {key}: cites 'Overenskomst', which is not among [documents]: "
+        "Guide til klyngestart, Håndbog 2024, kiap.dk Klyngeadministration")
+
+
+def test_an_unknown_parameter_is_refused_naming_it_and_listing_the_known_ones() -> None:
+    with pytest.raises(NotCoveredError) as info:
+        RULESET.parameter("operating_rte")
+    assert info.value.field == "operating_rte"
+    assert str(info.value) == (
+        "operating_rte: the ruleset 'dk-kiap' has no parameter 'operating_rte'; it has "
+        f"{', '.join(sorted(RULESET.parameters))}")
+
+
+def test_check_policies_refusals_list_the_policies_and_the_readings() -> None:
+    with pytest.raises(InputError) as info:
+        RULESET.check_policies({"rounding_mode": "line"})
+    assert str(info.value) == ("rounding_mode: unknown policy; the ruleset has "
+                               f"{', '.join(sorted(RULESET.policies))}")
+    with pytest.raises(InputError) as info:
+        RULESET.check_policies({"clawback": "sometimes"})
+    assert str(info.value) == ("clawback: must be one of "
+                               f"{', '.join(RULESET.policies['clawback'].choices)}, "
+                               "got 'sometimes'")
+
+
+def test_i5_refusals_say_why_and_name_the_parameter_and_the_day() -> None:
+    with pytest.raises(NotCoveredError) as info:
+        RULESET.lookup("operating_rate", D(2020, 6, 1), unpublished="refuse")
+    reason = RULESET.parameter("operating_rate").entry_on(D(2020, 6, 1)).reason
+    assert (info.value.field, info.value.date) == ("operating_rate", D(2020, 6, 1))
+    assert str(info.value) == (
+        f"operating_rate: no published value of operating_rate for 2020-06-01 ({reason}); "
+        "strict mode refuses to carry a value forward (interpretation I5)")
+    # Carrying forward needs a published value before: an assumption is not one.
+    only_assumed = _edited([*_V, 0, "status"], "assumption")
+    only_assumed["parameters"]["operating_rate"]["values"][0]["reason"] = "a guess"
+    ruleset = ruleset_from_data(only_assumed)
+    with pytest.raises(NotCoveredError) as info:
+        ruleset.lookup("operating_rate", D(2020, 6, 1))
+    assert str(info.value) == (
+        "operating_rate: no published value of operating_rate for 2020-06-01 (no source gives "
+        "it); there is no earlier value to carry a value forward (interpretation I5)")
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("startup_grant", "10,000", "must be an exact decimal, got '10,000'"),
+    ("startup_grant", "-1", "must not be negative, got '-1'"),
+    ("startup_grant", "1.005", "must be kroner to the øre (at most two decimals), got '1.005'"),
+    ("operating_rate", "-4.33", "must not be negative, got '-4.33'"),
+    ("clawback_window_months", "12", "must be a whole number, got '12'"),
+    ("counting_day", "13-01", "must be a day that exists in every year, written 'MM-DD', "
+     "got '13-01'"),
+    ("funds_account", " ", "must be non-empty text, got ' '"),
+    ("funds_account", 5, "must be non-empty text, got 5"),
+])
+def test_an_override_of_any_kind_is_checked_and_refused_naming_the_parameter(
+        name: str, value: object, words: str) -> None:
+    with pytest.raises(InputError) as info:
+        RULESET.with_override(name, value, D(2024, 1, 1))
+    assert info.value.field == name
+    assert str(info.value) == f"{name}: {words}"
+
+
+def test_an_unknown_ruleset_id_is_refused_listing_the_shipped_ones() -> None:
+    with pytest.raises(InputError) as info:
+        load_ruleset("dk-kiap-2030")
+    assert info.value.field == "ruleset"
+    shipped = ", ".join(sorted(r.id for r in available_rulesets()))
+    assert str(info.value) == (f"ruleset: no shipped ruleset 'dk-kiap-2030'; shipped: {shipped} "
+                               "(or give a path)")
+
+
+def test_a_missing_ruleset_file_is_refused_naming_it(tmp_path: Path) -> None:
+    absent = tmp_path / "absent.toml"
+    with pytest.raises(InputError) as info:
+        load_ruleset(absent)
+    assert info.value.path == str(absent)
+    assert str(info.value) == f"{absent}: no such ruleset file"
+
+
+def test_a_ruleset_file_is_read_as_toml_whatever_its_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mini.rules").write_text(MINI, encoding="utf-8")
+    assert load_ruleset(tmp_path / "mini.rules").id == "mini"
+    # A bare file name ending in .toml is a path in the working directory, not an id.
+    (tmp_path / "here.toml").write_text(MINI, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_ruleset("here.toml").source == "here.toml"
