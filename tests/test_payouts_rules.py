@@ -22,9 +22,11 @@ from kiaprules import (
     InputError,
     NotCoveredError,
     Override,
+    Ruleset,
     compute_payouts,
     load_clusters,
 )
+from kiaprules._ruleset import ruleset_from_data
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "koegeklyngen.toml"
 
@@ -524,6 +526,56 @@ def test_refuse_policy_is_strict_mode() -> None:
     """The policy unpublished_years=refuse refuses the unpublished years, as strict does."""
     with pytest.raises(NotCoveredError, match="2019"):
         pay([_steady()], policies={"unpublished_years": "refuse"})
+
+
+def _with_unpublished(name: str, start: str) -> Ruleset:
+    """The shipped ruleset with ``name`` unpublished from ``start`` on (a made-up gap)."""
+    data = RULESET.to_data()
+    values = data["parameters"][name]["values"]
+    values.append({"from": start, "status": "unpublished", "reason": "a gap for the test",
+                   "citation": values[-1]["citation"]})
+    return ruleset_from_data(data, source=f"{name}-gap")
+
+
+@pytest.mark.parametrize("name", ["payout_day", "counting_day"])
+def test_strict_mode_refuses_a_year_whose_payout_or_counting_day_is_unpublished(
+        name: str) -> None:
+    """I5 governs every dated figure: in strict mode an unpublished day is refused too."""
+    gap = _with_unpublished(name, "2023-01-01")
+    steady = [_steady("2022-01-01")]
+    carried = compute_payouts(steady, gap, years=[2023])
+    assert carried.clusters == compute_payouts(steady, RULESET, years=[2023]).clusters
+    for strict in ({"strict": True}, {"policies": {"unpublished_years": "refuse"}}):
+        with pytest.raises(NotCoveredError) as info:
+            compute_payouts(steady, gap, years=[2023], **strict)  # type: ignore[arg-type]
+        assert (info.value.field, info.value.date) == (name, dt.date(2023, 1, 1))
+
+
+def test_strict_mode_refuses_a_clawback_window_that_is_unpublished() -> None:
+    """A clinic that joined when the clawback window is unpublished: strict mode refuses."""
+    gap = _with_unpublished("clawback_window_months", "2023-01-01")
+    leaver = [cluster("Gapklyngen", "2022-06-01",
+                      [member("012345", "2022-06-01"),
+                       member("023456", "2023-01-01", left="2023-06-01")])]
+    carried = compute_payouts(leaver, gap, years=[2023, 2024])
+    assert line(carried.clusters[0].year(2024), "clawback") is not None
+    with pytest.raises(NotCoveredError) as info:
+        compute_payouts(leaver, gap, years=[2023, 2024], strict=True)
+    assert (info.value.field, info.value.date) == ("clawback_window_months",
+                                                   dt.date(2023, 1, 1))
+
+
+@pytest.mark.parametrize(("capacities", "said"), [(1, "1 capacity"), (3, "3 capacities")])
+def test_a_clawback_between_the_years_asked_for_is_warned_in_words(
+        capacities: int, said: str) -> None:
+    leaver = [cluster("Gapklyngen", "2022-06-01",
+                      [member("012345", "2022-06-01"),
+                       member("023456", "2023-01-01", left="2023-06-01",
+                              capacities=capacities)])]
+    report = compute_payouts(leaver, RULESET, years=[2023, 2025])
+    assert report.warnings == (
+        f"Gapklyngen: a clawback of the startup grant for {said} falls in 2024, which is "
+        "not among the years computed",)
 
 
 def test_override_supplies_an_unpublished_rate() -> None:
