@@ -543,6 +543,11 @@ def test_strict_mode_refuses_a_year_whose_payout_or_counting_day_is_unpublished(
     """I5 governs every dated figure: in strict mode an unpublished day is refused too."""
     gap = _with_unpublished(name, "2023-01-01")
     steady = [_steady("2022-01-01")]
+    example = load_clusters(EXAMPLE)
+    with pytest.raises(NotCoveredError) as info:
+        compute_payouts(example, gap, years=[2023], strict=True)
+    # Named where it arose: the file and the cluster whose days were looked up.
+    assert (info.value.path, info.value.record) == (str(EXAMPLE), "Køgeklyngen")
     carried = compute_payouts(steady, gap, years=[2023])
     assert carried.clusters == compute_payouts(steady, RULESET, years=[2023]).clusters
     for strict in ({"strict": True}, {"policies": {"unpublished_years": "refuse"}}):

@@ -705,6 +705,24 @@ def test_solver_finds_a_rate_below_one_krone_resolution() -> None:
     assert found is not None and found.rate == D("1.83")
 
 
+def test_a_scenario_prices_under_clinic_rounding_clinic_by_clinic() -> None:
+    """Rounding each clinic's pro-rata share (I6's alternative) gives 4,033.43 here, where
+    rounding the line gives 4,033.42: the scenario the solver prices must round as asked."""
+    day = dt.date(2018, 7, 15)
+    cluster, _ = _shorthand({"name": "Brøkklyngen", "capacities": 1, "patients": 1001,
+                             "founding_year": 2018, "years": [2018]}, "<test>")
+    [m] = cluster.memberships
+    other = attrs.evolve(m, clinic=attrs.evolve(m.clinic, provider_number="023456",
+                                                patients={2018: 999}))
+    cluster = attrs.evolve(cluster, founded=day, registered=day,
+                           memberships=[attrs.evolve(m, joined=day),
+                                        attrs.evolve(other, joined=day)])
+    by_clinic = {"founding_year": "pro_rata", "rounding": "clinic"}
+    assert _Scenario(cluster, RULESET, by_clinic).amount("operating", 2018) == D("4033.43")
+    assert _Scenario(cluster, RULESET, {"founding_year": "pro_rata"}).amount(
+        "operating", 2018) == D("4033.42")
+
+
 # --- the command line ------------------------------------------------------------------------
 
 
