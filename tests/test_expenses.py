@@ -1129,3 +1129,152 @@ def test_expense_amount_types(value: object) -> None:
 def test_documents_are_kept_sorted_and_unique() -> None:
     expense = Expense(**meeting("catering", documentation=["receipt", "invoice", "receipt"]))
     assert expense.documentation == ("invoice", "receipt")
+
+
+# --- expenses files: every refusal names the file, the record and the field ------------------
+
+_HEADER = "id,date,amount,category,payee,payee_role,documentation"
+_ROW = "a,2024-11-01,2000.00,catering,Køge Kulturhus,venue,invoice"
+
+# (file name, content, record, field, words)
+FILE_REFUSALS = [
+    ("e.toml", 'expense = "all of it"\n', None, "expense",
+     "must be a list of [[expense]] tables"),
+    ("e.json", '{"expense": ["catering"]}', "expense[1]", None, "must be a table"),
+    ("e.csv", "", None, None, "is empty: the first line names the columns"),
+    ("e.csv", f"{_HEADER}\n{_ROW},x,y\n", "row[2]", None, "has 9 fields, the header 7"),
+    ("e.csv", f"{_HEADER},colour\n{_ROW},blå\n", None, "colour",
+     "unknown column; expected id, date, amount, category, payee, payee_role, description, "
+     "participants, abroad, documentation, hours, hourly_rate, recipient_cvr, recipient_cpr"),
+    ("e.csv", f"{_HEADER}\n{_ROW.replace('a,', ',', 1)}\n{_ROW}\n{_ROW}\n", "row[4] (a)", "id",
+     "is also the id of row[3] (a): an expense is booked once"),
+    ("e.toml", '[[expense]]\ndate = 2024-11-01\namount = "900.00"\ncategory = "honorarium"\n'
+     'payee = "Anne Jensen"\npayee_role = "coordinator"\nhourly_rate = "-90.00"\n',
+     "expense[1]", "hourly_rate", "must not be negative, got '-90.00'"),
+    ("e.toml", '[[expense]]\ndate = 2024-11-01\namount = "900.00"\ncategory = "honorarium"\n'
+     'payee = "Anne Jensen"\npayee_role = "coordinator"\nhourly_rate = "0"\n',
+     "expense[1]", "hourly_rate", "must be more than 0"),
+    ("e.toml", '[[expense]]\ndate = 2024-11-01\namount = "900.00"\ncategory = "honorarium"\n'
+     'payee = "Anne Jensen"\npayee_role = "coordinator"\nhours = "ti"\n',
+     "expense[1]", "hours", "must be a number of hours, got 'ti'"),
+    ("e.json", '{"expense": [{"date": "2024-11-01", "amount": "900.00", "category": '
+     '"honorarium", "payee": "Anne Jensen", "payee_role": "coordinator", "hours": 2.5}]}',
+     "expense[1]", "hours", "must be a number of hours given exactly (a string like '4.33', "
+     "an int or a Decimal), got the float 2.5; floats cannot hold øre exactly"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "record", "field", "words"), FILE_REFUSALS,
+                         ids=[f"{c[0]}-{c[4][:30]}" for c in FILE_REFUSALS])
+def test_an_expenses_file_is_refused_naming_file_record_and_field(
+        tmp_path: Path, name: str, content: str, record: str | None, field: str | None,
+        words: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_expense_records(path)
+    error = info.value
+    assert (error.path, error.record, error.field) == (str(path), record, field)
+    assert error.reason == words
+
+
+def test_a_csv_file_the_csv_reader_cannot_read_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(f'{_HEADER},description\n{_ROW},"{"x" * 200_000}"\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_expense_records(path)
+    assert info.value.path == str(path)
+    assert info.value.reason == ("cannot be read as CSV: field larger than field limit "
+                                 "(131072)")
+
+
+def test_an_expenses_file_without_expenses_has_none(tmp_path: Path) -> None:
+    path = tmp_path / "e.toml"
+    path.write_text('[account]\nopening_balance = "100.00"\n', encoding="utf-8")
+    document, expenses = load_expense_records(path)
+    assert expenses == [] and document["account"]["opening_balance"] == "100.00"
+
+
+def test_a_csv_field_keeps_its_own_line_breaks(tmp_path: Path) -> None:
+    """Read as the csv module asks (newline=""): a quoted CR LF stays in the field."""
+    path = tmp_path / "e.csv"
+    path.write_bytes(f'{_HEADER},description\r\n{_ROW},"Linje 1\r\nLinje 2"\r\n'
+                     .encode("utf-8-sig"))
+    [expense] = load_expense_records(path)[1]
+    assert expense.description == "Linje 1\r\nLinje 2"
+
+
+def test_a_csv_file_of_exactly_the_size_limit_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiaprules import _files
+
+    text = f"{_HEADER}\n{_ROW}\n"
+    size = len(text.encode("utf-8"))
+    path = tmp_path / "e.csv"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(_files, "MAX_FILE_BYTES", size)
+    assert len(load_expense_records(path)[1]) == 1
+    monkeypatch.setattr(_files, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(InputError) as info:
+        load_expense_records(path)
+    assert info.value.reason == f"is {size:,} bytes; files over {size - 1:,} bytes are refused"
+
+
+def test_an_empty_recipient_cpr_is_no_cpr() -> None:
+    assert Expense(**travel("mileage", "speaker", recipient_cpr="")).recipient_cpr is None
+
+
+def test_a_meeting_cost_paid_to_a_member_or_clinic_is_not_judged_per_participant() -> None:
+    for role in ("member", "clinic"):
+        reasons = classify(Expense(**meeting("catering", role=role, participants=None)),
+                           RULESET).reasons
+        assert [r.rule for r in reasons] == ["meeting_cost_to_member"]
+
+
+def test_an_expense_the_ruleset_does_not_cover_is_refused_with_its_date() -> None:
+    early = Expense(**meeting("catering", date=dt.date(2017, 6, 1), id="tidlig"))
+    with pytest.raises(InputError) as info:
+        classify(early, RULESET)
+    assert (info.value.field, info.value.date) == ("date", dt.date(2017, 6, 1))
+
+
+# (field, value, the words of the refusal)
+FIELD_REFUSALS = [
+    ("category", "gifts", "must be one of honorarium, room_rental, catering, meeting_equipment, "
+     "meeting_material, speaker_fee, facilitator_fee, consultant_fee, conference, mileage, "
+     "transport, lost_earnings, medical_equipment, clinic_operations, study_trip, other, "
+     "got 'gifts'"),
+    ("documentation", "invoice", "must be a list of documents"),
+    ("documentation", 5, "must be a list of documents"),
+    ("documentation", ["receipt", "fax"], "must be among contract, timesheet, receipt, invoice, "
+     "attendance_list, got 'fax'"),
+    ("amount", "100000000.01", "must be at most 100,000,000 kr (larger is implausible), got "
+     "'100000000.01'"),
+    ("hours", "0", "must be more than 0 and at most 10,000, got '0'"),
+    ("hours", "10000.01", "must be more than 0 and at most 10,000, got '10000.01'"),
+    ("participants", 0, "must be a whole number ≥ 1, got 0"),
+    ("participants", 100_001, "must be a whole number ≥ 1, got 100001"),
+    ("payee", 5, "must be non-empty text, got 5"),
+    ("payee", " ", "must be non-empty text, got ' '"),
+    ("description", 5, "must be text, got 5"),
+    ("id", 5, "must be text, got 5"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "words"), FIELD_REFUSALS,
+                         ids=[f"{f}-{v!r}" for f, v, _ in FIELD_REFUSALS])
+def test_every_field_refusal_names_its_field_and_says_what_was_wrong(
+        field: str, value: object, words: str) -> None:
+    fields = {**meeting("catering"), field: value}
+    with pytest.raises(InputError) as info:
+        Expense(**fields)
+    assert (info.value.field, info.value.reason) == (field, words)
+
+
+def test_the_bounds_of_each_field_are_accepted() -> None:
+    assert Expense(**meeting("catering", amount="100000000.00")).amount == Decimal("100000000")
+    assert Expense(**meeting("catering", participants=1)).participants == 1
+    assert Expense(**meeting("catering", participants=100_000)).participants == 100_000
+    assert Expense(**honorarium(hours="10000")).hours == Decimal("10000")
+    bare = Expense(**meeting("catering", recipient_cvr="", id=None, description=None))
+    assert (bare.recipient_cvr, bare.id, bare.description) == (None, "", "")
