@@ -1278,3 +1278,23 @@ def test_the_bounds_of_each_field_are_accepted() -> None:
     assert Expense(**honorarium(hours="10000")).hours == Decimal("10000")
     bare = Expense(**meeting("catering", recipient_cvr="", id=None, description=None))
     assert (bare.recipient_cvr, bare.id, bare.description) == (None, "", "")
+
+
+def test_the_table_wraps_the_reasons_at_70_characters() -> None:
+    _, expenses = load_expense_records(EXAMPLE_EXPENSES)
+    report = classify_expenses(expenses, RULESET)
+    # One reason made longer than a line, as a single word: cut at exactly 70.
+    first = report.items[0]
+    long = attrs.evolve(first, reasons=tuple(attrs.evolve(r, text="x" * 75)
+                                             for r in first.reasons))
+    report = attrs.evolve(report, items=(long, *report.items[1:]))
+    lines = report.to_table().split("\n\n")[0].splitlines()
+    at = lines[0].index("why")
+    shown = [line[at:].rstrip() for line in lines[2:] if line[at:].strip()]
+    expected = []
+    for c in report.items:
+        why = "; ".join(f"{r.text} [{r.citation.document} {r.citation.section}]"
+                        for r in c.reasons if r.status == c.status)
+        expected += textwrap.wrap(why, 70)
+    assert shown == expected
+    assert shown[0] == "x" * 70
