@@ -18,8 +18,7 @@ import attrs
 
 from kiaprules import _rules as R
 from kiaprules._errors import InputError
-from kiaprules._money import format_kr as _kr
-from kiaprules._money import format_money, format_rate
+from kiaprules._money import format_kr, format_money, format_rate
 from kiaprules._report import Line, YearPayout
 from kiaprules._rules import Rule
 
@@ -39,7 +38,6 @@ _ROUNDING = {
 
 def _n(value: int) -> str:
     return f"{value:,}"
-
 
 
 def _exact(value: Fraction) -> str:
@@ -166,11 +164,11 @@ class Explanation:
                   "of the founding year, from the founding general assembly")
             w(f"   Arithmetic: {step.arithmetic}")
             w(f"   Rounding: {_ROUNDING.get(ln.rounding, ln.rounding)}: "
-              f"{'−' if ln.amount < 0 else ''}{_kr(abs(ln.amount))} kr")
+              f"{'−' if ln.amount < 0 else ''}{format_kr(abs(ln.amount))} kr")
         w("")
-        parts = " + ".join(f"(−{_kr(-s.line.amount)})" if s.line.amount < 0
-                           else _kr(s.line.amount) for s in self.steps)
-        w(f"Total (sum of the lines): {parts or '0.00'} = {_kr(self.total)} kr")
+        parts = " + ".join(f"(−{format_kr(-s.line.amount)})" if s.line.amount < 0
+                           else format_kr(s.line.amount) for s in self.steps)
+        w(f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr")
         for warning in self.warnings:
             w(f"Warning: {warning}")
         return "\n".join(out) + "\n"

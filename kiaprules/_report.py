@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from kiaprules._errors import InputError
-from kiaprules._money import format_kr as _kr
-from kiaprules._money import format_money, format_rate
+from kiaprules._money import format_kr, format_money, format_rate
 from kiaprules._rules import Rule
 from kiaprules._ruleset import Citation
 
@@ -266,7 +265,8 @@ class PayoutReport:
         for cluster, year in self:
             mark = " *" if year.rests_on_assumption else ""
             rows.append([cluster.name, str(year.year), year.due.isoformat(),
-                         *(_kr(year.amount(k)) for k in KINDS), _kr(year.total) + mark])
+                         *(format_kr(year.amount(k)) for k in KINDS),
+                         format_kr(year.total) + mark])
         return rows
 
     def to_table(self) -> str:
@@ -320,5 +320,3 @@ class PayoutReport:
         return (f"<PayoutReport {self.ruleset_id} clusters={len(self.clusters)} "
                 f"years={self.years[0] if self.years else ''}-"
                 f"{self.years[-1] if self.years else ''} total={format_money(self.total)}>")
-
-

@@ -602,14 +602,10 @@ def _convert_value(kind: str, value: object, *, field: str) -> Any:
     return value.strip()
 
 
-def _shipped_dir_text() -> str:
-    return shipped_dir("rulesets")
-
-
 def _shipped_dir() -> Path:
     from pathlib import Path
 
-    return Path(_shipped_dir_text())
+    return Path(shipped_dir("rulesets"))
 
 
 def available_rulesets() -> list[Ruleset]:
@@ -642,7 +638,7 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
     else:
         # A shipped ruleset's id: plain os.path, so that a command using the
         # shipped ruleset never imports pathlib.
-        name = os.path.join(_shipped_dir_text(), f"{text}.toml")
+        name = os.path.join(shipped_dir("rulesets"), f"{text}.toml")
         if not os.path.isfile(name):
             known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
             raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",

@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from kiaprules._gc import gc_paused
-from kiaprules._money import format_kr as _kr
-from kiaprules._money import format_money
+from kiaprules._money import format_kr, format_money
 
 if TYPE_CHECKING:
     from kiaprules._model import Cluster
@@ -138,11 +137,11 @@ class NationalSummary:
     def to_table(self) -> str:
         """The table for the terminal, the notes and the summarised warnings beneath it."""
         rows = [[str(r.year), f"{r.clusters:,}", f"{r.clinics:,}", f"{r.patients:,}",
-                 *(_kr(getattr(r, k)) for k in _KINDS),
-                 _kr(r.total) + (" *" if r.rests_on_assumption else "")] for r in self.rows]
-        rows.append(["all", "", "", "", *(_kr(self.amount(k)) for k in _KINDS),
-                     _kr(self.total) + (" *" if any(r.rests_on_assumption for r in self.rows)
-                                        else "")])
+                 *(format_kr(getattr(r, k)) for k in _KINDS),
+                 format_kr(r.total) + (" *" if r.rests_on_assumption else "")] for r in self.rows]
+        any_assumed = any(r.rests_on_assumption for r in self.rows)
+        rows.append(["all", "", "", "", *(format_kr(self.amount(k)) for k in _KINDS),
+                     format_kr(self.total) + (" *" if any_assumed else "")])
         text = simple_table(["year", "clusters", "clinics", "patients", *_KINDS, "total"],
                             rows, ("left", *("right",) * 8))
         notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
@@ -159,7 +158,6 @@ class NationalSummary:
             notes.append(f"... and {len(self.warnings) - len(listed)} more warnings "
                          "(kiaprules payouts lists every one)")
         return "\n".join([text, "", *notes]) + "\n"
-
 
 
 def simple_table(headers: list[str], rows: list[list[str]], align: tuple[str, ...]) -> str:
