@@ -9,7 +9,8 @@
 # once per mutant with MUTANT_UNDER_TEST set to its name. Prints "killed" or
 # "SURVIVED" per mutant, and first checks the unmutated code passes (a test
 # that fails there proves nothing). KEXPR, if set, is passed to pytest -k; the
-# two tests setup.cfg deselects under mutmut are deselected here too.
+# pytest arguments mutmut is given (setup.cfg, [mutmut] pytest_add_cli_args:
+# the quick Hypothesis plugin, the deselected tests) are given here too.
 # Copying a test file changes mutmut's copy: run it after mutmut has finished.
 set -uo pipefail
 
@@ -17,14 +18,16 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 wt="${MUTATION_WORKTREE:-$(dirname "$repo")/kiaprules-mutation}"
 venv="${MUTATION_VENV:-$wt/.mutenv}"
 tests="$1"; shift
+mapfile -t mutmut_args < <("$venv/bin/python" -c '
+import configparser, sys
+config = configparser.ConfigParser(interpolation=None)
+config.read(sys.argv[1], encoding="utf-8")
+print("\n".join(config["mutmut"]["pytest_add_cli_args"].split()))' "$repo/setup.cfg")
 cd "$wt/mutants"
 for f in $tests; do cp "$repo/${f%%::*}" "${f%%::*}"; done
 run() {
-    MUTANT_UNDER_TEST="$1" timeout 600 "$venv/bin/python" -m pytest -x -q -p no:cacheprovider \
-        -o addopts= -p tests.conftest_mutation ${KEXPR:+-k "$KEXPR"} \
-        --deselect tests/test_expenses.py::test_every_rule_the_module_can_emit_has_a_named_case \
-        --deselect tests/test_national.py::test_the_national_command_leaves_the_rest_of_the_package_alone \
-        $tests > /dev/null 2>&1
+    MUTANT_UNDER_TEST="$1" timeout 600 "$venv/bin/python" -m pytest -x -q "${mutmut_args[@]}" \
+        ${KEXPR:+-k "$KEXPR"} $tests > /dev/null 2>&1
 }
 if ! run "kiaprules.none"; then
     echo "the tests fail on the unmutated code: fix them first" >&2
