@@ -34,7 +34,12 @@ else
     wt="${MUTATION_WORKTREE:-$(dirname "$repo")/kiaprules-mutation}"
     if [ ! -d "$wt" ]; then
         git -C "$repo" worktree add --detach "$wt" HEAD
+    else
+        # A worktree left by an earlier run: move it to this HEAD, or the run
+        # would measure the commit it was made for.
+        git -C "$wt" checkout -q --detach "$(git -C "$repo" rev-parse HEAD)"
     fi
+    echo "mutating commit $(git -C "$wt" rev-parse --short HEAD)"
 fi
 # tests/conftest.py finds the source texts at <checkout>/../shared; mutmut runs the
 # tests from <checkout>/mutants, one level deeper, so give it a shared/ there too.
