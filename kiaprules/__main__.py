@@ -1,5 +1,5 @@
 """``python -m kiaprules``: the command line."""
 
-from kiaprules._cli import run
+from kiaprules.cli import run
 
 run()

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kiaprules._errors import InputError
+from kiaprules.errors import InputError
 
 __all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document", "shipped_dir",
            "suffix"]

@@ -2,7 +2,7 @@
 # Check named mutants against chosen tests, the way mutmut checks a mutant
 # (docs/quality.md): after a run of scripts/mutation.sh, for tests written since.
 #
-#   scripts/check_mutants.sh "tests/test_ledger.py" kiaprules._ledger.x_build_ledger__mutmut_54 ...
+#   scripts/check_mutants.sh "tests/test_ledger.py" kiaprules.expenses.ledger.x_build_ledger__mutmut_54 ...
 #
 # The tests named are copied from this checkout into mutmut's copy of the code
 # ($MUTATION_WORKTREE/mutants, default ../kiaprules-mutation/mutants), and run

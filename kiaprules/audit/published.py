@@ -1,0 +1,590 @@
+"""Published figures: reproduce the printed worked examples, or explain why not.
+
+A published-figures file (docs/published-examples.md) holds a scenario (a
+cluster, or the shorthand the documents use: capacities, patients, founding
+year) and the figures printed about it, each quoted exactly from its line.
+:func:`reproduce` computes every figure under a ruleset and, for each that
+does not reproduce, explains it with the library's own arithmetic: the
+difference, and the single rate that would reproduce the printed amount,
+found by recomputing. Nothing is tuned: the ruleset and the scenario stay as
+they are.
+
+Three further checks are computed from the printed text itself: a line whose
+own rate × quantity disagrees with its own amount; a year on a line that the
+scheme cannot mean (before the ruleset's first date: a misprint); and, across
+all files, the rates the figures imply for the same parameter and year when
+they disagree with each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final, cast
+
+import attrs
+
+from kiaprules._files import check_keys, read_document, shipped_dir
+from kiaprules.engine.compute import ClusterQuantities, aggregate, prepare, price
+from kiaprules.engine.report import KINDS, LineKind
+from kiaprules.errors import InputError, KiapRulesError, RulesetError
+from kiaprules.formats.clusterfile import cluster_from_dict
+from kiaprules.model.calendar import parse_year
+from kiaprules.model.cluster import Clinic, Cluster, Membership
+from kiaprules.model.money import format_money, format_rate, to_money, to_rate
+from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+__all__ = ["Figure", "FigureResult", "PublishedExample", "Reproduction", "load_published",
+           "reproduce", "solve_rate"]
+
+FIGURE_KINDS: Final = (*KINDS, "total")
+_SOLVABLE: Final = {"operating": ("operating_rate",), "supplement": ("supplement_rate",),
+                    "total": ("operating_rate", "supplement_rate")}
+_YEAR_RE: Final = re.compile(r"(?<![0-9.,])((?:19|20)[0-9]{2})(?![0-9.,])")
+
+
+@attrs.frozen(kw_only=True)
+class Figure:
+    """One printed amount: the line it is printed on, and what it stands for."""
+
+    label: str
+    line: str
+    printed: Decimal
+    kind: str
+    years: tuple[int, ...]
+    rate: Decimal | None = None
+    quantity: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PublishedExample:
+    """A scenario and the figures printed about it."""
+
+    id: str
+    document: str
+    section: str
+    example: str
+    intro: str
+    cluster: Cluster
+    assumptions: tuple[str, ...]
+    figures: tuple[Figure, ...]
+    source: str | None = None
+
+
+# --- loading -------------------------------------------------------------------
+
+_TOP: Final = frozenset({"published", "scenario", "cluster", "clinic", "figure"})
+_PUBLISHED: Final = frozenset({"id", "document", "section", "example", "intro"})
+_SCENARIO: Final = frozenset({"name", "capacities", "patients", "founding_year", "years",
+                              "provider_number", "assumptions"})
+_FIGURE: Final = frozenset({"label", "line", "printed", "kind", "years", "rate", "quantity"})
+
+
+def _text(table: Mapping[str, Any], key: str, *, path: str, record: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"must be non-empty text, got {value!r}", path=path, record=record,
+                         field=key)
+    return value
+
+
+def _shorthand(raw: Mapping[str, Any], path: str) -> tuple[Cluster, tuple[str, ...]]:
+    """The documents' shorthand as a cluster: one clinic holding every capacity and patient."""
+    record = "scenario"
+    check_keys(raw, allowed=_SCENARIO, required={"name", "capacities", "patients",
+                                                 "founding_year", "years"},
+               path=path, record=record)
+    years = _years_list(raw["years"], path=path, record=record)
+    founding = raw["founding_year"]
+    if isinstance(founding, bool) or not isinstance(founding, int) or founding != min(years):
+        raise InputError(f"must be a year, the first of 'years' ({min(years)}), got "
+                         f"{founding!r}", path=path, record=record, field="founding_year")
+    assumptions = raw.get("assumptions", [])
+    if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
+        raise InputError("must be a list of sentences", path=path, record=record,
+                         field="assumptions")
+    try:
+        clinic = Clinic(provider_number=raw.get("provider_number", "00001"),
+                        capacities=raw["capacities"],
+                        patients={y: raw["patients"] for y in years})
+        founded = dt.date(founding, 1, 1)
+        cluster = Cluster(name=_text(raw, "name", path=path, record=record), founded=founded,
+                          memberships=[Membership(clinic=clinic, joined=founded, source=record,
+                                                  path=path)], source=path)
+    except KiapRulesError as exc:
+        raise exc.located(path=path, record=record) from None
+    shorthand = (
+        f"the shorthand is modelled as one clinic with {clinic.capacities} capacities and "
+        f"{raw['patients']:,} group-1 patients in every year {min(years)}–{max(years)}, "
+        f"founded and registered on {founded.isoformat()}")
+    return cluster, (shorthand, *assumptions)
+
+
+def _years_list(value: object, *, path: str, record: str) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise InputError("must be a non-empty list of years", path=path, record=record,
+                         field="years")
+    for y in value:
+        if isinstance(y, bool) or not isinstance(y, int):
+            raise InputError(f"must be a list of years (whole numbers), got {y!r}", path=path,
+                             record=record, field="years")
+    try:
+        years = [parse_year(y, field="years") for y in value]
+    except KiapRulesError as exc:
+        raise exc.located(path=path, record=record) from None
+    if len(set(years)) != len(years):
+        raise InputError("names a year twice", path=path, record=record, field="years")
+    return years
+
+
+def _figure(raw: object, index: int, path: str) -> Figure:
+    record = f"figure[{index}]"
+    if not isinstance(raw, Mapping):
+        raise InputError("must be a table", path=path, record=record)
+    label = raw.get("label")
+    if isinstance(label, str):
+        record = f"{record} ({label})"
+    check_keys(raw, allowed=_FIGURE, required={"label", "line", "printed", "kind", "years"},
+               path=path, record=record)
+    kind = raw["kind"]
+    if kind not in FIGURE_KINDS:
+        raise InputError(f"must be one of {', '.join(FIGURE_KINDS)}, got {kind!r}", path=path,
+                         record=record, field="kind")
+    years = _years_list(raw["years"], path=path, record=record)
+    quantity = raw.get("quantity")
+    if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)
+                                 or quantity < 0):
+        raise InputError(f"must be a whole number ≥ 0, got {quantity!r}", path=path,
+                         record=record, field="quantity")
+    try:
+        printed = to_money(raw["printed"], field="printed")
+        rate = to_rate(raw["rate"], field="rate") if "rate" in raw else None
+    except KiapRulesError as exc:
+        raise exc.located(path=path, record=record) from None
+    return Figure(label=_text(raw, "label", path=path, record=record),
+                  line=_text(raw, "line", path=path, record=record), printed=printed,
+                  kind=kind, years=tuple(sorted(years)), rate=rate, quantity=quantity)
+
+
+def load_published(path: str | os.PathLike[str]) -> PublishedExample:
+    """A published-figures file (TOML or JSON)."""
+    name = os.fspath(path)
+    document = read_document(name)
+    check_keys(document, allowed=_TOP, required={"published", "figure"}, path=name)
+    head = document["published"]
+    if not isinstance(head, Mapping):
+        raise InputError("must be a table", path=name, record="published")
+    check_keys(head, allowed=_PUBLISHED, required=_PUBLISHED, path=name, record="published")
+    if ("scenario" in document) == ("cluster" in document):
+        raise InputError("give either [scenario] (the shorthand) or [cluster] with [[clinic]]",
+                         path=name)
+    if "scenario" in document:
+        if not isinstance(document["scenario"], Mapping):
+            raise InputError("must be a table", path=name, record="scenario")
+        cluster, assumptions = _shorthand(document["scenario"], name)
+    else:
+        cluster = cluster_from_dict(document["cluster"], document.get("clinic", []), path=name)
+        assumptions = ()
+    figures = document["figure"]
+    if not isinstance(figures, list) or not figures:
+        raise InputError("must be a non-empty list of [[figure]] tables", path=name,
+                         field="figure")
+    parsed = tuple(_figure(f, i, name) for i, f in enumerate(figures, 1))
+    covered = {y for m in cluster.memberships for y in m.clinic.patients}
+    seen: set[str] = set()
+    for i, fig in enumerate(parsed, 1):
+        record = f"figure[{i}] ({fig.label})"
+        if fig.label in seen:
+            raise InputError("is the label of an earlier figure: each figure is named once",
+                             path=name, record=record, field="label")
+        seen.add(fig.label)
+        outside = [y for y in fig.years if y not in covered]
+        if outside:
+            raise InputError(f"{', '.join(map(str, outside))} is outside the scenario's years "
+                             f"({', '.join(map(str, sorted(covered)))})", path=name,
+                             record=record, field="years")
+    return PublishedExample(
+        id=_text(head, "id", path=name, record="published"),
+        document=_text(head, "document", path=name, record="published"),
+        section=_text(head, "section", path=name, record="published"),
+        example=_text(head, "example", path=name, record="published"),
+        intro=_text(head, "intro", path=name, record="published"),
+        cluster=cluster, assumptions=assumptions,
+        figures=parsed, source=name)
+
+
+def shipped_published() -> list[Path]:
+    """The shipped published-figures files (the Guide til klyngestart §7.2 examples)."""
+    return sorted(Path(shipped_dir("published")).glob("*.toml"))
+
+
+# --- computing ------------------------------------------------------------------
+
+
+class _Scenario:
+    """One example's cluster, aggregated once, priced under any ruleset variant."""
+
+    def __init__(self, cluster: Cluster, ruleset: Ruleset,
+                 policies: Mapping[str, str] | None) -> None:
+        items, rs, chosen, _ = prepare([cluster], ruleset, policies=policies)
+        self.ruleset = rs
+        self.policies = chosen
+        self.last_year = max((y for m in cluster.memberships for y in m.clinic.patients),
+                             default=cluster.founded.year)
+        self.quantities: list[ClusterQuantities] = aggregate(items, rs, chosen, self.last_year)
+
+    def amount(self, kind: str, year: int, ruleset: Ruleset | None = None) -> Decimal:
+        [payouts] = price(self.quantities, ruleset or self.ruleset, self.policies, [year])
+        for y in payouts.years:
+            if y.year == year:
+                return y.total if kind == "total" else y.amount(cast(LineKind, kind))
+        return Decimal("0.00")
+
+    def lookup(self, parameter: str, year: int) -> ResolvedValue:
+        mode: Any = self.policies["unpublished_years"]
+        return self.ruleset.lookup(parameter, dt.date(year, 1, 1), unpublished=mode)
+
+    def rate_used(self, parameter: str, year: int) -> Decimal:
+        value = self.lookup(parameter, year).value
+        assert isinstance(value, Decimal)
+        return value
+
+
+@attrs.frozen(kw_only=True)
+class Solution:
+    parameter: str
+    year: int
+    rate: Decimal
+    instead_of: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.parameter} {format_rate(self.rate)} for {self.year} " \
+               f"(instead of {format_rate(self.instead_of)})"
+
+
+_MAX_RATE_ORE: Final = 10**9  # 10 million kr per unit: beyond any rate worth reporting
+
+
+def solve_rate(scenario: _Scenario, parameter: str, year: int, kind: str,
+               target: Decimal) -> Solution | None:
+    """The rate to the øre for ``parameter`` in ``year`` that makes the figure ``target``.
+
+    The figure grows with the rate, so a binary search over whole øre finds
+    the smallest rate reaching the target; it is a solution only if the
+    recomputed figure equals the target exactly. ``None`` when no rate to the
+    øre reproduces it, or when the figure does not depend on the rate.
+    """
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+
+    def figure(ore: int) -> Decimal:
+        variant = scenario.ruleset.with_override(parameter, Decimal(ore) / 100, start, end)
+        return scenario.amount(kind, year, variant)
+
+    base = figure(0)
+    if base > target or figure(_MAX_RATE_ORE) == base:
+        return None  # out of reach, or the figure does not depend on this rate
+    lo, hi = 0, 1
+    while figure(hi) < target:
+        lo, hi = hi, hi * 2
+        if hi > _MAX_RATE_ORE:
+            return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if figure(mid) < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    if figure(lo) != target:
+        return None
+    return Solution(parameter=parameter, year=year, rate=(Decimal(lo) / 100).quantize(
+        Decimal("0.01")), instead_of=scenario.rate_used(parameter, year))
+
+
+@attrs.frozen(kw_only=True)
+class FigureResult:
+    """A figure, what the library computes for it, and the explanation."""
+
+    example: PublishedExample
+    figure: Figure
+    computed: tuple[tuple[int, Decimal], ...]
+    solutions: tuple[Solution, ...]
+    assumptions: tuple[str, ...]
+    line_check: str | None
+    misprinted_years: tuple[int, ...]
+
+    @property
+    def reproduced(self) -> bool:
+        return all(amount == self.figure.printed for _, amount in self.computed)
+
+    @property
+    def status(self) -> str:
+        return "reproduced" if self.reproduced else "not_reproduced"
+
+    @property
+    def computed_amount(self) -> Decimal:
+        """The computed amount; when the years disagree, the first that differs from print."""
+        for _, amount in self.computed:
+            if amount != self.figure.printed:
+                return amount
+        return self.computed[0][1]
+
+    @property
+    def explanation(self) -> str:
+        parts: list[str] = []
+        fig = self.figure
+        if not self.reproduced:
+            diffs = "; ".join(
+                f"{y}: computed {format_money(a)}, printed − computed = "
+                f"{format_money(fig.printed - a)}" for y, a in self.computed if a != fig.printed)
+            parts.append(f"Not reproduced ({diffs}).")
+            if self.solutions:
+                grouped: dict[tuple[str, Decimal, Decimal], list[int]] = {}
+                for sol in self.solutions:
+                    grouped.setdefault((sol.parameter, sol.rate, sol.instead_of), []).append(
+                        sol.year)
+                options = [f"{p} {format_rate(r)} for {_years(ys)} (instead of "
+                           f"{format_rate(i)})" for (p, r, i), ys in grouped.items()]
+                parts.append("A single rate would reproduce the printed amount: "
+                             + " or ".join(options) + ".")
+            else:
+                parts.append("No single operating or supplement rate to the øre reproduces "
+                             "the printed amount.")
+        if self.line_check:
+            parts.append(self.line_check)
+        if self.misprinted_years:
+            bad = _years(self.misprinted_years)
+            missing = [y for y in fig.years if str(y) not in fig.line]
+            reading = (f" (read as {_years(missing)})"
+                       if len(missing) == len(self.misprinted_years) else "")
+            parts.append(f"Misprinted year: the line names {bad}, before the scheme began"
+                         f"{reading}.")
+        if self.assumptions:
+            parts.append("Computed on a rate no source publishes: "
+                         + "; ".join(self.assumptions) + ".")
+        return " ".join(parts)
+
+    @property
+    def checks(self) -> list[str]:
+        flags = []
+        if self.line_check:
+            flags.append("line_arithmetic")
+        if self.misprinted_years:
+            flags.append("misprinted_year")
+        return flags
+
+    def to_dict(self) -> dict[str, Any]:
+        ex, fig = self.example, self.figure
+        return {
+            "id": ex.id,
+            "document": ex.document,
+            "section": ex.section,
+            "example": ex.example,
+            "label": fig.label,
+            "line": fig.line,
+            "kind": fig.kind,
+            "years": list(fig.years),
+            "printed": format_money(fig.printed),
+            "computed": format_money(self.computed_amount),
+            "computed_by_year": {str(y): format_money(a) for y, a in self.computed},
+            "status": self.status,
+            "checks": self.checks,
+            "solutions": [{"parameter": s.parameter, "year": s.year,
+                           "rate": format_rate(s.rate), "instead_of": format_rate(s.instead_of)}
+                          for s in self.solutions],
+            "explanation": self.explanation,
+        }
+
+
+def _years(years: Sequence[int]) -> str:
+    items = [str(y) for y in years]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _line_check(fig: Figure) -> str | None:
+    """Whether the line's own rate × quantity equals its own printed amount."""
+    if fig.rate is None or fig.quantity is None:
+        return None
+    own = (fig.rate * fig.quantity).quantize(Decimal("0.01"))
+    if own == fig.printed:
+        return None
+    implied = ""
+    if fig.quantity:
+        exact = fig.printed / fig.quantity
+        implied = (f"; the printed amount is {format_rate(exact)} × {fig.quantity:,}"
+                   if exact == exact.quantize(Decimal("0.0001")) else "")
+    return (f"The line's own arithmetic disagrees: {format_rate(fig.rate)} × {fig.quantity:,} = "
+            f"{format_money(own)}, but it prints {format_money(fig.printed)}{implied}.")
+
+
+def _misprinted(fig: Figure, first_year: int) -> tuple[int, ...]:
+    return tuple(int(y) for y in _YEAR_RE.findall(fig.line) if int(y) < first_year)
+
+
+def _evaluate(example: PublishedExample, scenario: _Scenario) -> list[FigureResult]:
+    first_year = min(p.first_date.year for p in scenario.ruleset.parameters.values())
+    results = []
+    for fig in example.figures:
+        computed = tuple((y, scenario.amount(fig.kind, y)) for y in fig.years)
+        solutions: list[Solution] = []
+        for year, amount in computed:
+            if amount == fig.printed:
+                continue
+            for parameter in _SOLVABLE.get(fig.kind, ()):
+                found = solve_rate(scenario, parameter, year, fig.kind, fig.printed)
+                if found:
+                    solutions.append(found)
+        carried: dict[tuple[str, Decimal, dt.date], list[int]] = {}
+        for year in fig.years:
+            for parameter in _SOLVABLE.get(fig.kind, ()):
+                value = scenario.lookup(parameter, year)
+                if value.assumption:
+                    carried.setdefault((parameter, value.value, value.source_start),
+                                       []).append(year)
+        assumptions = [f"{p} for {_years(ys)}, {format_rate(v)} (in force from "
+                       f"{start.isoformat()}) carried forward under I5"
+                       for (p, v, start), ys in carried.items()]
+        results.append(FigureResult(
+            example=example, figure=fig, computed=computed, solutions=tuple(solutions),
+            assumptions=tuple(assumptions), line_check=_line_check(fig),
+            misprinted_years=_misprinted(fig, first_year)))
+    return results
+
+
+@attrs.frozen(kw_only=True)
+class Inconsistency:
+    """The printed figures imply different values of one rate for one year."""
+
+    parameter: str
+    year: int
+    implied: tuple[tuple[Decimal, tuple[str, ...]], ...]
+
+    def __str__(self) -> str:
+        parts = "; ".join(f"{format_rate(rate)} by {', '.join(who)}" for rate, who in self.implied)
+        return f"{self.parameter} for {self.year}: the printed figures imply {parts}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parameter": self.parameter, "year": self.year,
+                "implied": [{"rate": format_rate(r), "figures": list(w)}
+                            for r, w in self.implied]}
+
+
+def _implied_rates(results: Sequence[FigureResult],
+                   scenarios: Mapping[str, _Scenario]) -> list[Inconsistency]:
+    """Every rate each figure implies, per parameter and year, where they disagree."""
+    seen: dict[tuple[str, int], dict[Decimal, list[str]]] = {}
+
+    def note(parameter: str, year: int, rate: Decimal, who: str) -> None:
+        seen.setdefault((parameter, year), {}).setdefault(rate, []).append(who)
+
+    for r in results:
+        who = f"{r.example.id} “{r.figure.label}”"
+        fig = r.figure
+        params = _SOLVABLE.get(fig.kind, ())
+        for year, amount in r.computed:
+            if fig.rate is not None and len(params) == 1:
+                note(params[0], year, fig.rate, f"{who} (printed rate)")
+            if amount == fig.printed:
+                for parameter in params:
+                    used = scenarios[r.example.id].rate_used(parameter, year)
+                    note(parameter, year, used, who)
+            else:
+                for s in r.solutions:
+                    if s.year == year and (len(params) == 1 or s.parameter == "operating_rate"):
+                        note(s.parameter, year, s.rate, who)
+    out = []
+    for (parameter, year), rates in sorted(seen.items()):
+        if len(rates) > 1:
+            out.append(Inconsistency(parameter=parameter, year=year, implied=tuple(
+                (rate, tuple(who)) for rate, who in sorted(rates.items(), reverse=True))))
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class Reproduction:
+    """Every figure of the given examples, with status, plus the cross-example check."""
+
+    ruleset_id: str
+    fingerprint: str
+    results: tuple[FigureResult, ...]
+    inconsistencies: tuple[Inconsistency, ...]
+
+    @property
+    def not_reproduced(self) -> tuple[FigureResult, ...]:
+        return tuple(r for r in self.results if not r.reproduced)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+            "summary": {"figures": len(self.results),
+                        "reproduced": len(self.results) - len(self.not_reproduced),
+                        "not_reproduced": len(self.not_reproduced),
+                        "flagged": sum(1 for r in self.results if r.checks)},
+            "figures": [r.to_dict() for r in self.results],
+            "inconsistencies": [i.to_dict() for i in self.inconsistencies],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_table(self) -> str:
+        from tabulate import tabulate
+
+        rows = []
+        for r in self.results:
+            mark = "" if not r.checks else " (" + ", ".join(r.checks) + ")"
+            rows.append([r.example.id, r.figure.label, f"{r.figure.printed:,.2f}",
+                         f"{r.computed_amount:,.2f}", r.status + mark, r.explanation])
+        table = tabulate(rows, headers=["example", "figure", "printed", "computed", "status",
+                                        "explanation"],
+                         colalign=("left", "left", "right", "right", "left", "left"),
+                         maxcolwidths=[None, 30, None, None, 24, 70], disable_numparse=True)
+        lines = [f"ruleset {self.ruleset_id} {self.fingerprint}", "", table, ""]
+        n = len(self.results)
+        bad = len(self.not_reproduced)
+        lines.append(f"{n} figures: {n - bad} reproduced, {bad} not reproduced, "
+                     f"{sum(1 for r in self.results if r.checks)} flagged by the text checks.")
+        if self.inconsistencies:
+            lines.append("")
+            lines.append("The examples disagree with each other:")
+            lines.extend(f"- {i}" for i in self.inconsistencies)
+        return "\n".join(lines) + "\n"
+
+
+def reproduce(
+    examples: Iterable[PublishedExample | str | os.PathLike[str]] | None = None,
+    ruleset: Ruleset | str | os.PathLike[str] | None = None,
+    *,
+    policies: Mapping[str, str] | None = None,
+) -> Reproduction:
+    """Compute every printed figure of ``examples`` (default: the shipped ones)."""
+    items = [e if isinstance(e, PublishedExample) else load_published(e)
+             for e in (examples if examples is not None else shipped_published())]
+    first_file: dict[str, str | None] = {}
+    for e in items:
+        if e.id in first_file:
+            raise InputError(f"example id {e.id!r} is also used by {first_file[e.id]}",
+                             path=e.source, record="published", field="id")
+        first_file[e.id] = e.source
+    results: list[FigureResult] = []
+    scenarios: dict[str, _Scenario] = {}
+    rs: Ruleset | None = None
+    for example in items:
+        try:
+            scenario = _Scenario(example.cluster, ruleset if isinstance(ruleset, Ruleset)
+                                 else prepare([example.cluster], ruleset)[1], policies)
+            scenarios[example.id] = scenario
+            rs = scenario.ruleset
+            results.extend(_evaluate(example, scenario))
+        except KiapRulesError as exc:
+            if isinstance(exc, RulesetError):
+                raise
+            raise exc.located(path=example.source, record="scenario") from None
+    if rs is None:
+        _, rs, _, _ = prepare([], ruleset)
+    return Reproduction(ruleset_id=rs.id, fingerprint=rs.fingerprint, results=tuple(results),
+                        inconsistencies=tuple(_implied_rates(results, scenarios)))

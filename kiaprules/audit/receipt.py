@@ -1,0 +1,222 @@
+"""Receipts: what an auditor needs to reproduce a payout computation later.
+
+A receipt (JSON) holds the inputs in canonical form, the ruleset (its id,
+fingerprint and whole content), the overrides, the policies, the years, the
+library version and the result. :func:`verify_receipt` checks the embedded
+ruleset against its fingerprint and against the ruleset of that id shipped
+now, recomputes the result, and reports ``identical`` or the first
+difference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from kiaprules._files import read_document
+from kiaprules.engine.compute import compute_payouts, prepare
+from kiaprules.engine.report import PayoutReport
+from kiaprules.errors import InputError, KiapRulesError
+from kiaprules.formats.clusterfile import cluster_from_dict
+from kiaprules.model.calendar import parse_date
+from kiaprules.model.canonical import cluster_to_dict, inputs_fingerprint, jsonable
+from kiaprules.model.cluster import Cluster
+from kiaprules.rules.overrides import Override
+from kiaprules.rules.ruleset import Ruleset, load_ruleset, ruleset_from_data
+
+__all__ = ["Verification", "make_receipt", "verify_receipt", "write_receipt"]
+
+FORMAT: Final = 1
+_KEYS: Final = frozenset({"kiaprules_receipt", "library", "ruleset", "overrides", "policies",
+                          "strict", "years", "inputs", "result"})
+
+
+def _override_data(o: Override) -> dict[str, Any]:
+    return {"parameter": o.parameter, "value": str(o.value), "start": o.start.isoformat(),
+            "end": o.end.isoformat() if o.end else None}
+
+
+def make_receipt(
+    clusters: Sequence[Cluster],
+    ruleset: Ruleset | str | os.PathLike[str] | None = None,
+    *,
+    years: Sequence[int] | None = None,
+    overrides: Sequence[Override | str] = (),
+    policies: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> dict[str, Any]:
+    """Compute the payouts and return the receipt as plain data."""
+    from kiaprules._version import __version__
+
+    items, _, _, ovs = prepare(clusters, ruleset, overrides=overrides, policies=policies,
+                               strict=strict)
+    base = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset or "dk-kiap")
+    report = compute_payouts(items, base, years=years, overrides=ovs, policies=policies,
+                             strict=strict)
+    return {
+        "kiaprules_receipt": FORMAT,
+        "library": {"name": "kiaprules", "version": __version__},
+        "ruleset": {"id": base.id, "fingerprint": base.fingerprint, "content": base.to_data()},
+        "overrides": [_override_data(o) for o in ovs],
+        "policies": dict(sorted((policies or {}).items())),
+        "strict": strict,
+        "years": list(report.years),
+        "inputs": {"fingerprint": inputs_fingerprint(items),
+                   "clusters": [jsonable(cluster_to_dict(c)) for c in items]},
+        "result": report.to_dict(),
+    }
+
+
+def write_receipt(path: str | os.PathLike[str], receipt: Mapping[str, Any]) -> None:
+    text = json.dumps(receipt, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror})", path=os.fspath(path)) from None
+
+
+@attrs.frozen(kw_only=True)
+class Verification:
+    """The outcome of :func:`verify_receipt`: identical, or the first difference."""
+
+    identical: bool
+    difference: str | None
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        head = "identical" if self.identical else f"different: {self.difference}"
+        return "\n".join([head, *self.notes])
+
+
+def _first_difference(a: Any, b: Any, path: str = "result") -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            if key not in a:
+                return f"{path}.{key}: not in the receipt, recomputed {json.dumps(b[key])[:80]}"
+            if key not in b:
+                return f"{path}.{key}: in the receipt, not recomputed"
+            found = _first_difference(a[key], b[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _first_difference(x, y, f"{path}[{i}]")
+            if found:
+                return found
+        if len(a) != len(b):
+            return f"{path}: the receipt has {len(a)} entries, the recomputation {len(b)}"
+        return None
+    if a != b:
+        return f"{path}: receipt {json.dumps(a, ensure_ascii=False)[:80]}, recomputed " \
+               f"{json.dumps(b, ensure_ascii=False)[:80]}"
+    return None
+
+
+def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str) -> Any:
+    value = receipt.get(key)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise InputError(f"must be {kind.__name__}, got {type(value).__name__}", path=path,
+                         record="receipt", field=key)
+    return value
+
+
+def verify_receipt(path: str | os.PathLike[str]) -> Verification:
+    """Recompute the receipt at ``path``; raise :class:`InputError` if it is malformed."""
+    from kiaprules._version import __version__
+
+    name = os.fspath(path)
+    receipt = read_document(name, fmt="json")
+    missing = sorted(_KEYS - set(receipt))
+    unknown = sorted(set(receipt) - _KEYS)
+    if missing or unknown:
+        raise InputError(f"is not a kiaprules receipt (missing: {', '.join(missing) or '-'}; "
+                         f"unknown: {', '.join(unknown) or '-'})", path=name)
+    marker = receipt["kiaprules_receipt"]
+    if type(marker) is not int or marker != FORMAT:
+        raise InputError(f"receipt format {marker!r} is not {FORMAT}",
+                         path=name, field="kiaprules_receipt")
+    rs_info = _field(receipt, "ruleset", dict, name)
+    content = rs_info.get("content")
+    try:
+        embedded = ruleset_from_data(content, source=f"{name}: ruleset.content")
+    except KiapRulesError as exc:
+        return Verification(identical=False, difference=f"the embedded ruleset is not valid: "
+                            f"{exc}")
+    notes = []
+    if embedded.fingerprint != rs_info.get("fingerprint"):
+        return Verification(identical=False, difference=(
+            f"ruleset.content has fingerprint {embedded.fingerprint}, but the receipt claims "
+            f"{rs_info.get('fingerprint')}: the embedded ruleset was changed"))
+    try:
+        current = load_ruleset(embedded.id)
+    except KiapRulesError:
+        current = None
+        notes.append(f"note: no ruleset {embedded.id!r} is shipped now; recomputed with the "
+                     "embedded one")
+    if current is not None and current.fingerprint != embedded.fingerprint:
+        return Verification(identical=False, difference=(
+            f"ruleset {embedded.id!r} has changed since the receipt: it is now "
+            f"{current.fingerprint}, the receipt used {embedded.fingerprint}"))
+    library = _field(receipt, "library", dict, name)
+    if library.get("version") != __version__:
+        notes.append(f"note: the receipt was made by kiaprules {library.get('version')}, "
+                     f"this is {__version__}")
+    try:
+        raw_clusters = _field(receipt, "inputs", dict, name).get("clusters")
+        if not isinstance(raw_clusters, list):
+            raise InputError("must be a list", path=name, record="inputs", field="clusters")
+        clusters = []
+        for i, c in enumerate(raw_clusters, 1):
+            if not isinstance(c, dict) or "cluster" not in c:
+                raise InputError("must hold a cluster", path=name, record=f"inputs.clusters[{i}]")
+            clusters.append(cluster_from_dict(c["cluster"], c.get("clinic", []),
+                                              path=name, record=f"inputs.clusters[{i}]"))
+        overrides = []
+        for i, o in enumerate(_field(receipt, "overrides", list, name), 1):
+            record = f"overrides[{i}]"
+            if not isinstance(o, dict) or set(o) != {"parameter", "value", "start", "end"}:
+                raise InputError("must have parameter, value, start and end", path=name,
+                                 record=record)
+            for key in ("parameter", "value", "start"):
+                if not isinstance(o[key], str):
+                    raise InputError(f"must be text, got {o[key]!r}", path=name, record=record,
+                                     field=key)
+            try:
+                start = parse_date(o["start"], field="start")
+                end = None if o["end"] is None else parse_date(o["end"], field="end")
+            except KiapRulesError as exc:
+                raise exc.located(path=name, record=record) from None
+            overrides.append(Override(parameter=o["parameter"], value=o["value"], start=start,
+                                      end=end))
+        report: PayoutReport = compute_payouts(
+            clusters, embedded, years=_field(receipt, "years", list, name),
+            overrides=overrides, policies=_field(receipt, "policies", dict, name),
+            strict=_field(receipt, "strict", bool, name))
+    except KiapRulesError as exc:
+        raise exc.located(path=name, record="receipt") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InputError(f"malformed receipt: {exc}", path=name) from None
+    recomputed_result = report.to_dict()
+    stored_result = receipt["result"]
+    # The amounts first (the most telling difference), then the result's
+    # fingerprint of its inputs. Receipts from before reports carried that
+    # fingerprint have none: the receipt's own inputs.fingerprint covers them.
+    recomputed_inputs = recomputed_result.pop("inputs")
+    stored_inputs = stored_result.pop("inputs", None) if isinstance(stored_result, dict) \
+        else None
+    difference = _first_difference(stored_result, recomputed_result)
+    if difference is None and stored_inputs is not None:
+        difference = _first_difference(stored_inputs, recomputed_inputs, "result.inputs")
+    stored = receipt["inputs"].get("fingerprint")
+    recomputed = inputs_fingerprint(clusters)
+    if difference is None and stored != recomputed:
+        difference = (f"inputs.fingerprint: receipt {stored}, the inputs it holds hash to "
+                      f"{recomputed}: the inputs were changed")
+    return Verification(identical=difference is None, difference=difference,
+                        notes=tuple(notes))

@@ -1,0 +1,5 @@
+"""The command line (layer 5): the only place that chooses exit codes and output streams."""
+
+from kiaprules.cli.main import main, run
+
+__all__ = ["main", "run"]

@@ -1,0 +1,322 @@
+"""Payout reports: lines, years, clusters, and their renderings.
+
+A :class:`PayoutReport` is plain, frozen data. It renders as a terminal
+table (tabulate), JSON (the public contract, docs/json-format.md), CSV and
+HTML for notebooks. Every rendering is deterministic: clusters by name, years
+in order, lines in the fixed order startup, operating, supplement, clawback,
+members by provider number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
+
+from kiaprules.errors import InputError
+from kiaprules.model.money import format_kr, format_money, format_rate
+from kiaprules.rules.payout import Rule
+from kiaprules.rules.ruleset import Citation
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from kiaprules.reports.explain import Explanation
+    from kiaprules.reports.summary import NationalSummary
+    from kiaprules.reports.whatif import Comparison
+
+__all__ = ["ClusterPayouts", "Line", "MemberShare", "PayoutReport", "YearPayout"]
+
+LineKind = Literal["startup", "operating", "supplement", "clawback"]
+KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
+
+
+@attrs.frozen(kw_only=True)
+class MemberShare:
+    """One clinic's part of a line's quantity."""
+
+    provider_number: str
+    quantity: int
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"provider_number": self.provider_number,
+                               "quantity": str(self.quantity)}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class Line:
+    """One line of a payout: ``amount`` = ``rate`` × ``quantity`` (× ``fraction``), rounded.
+
+    ``parameter``, ``value_from`` and ``citation`` say which dated value of
+    the ruleset gave the rate; ``assumption`` is ``None`` when that value is
+    published, else why it is not; ``rule`` is the rule the line applies.
+    """
+
+    kind: LineKind
+    quantity: int
+    rate: Decimal
+    amount: Decimal
+    rule: Rule
+    parameter: str
+    value_from: dt.date
+    citation: Citation
+    assumption: str | None
+    members: tuple[MemberShare, ...]
+    fraction: Fraction | None = None
+    rounding: str = "line"
+
+    @property
+    def unrounded(self) -> Fraction:
+        from fractions import Fraction
+
+        sign = -1 if self.kind == "clawback" else 1
+        exact = Fraction(self.rate) * self.quantity * sign
+        return exact * self.fraction if self.fraction is not None else exact
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "quantity": str(self.quantity),
+            "rate": format_rate(self.rate),
+            "amount": format_money(self.amount),
+            "assumption": self.assumption,
+            "parameter": self.parameter,
+            "value_from": self.value_from.isoformat(),
+            "citation": self.citation.to_dict(),
+            "rule": self.rule.to_dict(),
+            "members": [m.to_dict() for m in self.members],
+        }
+        if self.fraction is not None:
+            out["fraction"] = f"{self.fraction.numerator}/{self.fraction.denominator}"
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class YearPayout:
+    """A cluster's payout for one year: due date, lines, total and warnings."""
+
+    year: int
+    due: dt.date
+    lines: tuple[Line, ...]
+    warnings: tuple[str, ...]
+    first_payout: bool = False
+    counted_on: dt.date | None = None
+    #: How many clinics are paid on their patients this year (members on the
+    #: counting day). Not part of the JSON: the shares of the lines list them.
+    clinics: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        """The sum of the lines (each already rounded to the øre)."""
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    def amount(self, kind: LineKind) -> Decimal:
+        return sum((ln.amount for ln in self.lines if ln.kind == kind), Decimal("0.00"))
+
+    @property
+    def rests_on_assumption(self) -> bool:
+        return any(line.assumption for line in self.lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "due": self.due.isoformat(),
+            "total": format_money(self.total),
+            "first_payout": self.first_payout,
+            "counted_on": self.counted_on.isoformat() if self.counted_on else None,
+            "warnings": list(self.warnings),
+            "lines": [line.to_dict() for line in self.lines],
+        }
+
+
+@attrs.frozen(kw_only=True)
+class ClusterPayouts:
+    name: str
+    cvr: str | None
+    source: str | None
+    years: tuple[YearPayout, ...]
+
+    def year(self, year: int) -> YearPayout:
+        for y in self.years:
+            if y.year == year:
+                return y
+        raise InputError(f"no payout for {year} (years with a payout: "
+                         f"{', '.join(str(y.year) for y in self.years) or 'none'})",
+                         record=self.name, field="year")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "cvr": self.cvr,
+                "years": [y.to_dict() for y in self.years]}
+
+
+@attrs.frozen(kw_only=True)
+class PayoutReport:
+    """What :func:`kiaprules.compute_payouts` returns."""
+
+    ruleset_id: str
+    fingerprint: str
+    policies: Mapping[str, str]
+    overrides: tuple[str, ...]
+    years: tuple[int, ...]
+    clusters: tuple[ClusterPayouts, ...]
+    warnings: tuple[str, ...] = ()
+    policy_defaults: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    #: False when computed with ``detail=False``: lines without clinic-by-clinic shares.
+    detail: bool = attrs.field(default=True, eq=False, repr=False)
+    #: The clusters computed, for the inputs' fingerprint (hashed only when rendered).
+    inputs: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def inputs_fingerprint(self) -> str:
+        """sha256 of the inputs in canonical form: with the ruleset's, what the result rests on."""
+        from kiaprules.model.canonical import inputs_fingerprint
+
+        return inputs_fingerprint(self.inputs)
+
+    def explain(self, cluster: str | None = None, year: int | None = None) -> Explanation:
+        """The derivation of one cluster's payout for one year (see :mod:`_explain`).
+
+        ``cluster`` may be left out when the report has one cluster, ``year``
+        when that cluster has one year with a payout.
+        """
+        from kiaprules.reports.explain import explain_year
+
+        if not self.detail:
+            raise InputError("this report was computed with detail=False, without the "
+                             "clinic-by-clinic shares an explanation lists; compute it again "
+                             "with detail=True", field="detail")
+        return explain_year(self, cluster, year)
+
+    def compare(self, other: PayoutReport) -> Comparison:
+        """The differences from this report (the base) to ``other`` (the variant)."""
+        from kiaprules.reports.whatif import compare_reports
+
+        return compare_reports(self, other)
+
+    def summary(self) -> NationalSummary:
+        """One row a year for all clusters together, with the warnings summarised."""
+        from kiaprules.reports.summary import summarise
+
+        return summarise(self)
+
+    def cluster(self, name: str) -> ClusterPayouts:
+        for c in self.clusters:
+            if c.name == name:
+                return c
+        raise InputError(f"no cluster named {name!r} (clusters: "
+                         f"{', '.join(c.name for c in self.clusters)})", field="cluster")
+
+    def __iter__(self) -> Iterator[tuple[ClusterPayouts, YearPayout]]:
+        for c in self.clusters:
+            for y in c.years:
+                yield c, y
+
+    @property
+    def total(self) -> Decimal:
+        return sum((y.total for _, y in self), Decimal("0.00"))
+
+    # --- renderings -----------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+            "inputs": {"fingerprint": self.inputs_fingerprint, "clusters": len(self.inputs)},
+            "policies": dict(sorted(self.policies.items())),
+            "overrides": list(self.overrides),
+            "years": list(self.years),
+            "warnings": list(self.warnings),
+            "clusters": [c.to_dict() for c in self.clusters],
+        }
+
+    def to_json(self) -> str:
+        """The public JSON contract (docs/json-format.md); byte-identical for equal reports."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_csv(self) -> str:
+        """One row a line, for spreadsheets."""
+        import csv
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
+                         "amount", "assumption", "rule", "parameter", "value_from", "source"])
+        for cluster, year in self:
+            for ln in year.lines:
+                fraction = "" if ln.fraction is None else \
+                    f"{ln.fraction.numerator}/{ln.fraction.denominator}"
+                writer.writerow([cluster.name, year.year, year.due.isoformat(), ln.kind,
+                                 ln.quantity, format_rate(ln.rate), fraction,
+                                 format_money(ln.amount), ln.assumption or "", ln.rule.id,
+                                 ln.parameter, ln.value_from.isoformat(),
+                                 f"{ln.citation.document} {ln.citation.section}"])
+        return buf.getvalue()
+
+    def _rows(self) -> list[list[str]]:
+        rows = []
+        for cluster, year in self:
+            mark = " *" if year.rests_on_assumption else ""
+            rows.append([cluster.name, str(year.year), year.due.isoformat(),
+                         *(format_kr(year.amount(k)) for k in KINDS),
+                         format_kr(year.total) + mark])
+        return rows
+
+    def to_table(self) -> str:
+        """A table for the terminal, with the warnings beneath it."""
+        from tabulate import tabulate
+
+        headers = ["cluster", "year", "due", "startup", "operating", "supplement", "clawback",
+                   "total"]
+        colalign = ("left", "right", "left", "right", "right", "right", "right", "right")
+        text = tabulate(self._rows(), headers=headers, colalign=colalign, disable_numparse=True)
+        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
+        if self.overrides:
+            notes.append("overrides: " + "; ".join(self.overrides))
+        non_default = self.non_default_policies
+        if non_default:
+            notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in non_default.items()))
+        if any(y.rests_on_assumption for _, y in self):
+            notes.append("* the total rests on a figure no source publishes (see warnings)")
+        warnings = [f"warning: {w}" for w in self.all_warnings()]
+        return "\n".join([text, "", *notes, *warnings]) + "\n"
+
+    @property
+    def non_default_policies(self) -> dict[str, str]:
+        return {k: v for k, v in sorted(self.policies.items())
+                if v != self.policy_defaults.get(k, v)}
+
+    def all_warnings(self) -> list[str]:
+        out = list(self.warnings)
+        for cluster, year in self:
+            out.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings)
+        return out
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = "".join(f"<th>{h}</th>" for h in ("cluster", "year", "due", "startup",
+                                                  "operating", "supplement", "clawback",
+                                                  "total"))
+        body = "".join(
+            "<tr>" + "".join(
+                f"<td style='text-align:{'left' if i in (0, 2) else 'right'}'>"
+                f"{html.escape(v)}</td>" for i, v in enumerate(row)) + "</tr>"
+            for row in self._rows())
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.all_warnings())
+        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                f"<p><small>ruleset {html.escape(self.ruleset_id)} "
+                f"{html.escape(self.fingerprint)}</small></p>"
+                + (f"<ul>{warn}</ul>" if warn else ""))
+
+    def __repr__(self) -> str:
+        return (f"<PayoutReport {self.ruleset_id} clusters={len(self.clusters)} "
+                f"years={self.years[0] if self.years else ''}-"
+                f"{self.years[-1] if self.years else ''} total={format_money(self.total)}>")

@@ -1,0 +1,286 @@
+"""The yearly account of a cluster: opening balance, payouts, expenses, closing.
+
+Per year: the opening balance (the previous year's closing; Håndbog 2024
+§10: "Ubrugte klyngemidler overføres til det efterfølgende år."), the payouts
+received on their due dates (net of clawbacks, from the payout engine), the
+expenses booked (allowed, and those that need review), the expenses not
+booked (not allowed or incomplete: listed, never counted), and the closing
+balance = opening + received − booked.
+
+Warnings: a balance that goes negative (with the day it does), a general
+assembly before the ruleset's earliest advisable day (15 March, Håndbog 2024
+§12), and spending above an approved budget.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from kiaprules._files import check_keys
+from kiaprules.engine.compute import compute_payouts
+from kiaprules.engine.report import PayoutReport
+from kiaprules.errors import InputError, KiapRulesError
+from kiaprules.expenses.classify import Classification, Expense, classify
+from kiaprules.model.calendar import parse_date, parse_year
+from kiaprules.model.cluster import Cluster
+from kiaprules.model.money import format_money, to_money
+from kiaprules.rules.ruleset import MonthDay, Ruleset
+
+__all__ = ["Account", "AccountYear", "LedgerInput", "build_ledger", "ledger_input_from_document"]
+
+_ZERO = Decimal("0.00")
+
+
+@attrs.frozen(kw_only=True)
+class LedgerInput:
+    """The account's own data: opening balance, general assemblies, approved budgets."""
+
+    cluster: str | None = None
+    opening_balance: Decimal = _ZERO
+    general_assemblies: tuple[dt.date, ...] = ()
+    budgets: Mapping[int, Decimal] = attrs.field(factory=dict)
+
+
+def ledger_input_from_document(document: Mapping[str, Any], path: str) -> LedgerInput:
+    """The ``[account]``, ``[[general_assembly]]`` and ``[[budget]]`` tables of an expenses file."""
+    account = document.get("account", {})
+    if not isinstance(account, Mapping):
+        raise InputError("must be a table", path=path, record="account")
+    check_keys(account, allowed={"cluster", "opening_balance"}, path=path, record="account")
+    cluster = account.get("cluster")
+    if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
+        raise InputError(f"must be the cluster's name, got {cluster!r}", path=path,
+                         record="account", field="cluster")
+    try:
+        opening = to_money(account.get("opening_balance", "0"), field="opening_balance")
+    except KiapRulesError as exc:
+        raise exc.located(path=path, record="account") from None
+    assemblies = []
+    for i, raw in enumerate(_tables(document, "general_assembly", path), 1):
+        record = f"general_assembly[{i}]"
+        check_keys(raw, allowed={"date"}, required={"date"}, path=path, record=record)
+        try:
+            assemblies.append(parse_date(raw["date"], field="date"))
+        except KiapRulesError as exc:
+            raise exc.located(path=path, record=record) from None
+    budgets: dict[int, Decimal] = {}
+    for i, raw in enumerate(_tables(document, "budget", path), 1):
+        record = f"budget[{i}]"
+        check_keys(raw, allowed={"year", "amount"}, required={"year", "amount"}, path=path,
+                   record=record)
+        try:
+            year = parse_year(raw["year"], field="year")
+            amount = to_money(raw["amount"], field="amount", allow_negative=False)
+        except KiapRulesError as exc:
+            raise exc.located(path=path, record=record) from None
+        if year in budgets:
+            raise InputError(f"a budget for {year} is given twice", path=path, record=record,
+                             field="year")
+        budgets[year] = amount
+    return LedgerInput(cluster=cluster.strip() if isinstance(cluster, str) else None,
+                       opening_balance=opening, general_assemblies=tuple(sorted(assemblies)),
+                       budgets=budgets)
+
+
+def _tables(document: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
+    raw = document.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
+        raise InputError(f"must be a list of [[{key}]] tables", path=path, field=key)
+    return raw
+
+
+@attrs.frozen(kw_only=True)
+class Receipt:
+    """A payout received: its year, due date and net amount."""
+
+    year: int
+    due: dt.date
+    amount: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class AccountYear:
+    year: int
+    opening: Decimal
+    received: tuple[Receipt, ...]
+    booked: tuple[Classification, ...]
+    not_booked: tuple[Classification, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def received_total(self) -> Decimal:
+        return sum((r.amount for r in self.received), _ZERO)
+
+    @property
+    def booked_total(self) -> Decimal:
+        return sum((c.expense.amount for c in self.booked), _ZERO)
+
+    @property
+    def not_booked_total(self) -> Decimal:
+        return sum((c.expense.amount for c in self.not_booked), _ZERO)
+
+    @property
+    def closing(self) -> Decimal:
+        """Opening + received − booked (Håndbog 2024 §10: unused funds carry over)."""
+        return self.opening + self.received_total - self.booked_total
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "opening": format_money(self.opening),
+            "received": [{"year": r.year, "due": r.due.isoformat(),
+                          "amount": format_money(r.amount)} for r in self.received],
+            "received_total": format_money(self.received_total),
+            "booked": [c.to_dict() for c in self.booked],
+            "booked_total": format_money(self.booked_total),
+            "not_booked": [c.to_dict() for c in self.not_booked],
+            "not_booked_total": format_money(self.not_booked_total),
+            "closing": format_money(self.closing),
+            "warnings": list(self.warnings),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """A cluster's yearly accounts over a span of years."""
+
+    cluster: str
+    ruleset_id: str
+    fingerprint: str
+    years: tuple[AccountYear, ...]
+
+    def year(self, year: int) -> AccountYear:
+        for y in self.years:
+            if y.year == year:
+                return y
+        raise InputError(f"no account for {year}", record=self.cluster, field="year")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cluster": self.cluster,
+                "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+                "years": [y.to_dict() for y in self.years]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["cluster", "year", "opening", "received", "booked", "not_booked",
+                         "closing", "warnings"])
+        for y in self.years:
+            writer.writerow([self.cluster, y.year, format_money(y.opening),
+                             format_money(y.received_total), format_money(y.booked_total),
+                             format_money(y.not_booked_total), format_money(y.closing),
+                             " | ".join(y.warnings)])
+        return buf.getvalue()
+
+    def to_table(self) -> str:
+        from tabulate import tabulate
+
+        rows = [[str(y.year), f"{y.opening:,.2f}", f"{y.received_total:,.2f}",
+                 f"{y.booked_total:,.2f}", f"{y.not_booked_total:,.2f}", f"{y.closing:,.2f}"]
+                for y in self.years]
+        table = tabulate(rows, headers=["year", "opening", "received", "booked",
+                                        "not booked", "closing"],
+                         colalign=("right",) * 6, disable_numparse=True)
+        lines = [f"{self.cluster}: yearly account", "", table]
+        for y in self.years:
+            for c in y.not_booked:
+                e = c.expense
+                why = "; ".join(r.text for r in c.reasons if r.status == c.status)
+                lines.append(f"not booked {y.year}: {e.id or e.date.isoformat()} "
+                             f"{e.amount:,.2f} kr ({c.status}: {why})")
+        for y in self.years:
+            lines.extend(f"warning {y.year}: {w}" for w in y.warnings)
+        return "\n".join(lines) + "\n"
+
+
+def build_ledger(
+    cluster: Cluster,
+    expenses: Sequence[Expense],
+    ruleset: Ruleset,
+    *,
+    account: LedgerInput | None = None,
+    years: Sequence[int] | None = None,
+    payouts: PayoutReport | None = None,
+    policies: Mapping[str, str] | None = None,
+) -> Account:
+    """The yearly account of ``cluster`` from its payouts and ``expenses``.
+
+    ``years`` defaults to the founding year through the last year with a
+    payout or an expense. Payouts count in the year of their due date.
+    """
+    account = account or LedgerInput()
+    report = payouts or compute_payouts([cluster], ruleset, policies=policies)
+    for e in expenses:
+        if e.date < cluster.founded:
+            # A date out of order: the cluster, and its account, did not exist yet.
+            raise InputError(f"{e.date.isoformat()} is before {cluster.name} was founded "
+                             f"({cluster.founded.isoformat()})", path=e.path, record=e.label,
+                             field="date", date=e.date)
+    classified = [classify(e, ruleset) for e in expenses]
+    received: list[Receipt] = [Receipt(year=y.year, due=y.due, amount=y.total)
+                               for y in report.cluster(cluster.name).years]
+    last = max([r.due.year for r in received] + [c.expense.date.year for c in classified]
+               + [cluster.founded.year])
+    span = list(years) if years is not None else list(range(cluster.founded.year, last + 1))
+    if not span:
+        raise InputError("no years to account for", field="years")
+    first = min(span)
+    # The opening balance of the first year shown carries everything before it.
+    balance = account.opening_balance
+    balance += sum((r.amount for r in received if r.due.year < first), _ZERO)
+    balance -= sum((c.expense.amount for c in classified
+                    if c.booked and c.expense.date.year < first), _ZERO)
+    out: list[AccountYear] = []
+    for year in range(first, max(span) + 1):
+        got = tuple(r for r in received if r.due.year == year)
+        mine = sorted((c for c in classified if c.expense.date.year == year),
+                      key=lambda c: (c.expense.date, c.expense.id))
+        booked = tuple(c for c in mine if c.booked)
+        not_booked = tuple(c for c in mine if not c.booked)
+        warnings: list[str] = []
+        events: list[tuple[dt.date, int, Decimal]] = [(r.due, 0, r.amount) for r in got]
+        events += [(c.expense.date, 1, -c.expense.amount) for c in booked]
+        running = balance
+        if running < 0:
+            warnings.append(f"the year opens with a negative balance ({format_money(running)} "
+                            "kr)")
+        else:
+            for day, _, delta in sorted(events, key=lambda e: (e[0], e[1])):
+                running += delta
+                if running < 0:
+                    warnings.append(f"the balance is negative ({format_money(running)} kr) "
+                                    f"on {day.isoformat()}")
+                    break
+        for assembly in account.general_assemblies:
+            if assembly.year != year:
+                continue
+            earliest = ruleset.lookup("general_assembly_earliest", assembly).value
+            assert isinstance(earliest, MonthDay)
+            if assembly < earliest.in_year(year):
+                warnings.append(
+                    f"the general assembly on {assembly.isoformat()} is before "
+                    f"{earliest.in_year(year).isoformat()}: PLO cannot send the year's "
+                    "accounts before 1 March (Håndbog 2024 §12)")
+        budget = account.budgets.get(year)
+        spent = sum((c.expense.amount for c in booked), _ZERO)
+        if budget is not None and spent > budget:
+            warnings.append(f"spending {format_money(spent)} kr is above the approved budget "
+                            f"of {format_money(budget)} kr")
+        entry = AccountYear(year=year, opening=balance, received=got, booked=booked,
+                            not_booked=not_booked, warnings=tuple(warnings))
+        balance = entry.closing
+        if year in span:
+            out.append(entry)
+    return Account(cluster=cluster.name, ruleset_id=ruleset.id, fingerprint=ruleset.fingerprint,
+                   years=tuple(out))

@@ -1,0 +1,203 @@
+"""The cluster input format, TOML and JSON alike (see docs/input-format.md).
+
+A file holds one cluster::
+
+    [cluster]
+    name = "Køgeklyngen"
+    cvr = "12345674"
+    coordinator = "Anne Jensen"
+    founded = 2018-09-12
+    registered = 2018-10-03
+
+    [[clinic]]
+    provider_number = "012345"
+    capacities = 2
+    joined = 2018-09-12
+    [clinic.patients]
+    2018 = 3100
+
+or many, the bulk form: ``[[clusters]]`` tables (JSON: ``{"clusters": [...]}``)
+each with the cluster's own keys and its ``clinic`` list.
+
+Errors name the file, the record and the field; records count from 1, as a
+person reading the file counts them: ``clinic[2]`` is the second clinic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from kiaprules import _toml
+from kiaprules._files import check_keys, parse_document, read_document
+from kiaprules._gc import gc_paused
+from kiaprules.errors import ConflictError, InputError, KiapRulesError
+from kiaprules.model.canonical import cluster_to_dict, jsonable
+from kiaprules.model.cluster import (
+    Clinic,
+    Cluster,
+    Membership,
+    check_overlaps,
+    membership_from_plain,
+)
+
+__all__ = [
+    "cluster_from_dict",
+    "dumps_clusters",
+    "load_clusters",
+    "loads_clusters",
+]
+
+CLUSTER_KEYS: Final = frozenset({"name", "cvr", "coordinator", "founded", "registered"})
+CLINIC_KEYS: Final = frozenset(
+    {"provider_number", "capacities", "joined", "left", "switched_from", "patients"}
+)
+CLINIC_REQUIRED: Final = frozenset({"provider_number", "capacities", "joined"})
+
+
+def _located(exc: KiapRulesError, path: str | None, record: str | None) -> KiapRulesError:
+    return exc.located(path=path, record=record)
+
+
+def _membership(raw: object, *, path: str | None, record: str) -> Membership:
+    if type(raw) is dict and raw.keys() <= CLINIC_KEYS:
+        pn = raw.get("provider_number")
+        if type(pn) is str:
+            fast = membership_from_plain(raw, source=f"{record} ({pn.strip()})", path=path)
+            if fast is not None:
+                return fast
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # dict first: it is cheap
+        raise InputError(f"must be a table, got {type(raw).__name__}", path=path, record=record)
+    pn = raw.get("provider_number")
+    if isinstance(pn, str):
+        record = f"{record} ({pn.strip()})"
+    check_keys(raw, allowed=CLINIC_KEYS, required=CLINIC_REQUIRED, path=path, record=record)
+    try:
+        clinic = Clinic(
+            provider_number=raw["provider_number"],
+            capacities=raw["capacities"],
+            patients=raw.get("patients", {}),
+        )
+        return Membership(
+            clinic=clinic,
+            joined=raw["joined"],
+            left=raw.get("left"),
+            switched_from=raw.get("switched_from"),
+            source=record,
+            path=path,
+        )
+    except KiapRulesError as exc:
+        raise _located(exc, path, record) from None
+
+
+def cluster_from_dict(
+    data: Mapping[str, Any],
+    clinics: Sequence[Any] | None = None,
+    *,
+    path: str | None = None,
+    record: str = "cluster",
+) -> Cluster:
+    """A :class:`Cluster` from the plain data of a file (dates as dates or ISO text).
+
+    ``data`` holds the cluster's keys; ``clinics`` its ``clinic`` records (by
+    default ``data["clinic"]``, the bulk form).
+    """
+    if not isinstance(data, Mapping):
+        raise InputError(f"must be a table, got {type(data).__name__}", path=path, record=record)
+    own = dict(data)
+    if clinics is None:
+        clinics = own.pop("clinic", [])
+    check_keys(own, allowed=CLUSTER_KEYS, required={"name", "founded"}, path=path, record=record)
+    name = own.get("name")
+    label = f"{record} ({name.strip()})" if isinstance(name, str) and name.strip() else record
+    if not isinstance(clinics, list):
+        raise InputError("must be a list of [[clinic]] tables", path=path, record=label,
+                         field="clinic")
+    # In the bulk form a clinic's record names its cluster too: clusters[2] (...): clinic[1].
+    prefix = f"{label}: " if record != "cluster" else ""
+    memberships = [
+        _membership(raw, path=path, record=f"{prefix}clinic[{i}]")
+        for i, raw in enumerate(clinics, 1)
+    ]
+    kwargs = {k: own[k] for k in ("cvr", "coordinator", "registered") if k in own}
+    try:
+        return Cluster(name=own["name"], founded=own["founded"], memberships=memberships,
+                       source=path, **kwargs)
+    except KiapRulesError as exc:
+        # A membership-level problem already names its record (clinic[i]).
+        raise _located(exc, path, None if exc.record else label) from None
+
+
+def _clusters_from_document(document: Mapping[str, Any], path: str | None) -> tuple[Cluster, ...]:
+    if "clusters" in document:
+        check_keys(document, allowed={"clusters"}, path=path)
+        entries = document["clusters"]
+        if not isinstance(entries, list) or not entries:
+            raise InputError("must be a non-empty list of clusters", path=path, field="clusters")
+        return tuple(
+            cluster_from_dict(entry, path=path, record=f"clusters[{i}]")
+            for i, entry in enumerate(entries, 1)
+        )
+    check_keys(document, allowed={"cluster", "clinic"}, required={"cluster"}, path=path)
+    clinics = document.get("clinic", [])
+    return (cluster_from_dict(document["cluster"], clinics, path=path),)
+
+
+@gc_paused
+def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tuple[Cluster, ...]:
+    """The clusters in ``text``, a TOML or JSON document (``fmt``)."""
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+    except UnicodeEncodeError as exc:
+        raise InputError(f"is not UTF-8 text (character {exc.start} is a lone surrogate)",
+                         path=path) from None
+    return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path)
+
+
+@gc_paused
+def load_clusters(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> tuple[Cluster, ...]:
+    """Every cluster in the files at ``paths`` (one path or many).
+
+    Across all the files, a provider number may be a member of only one
+    cluster on any day; overlaps are refused with a :class:`ConflictError`
+    naming both records. Clusters come back sorted by name.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    clusters: list[Cluster] = []
+    seen: dict[str, str] = {}
+    for p in paths:
+        document = read_document(p)
+        bulk = "clusters" in document
+        for i, cluster in enumerate(_clusters_from_document(document, os.fspath(p)), 1):
+            record = f"clusters[{i}] ({cluster.name})" if bulk else f"cluster ({cluster.name})"
+            if cluster.name in seen:
+                raise ConflictError(
+                    f"is also the name of {seen[cluster.name]}: names identify clusters",
+                    path=cluster.source, record=record, field="name")
+            seen[cluster.name] = f"{record} in {cluster.source}"
+            clusters.append(cluster)
+    check_overlaps(clusters)
+    return tuple(sorted(clusters, key=lambda c: c.name))
+
+
+def dumps_clusters(clusters: Cluster | Sequence[Cluster], *, fmt: str = "toml") -> str:
+    """Clusters as a TOML or JSON document that :func:`loads_clusters` reads back equal.
+
+    One cluster is written in the single form, several in the bulk form.
+    """
+    items = [clusters] if isinstance(clusters, Cluster) else list(clusters)
+    if len(items) == 1:
+        document: dict[str, Any] = cluster_to_dict(items[0])
+    else:
+        document = {"clusters": [{**(d := cluster_to_dict(c))["cluster"], "clinic": d["clinic"]}
+                                 for c in sorted(items, key=lambda c: c.name)]}
+    if fmt == "toml":
+        return _toml.dumps(document)
+    if fmt == "json":
+        return json.dumps(jsonable(document), ensure_ascii=False, indent=2) + "\n"
+    raise InputError(f"format must be toml or json, got {fmt!r}", field="format")

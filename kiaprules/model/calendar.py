@@ -1,0 +1,104 @@
+"""Dates: parsing, year ranges and the one-year anniversary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+
+from kiaprules.errors import InputError
+
+__all__ = ["anniversary", "days_in_month", "parse_date", "parse_year", "parse_years", "year_start"]
+
+#: Years outside this range are refused as typos rather than computed.
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+
+_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEAR_RE: Final = re.compile(r"[0-9]{4}")
+_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def parse_date(value: object, *, field: str | None = None) -> dt.date:
+    """A calendar date from a ``date`` (TOML) or an ISO string ``YYYY-MM-DD`` (JSON).
+
+    A datetime (a date with a time of day) is refused: membership and payout
+    rules work on whole days.
+    """
+    if isinstance(value, dt.datetime):
+        raise InputError(f"must be a date without a time of day, got {value.isoformat()!r}",
+                         field=field)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        # ASCII YYYY-MM-DD only: fromisoformat also takes week dates ("2018-W37-3").
+        if _DATE_RE.fullmatch(text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise InputError(f"must be a date YYYY-MM-DD, got {value!r}", field=field)
+    raise InputError(f"must be a date YYYY-MM-DD, got {type(value).__name__} {value!r}",
+                     field=field)
+
+
+def parse_year(value: object, *, field: str | None = None) -> int:
+    """A calendar year from an int or a string of four digits."""
+    if isinstance(value, bool):
+        raise InputError(f"must be a year, got {value!r}", field=field)
+    if isinstance(value, int):
+        year = value
+    elif isinstance(value, str) and _YEAR_RE.fullmatch(value.strip()):
+        # ASCII digits only: str.isdigit() is true of "²⁰¹⁸", which int() refuses.
+        year = int(value.strip())
+    else:
+        raise InputError(f"must be a year (four digits), got {value!r}", field=field)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(f"must be a year between {MIN_YEAR} and {MAX_YEAR}, got {value!r}",
+                         field=field)
+    return year
+
+
+def parse_years(text: str, *, field: str = "--years") -> tuple[int, ...]:
+    """``"2018-2025"``, ``"2019"`` or ``"2018,2020"`` as a sorted tuple of years."""
+    years: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part:
+            first, _, last = part.partition("-")
+            a, b = parse_year(first, field=field), parse_year(last, field=field)
+            if b < a:
+                raise InputError(f"range {part!r} ends before it starts", field=field)
+            years.update(range(a, b + 1))
+        else:
+            years.add(parse_year(part, field=field))
+    return tuple(sorted(years))
+
+
+def year_start(year: int) -> dt.date:
+    """1 January of ``year``: the day patients and memberships are counted."""
+    return dt.date(year, 1, 1)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """28–31: the Gregorian calendar's length of ``month`` in ``year``."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
+def anniversary(joined: dt.date, months: int = 12) -> dt.date:
+    """The day ``months`` after ``joined`` (29 February + 12 months is 28 February).
+
+    Calendar months, as ``dateutil``'s ``relativedelta(months=...)`` counts
+    them: the same day of the month, or the month's last day when it is
+    shorter.
+
+    >>> anniversary(dt.date(2020, 2, 29))
+    datetime.date(2021, 2, 28)
+    >>> anniversary(dt.date(2019, 1, 31), 1)
+    datetime.date(2019, 2, 28)
+    """
+    year, month0 = divmod(joined.year * 12 + joined.month - 1 + months, 12)
+    return dt.date(year, month0 + 1, min(joined.day, days_in_month(year, month0 + 1)))

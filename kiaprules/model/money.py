@@ -1,0 +1,175 @@
+"""Money: ``decimal.Decimal`` kroner to the øre, never float.
+
+Amounts (what is paid, spent or printed) have exactly two decimals. Rates
+(kroner per patient, per capacity, per hour) are exact decimals too; they
+may carry up to four decimals so that an analyst can try a rate between
+published øre, but a published rate always has two.
+
+A float is refused wherever money enters: ``4.33`` as a binary float is
+4.3300000000000000710542735760100185871124267578125, and a rules engine that
+accepts it has already lost the øre it was asked to explain.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from kiaprules.errors import InputError, MoneyTypeError
+
+__all__ = ["ORE", "format_kr", "format_money", "parse_decimal", "round_ore", "times_rounded",
+           "to_money", "to_rate"]
+
+#: One øre, the smallest unit any amount is kept in.
+ORE = Decimal("0.01")
+_RATE_PLACES = 4
+
+# Arithmetic on money never depends on the caller's decimal context: amounts
+# of a whole country fit in 28 digits with room to spare, and every rounding
+# the rules ask for is explicit (round_ore).
+_CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+
+
+# An underscore groups digits only between two of them ("1_000"): C's decimal
+# module would also take "_1", "1__0" and "1._5", which no person means.
+_STRAY_UNDERSCORE = re.compile(r"(?<![0-9])_|_(?![0-9])")
+
+
+def parse_decimal(value: object, *, field: str | None = None, what: str) -> Decimal:
+    """An exact ``Decimal`` from an int, a Decimal or a decimal string.
+
+    Floats (and bools, which Python counts as ints) are refused with
+    :class:`MoneyTypeError`; anything else that is not a finite decimal with
+    :class:`InputError`. ``what`` names the number in the message ("an amount
+    in kroner"). A string follows Python's own decimal syntax, so digits may
+    be grouped with single underscores between digits (``"1_000.50"``), as
+    in a TOML number.
+    """
+    if isinstance(value, bool):
+        raise MoneyTypeError(f"must be {what}, got a bool {value!r}", field=field)
+    if isinstance(value, float):
+        raise MoneyTypeError(
+            f"must be {what} given exactly (a string like '4.33', an int or a "
+            f"Decimal), got the float {value!r}; floats cannot hold øre exactly",
+            field=field,
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if _STRAY_UNDERSCORE.search(text):
+            raise InputError(f"must be {what}, got {value!r}", field=field)
+        try:
+            result = Decimal(text)
+        except decimal.InvalidOperation:
+            raise InputError(f"must be {what}, got {value!r}", field=field) from None
+        if not text or text[-1] not in "0123456789":
+            raise InputError(f"must be {what}, got {value!r}", field=field)
+    else:
+        raise MoneyTypeError(f"must be {what}, got {type(value).__name__} {value!r}", field=field)
+    if not result.is_finite():
+        raise InputError(f"must be {what} (a finite number), got {value!r}", field=field)
+    return result
+
+
+def _places(value: Decimal) -> int:
+    """The decimal places ``value`` needs, counted exactly (trailing zeros do not count).
+
+    Counted on the digits, not with ``normalize()``: that rounds to the current
+    context's precision, and would turn 1.000…0001 (30 digits) into 1.
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked by parse_decimal
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return 0
+    return max(0, -(exponent + len(digits) - len(significant)))
+
+
+def _quantize(value: Decimal, exp: Decimal, original: object, field: str | None) -> Decimal:
+    try:
+        return value.quantize(exp, context=_CONTEXT)
+    except decimal.InvalidOperation:
+        raise InputError(f"is too large to be kept to the øre, got {original!r}",
+                         field=field) from None
+
+
+def to_money(value: object, *, field: str | None = None, allow_negative: bool = True) -> Decimal:
+    """An amount in kroner with exactly two decimals.
+
+    >>> to_money("4.3")
+    Decimal('4.30')
+    >>> to_money(129900)
+    Decimal('129900.00')
+
+    An amount with more than two decimals (a fraction of an øre) is refused,
+    not rounded: rounding is a rule, and rules are applied by the engine.
+    """
+    amount = parse_decimal(value, field=field, what="an amount in kroner")
+    if _places(amount) > 2:
+        raise InputError(
+            f"must be kroner to the øre (at most two decimals), got {value!r}", field=field
+        )
+    if not allow_negative and amount < 0:
+        raise InputError(f"must not be negative, got {value!r}", field=field)
+    return _quantize(amount, ORE, value, field)
+
+
+def to_rate(value: object, *, field: str | None = None) -> Decimal:
+    """A rate in kroner per unit: an exact, non-negative decimal, at most four decimals."""
+    rate = parse_decimal(value, field=field, what="a rate in kroner")
+    if rate < 0:
+        raise InputError(f"must not be negative, got {value!r}", field=field)
+    if _places(rate) > _RATE_PLACES:
+        raise InputError(
+            f"must have at most {_RATE_PLACES} decimals, got {value!r}", field=field
+        )
+    places = max(2, _places(rate))
+    return _quantize(rate, Decimal(1).scaleb(-places), value, field)
+
+
+def round_ore(value: Decimal) -> Decimal:
+    """Round to the øre, half up (interpretation I6)."""
+    return value.quantize(ORE, rounding=ROUND_HALF_UP, context=_CONTEXT)
+
+
+def format_money(amount: Decimal) -> str:
+    """The canonical text of an amount: plain digits, a point, two decimals.
+
+    >>> format_money(Decimal("194700"))
+    '194700.00'
+    """
+    return f"{amount.quantize(ORE, context=_CONTEXT):f}"
+
+
+def format_kr(amount: Decimal) -> str:
+    """Amounts in tables and explanations: thousands separated by commas, two decimals.
+
+    >>> format_kr(Decimal("-20000"))
+    '-20,000.00'
+    """
+    return f"{amount:,.2f}"
+
+
+def format_rate(rate: Decimal) -> str:
+    """The canonical text of a rate: at least two decimals, no trailing noise."""
+    places = max(2, _places(rate))  # not normalize(): that rounds in the caller's context
+    return f"{rate.quantize(Decimal(1).scaleb(-places), context=_CONTEXT):f}"
+
+
+def mul(a: Decimal, b: Decimal) -> Decimal:
+    """Exact product in the module's context (no dependence on the caller's)."""
+    return _CONTEXT.multiply(a, b)
+
+
+def times_rounded(rate: Decimal, quantity: int) -> Decimal:
+    """``round_ore(mul(rate, Decimal(quantity)))`` in one call: the engine's hot path.
+
+    >>> times_rounded(Decimal("4.2651"), 3)
+    Decimal('12.80')
+    """
+    return _CONTEXT.multiply(rate, Decimal(quantity)).quantize(ORE, rounding=ROUND_HALF_UP,
+                                                               context=_CONTEXT)

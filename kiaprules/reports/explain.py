@@ -1,0 +1,204 @@
+"""Explanations: a payout derived line by line, for an auditor to follow.
+
+For one cluster and year: which rule each line applies (with its source
+sentence), which dated value gave the rate (with its own source, and whether
+a source publishes it), the quantity clinic by clinic, the arithmetic, the
+rounding, and the total as the sum of the lines. The same as plain text
+(:meth:`Explanation.to_text`) and as data (:meth:`Explanation.to_dict`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from kiaprules.engine.report import Line, YearPayout
+from kiaprules.errors import InputError
+from kiaprules.model.money import format_kr, format_money, format_rate
+from kiaprules.rules import payout as R
+from kiaprules.rules.payout import Rule
+
+if TYPE_CHECKING:
+    from kiaprules.engine.report import PayoutReport
+
+__all__ = ["Explanation", "explain_year"]
+
+_UNITS = {"startup": ("capacity", "capacities"), "clawback": ("capacity", "capacities"),
+          "operating": ("patient", "patients"), "supplement": ("patient", "patients")}
+
+_ROUNDING = {
+    "line": "rate × quantity, rounded to the øre, half up, once for the line (I6)",
+    "clinic": "each clinic's share rounded to the øre, half up, then added (I6, clinic)",
+}
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _exact(value: Fraction) -> str:
+    if value.denominator == 1:
+        return f"{value.numerator:,}"
+    # Enough decimals to show where the øre rounding bites.
+    scaled = Decimal(value.numerator) / Decimal(value.denominator)
+    return f"{scaled:,.6f}".rstrip("0").rstrip(".")
+
+
+@attrs.frozen(kw_only=True)
+class Step:
+    """How one line is derived."""
+
+    line: Line
+    number: int
+
+    @property
+    def arithmetic(self) -> str:
+        ln = self.line
+        sign = "−" if ln.kind == "clawback" else ""
+        text = f"{sign}{format_rate(ln.rate)} kr × {_n(ln.quantity)}"
+        if ln.fraction is not None:
+            text += f" × {ln.fraction.numerator}/{ln.fraction.denominator}"
+        return f"{text} = {sign}{_exact(abs(ln.unrounded))}"
+
+    def to_dict(self) -> dict[str, Any]:
+        ln = self.line
+        return {
+            "number": self.number,
+            "kind": ln.kind,
+            "rule": ln.rule.to_dict(),
+            "value": {"parameter": ln.parameter, "rate": format_rate(ln.rate),
+                      "in_force_from": ln.value_from.isoformat(),
+                      "published": ln.assumption is None, "assumption": ln.assumption,
+                      "citation": ln.citation.to_dict()},
+            "members": [m.to_dict() for m in ln.members],
+            "quantity": str(ln.quantity),
+            "fraction": (f"{ln.fraction.numerator}/{ln.fraction.denominator}"
+                         if ln.fraction is not None else None),
+            "arithmetic": self.arithmetic,
+            "exact": str(ln.unrounded),
+            "rounding": _ROUNDING.get(ln.rounding, ln.rounding),
+            "amount": format_money(ln.amount),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Explanation:
+    """The derivation of one cluster's payout for one year."""
+
+    cluster: str
+    year: int
+    due: dt.date
+    counted_on: dt.date | None
+    first_payout: bool
+    due_rule: Rule
+    members_rule: Rule
+    ruleset_id: str
+    fingerprint: str
+    policies: dict[str, str]
+    overrides: tuple[str, ...]
+    steps: tuple[Step, ...]
+    total: Decimal
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster,
+            "year": self.year,
+            "due": self.due.isoformat(),
+            "counted_on": self.counted_on.isoformat() if self.counted_on else None,
+            "first_payout": self.first_payout,
+            "due_rule": self.due_rule.to_dict(),
+            "members_rule": self.members_rule.to_dict(),
+            "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+            "policies": self.policies,
+            "overrides": list(self.overrides),
+            "steps": [s.to_dict() for s in self.steps],
+            "total": format_money(self.total),
+            "total_rule": "the total is the sum of the rounded lines (I6)",
+            "warnings": list(self.warnings),
+        }
+
+    def to_text(self) -> str:
+        out: list[str] = []
+        w = out.append
+        w(f"{self.cluster}: payout for {self.year}, due {self.due.isoformat()}")
+        w(f"Ruleset {self.ruleset_id} {self.fingerprint}")
+        w("Policies: " + ", ".join(f"{k}={v}" for k, v in sorted(self.policies.items())))
+        for o in self.overrides:
+            w(f"Override: {o}")
+        w("")
+        w(f"Due date: {self.due_rule.title}.")
+        w(f"  {self.due_rule.citation}")
+        if self.counted_on is not None:
+            if not self.first_payout:
+                what = "members on the counting day"
+            elif self.policies.get("founding_members") == "founding":
+                what = "members on the day of the founding general assembly (I2, founding)"
+            else:
+                what = "members on the day registration was completed (I2)"
+            w(f"Members counted: {what}, {self.counted_on.isoformat()}; "
+              f"patients per 1 January {self.year}.")
+            w(f"  {self.members_rule.citation}")
+        for step in self.steps:
+            ln = step.line
+            one, many = _UNITS[ln.kind]
+            w("")
+            w(f"{step.number}. {ln.kind}: {ln.rule.title}")
+            w(f"   Rule: {ln.rule.citation}")
+            status = "published" if ln.assumption is None else f"NOT PUBLISHED: {ln.assumption}"
+            w(f"   Rate: {format_rate(ln.rate)} kr per {one} ({ln.parameter}, in force from "
+              f"{ln.value_from.isoformat()}; {status})")
+            w(f"     source: {ln.citation}")
+            w(f"   Quantity, clinic by clinic ({many}):")
+            width = max((len(m.provider_number) for m in ln.members), default=6)
+            for m in ln.members:
+                note = f"  ({m.note})" if m.note else ""
+                w(f"     {m.provider_number:<{width}}  {_n(m.quantity):>9}{note}")
+            w(f"     {'total':<{width}}  {_n(ln.quantity):>9}")
+            if ln.fraction is not None:
+                w(f"   Pro rata (I1): {ln.fraction.numerator} of {ln.fraction.denominator} days "
+                  "of the founding year, from the founding general assembly")
+            w(f"   Arithmetic: {step.arithmetic}")
+            w(f"   Rounding: {_ROUNDING.get(ln.rounding, ln.rounding)}: "
+              f"{'−' if ln.amount < 0 else ''}{format_kr(abs(ln.amount))} kr")
+        w("")
+        parts = " + ".join(f"(−{format_kr(-s.line.amount)})" if s.line.amount < 0
+                           else format_kr(s.line.amount) for s in self.steps)
+        w(f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr")
+        for warning in self.warnings:
+            w(f"Warning: {warning}")
+        return "\n".join(out) + "\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def explain_year(report: PayoutReport, cluster: str | None, year: int | None) -> Explanation:
+    """The :class:`Explanation` of ``cluster``'s payout for ``year`` in ``report``."""
+    if cluster is None:
+        if len(report.clusters) != 1:
+            raise InputError("the report has several clusters; name one (--cluster)",
+                             field="cluster")
+        chosen = report.clusters[0]
+    else:
+        chosen = report.cluster(cluster)
+    if year is None:
+        if len(chosen.years) != 1:
+            raise InputError("name a year (--year)", field="year")
+        payout: YearPayout = chosen.years[0]
+    else:
+        payout = chosen.year(year)
+    return Explanation(
+        cluster=chosen.name, year=payout.year, due=payout.due, counted_on=payout.counted_on,
+        first_payout=payout.first_payout,
+        due_rule=R.FIRST_PAYOUT if payout.first_payout else R.YEARLY_PAYOUT,
+        members_rule=R.FOUNDING_MEMBERS if payout.first_payout else R.LATE_JOINER,
+        ruleset_id=report.ruleset_id, fingerprint=report.fingerprint,
+        policies=dict(sorted(report.policies.items())), overrides=report.overrides,
+        steps=tuple(Step(line=ln, number=i) for i, ln in enumerate(payout.lines, 1)),
+        total=payout.total, warnings=payout.warnings,
+    )

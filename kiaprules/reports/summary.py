@@ -1,0 +1,304 @@
+"""The national summary: all clusters together, one row a year.
+
+A whole country's :class:`~kiaprules.PayoutReport` has a row per cluster and
+year, and repeats each warning that rests on an unpublished figure for every
+cluster paid with it. The summary adds the rows up per year (clusters,
+clinics, patients, and each kind of line) and says each assumption once per
+year and parameter, with the number of clusters it touches. Warnings about
+single clusters (a clinic not marked as a switch, a negative payout) are
+kept, each on its own line.
+
+The sums are sums of the report's rounded lines (I6), so a summary's total is
+the report's total to the øre.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from kiaprules._gc import gc_paused
+from kiaprules.model.money import format_kr, format_money
+
+if TYPE_CHECKING:
+    from kiaprules.engine.report import PayoutReport
+    from kiaprules.model.cluster import Cluster
+    from kiaprules.rules.overrides import Override
+    from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+__all__ = [
+    "AssumptionNote",
+    "NationalSummary",
+    "SummaryRow",
+    "national_summary",
+    "simple_table",
+    "summarise",
+]
+
+_ZERO: Final = Decimal("0.00")
+_KINDS: Final = ("startup", "operating", "supplement", "clawback")
+#: At most this many single-cluster warnings are printed under the table.
+MAX_LISTED_WARNINGS: Final = 20
+
+
+@attrs.frozen(kw_only=True)
+class SummaryRow:
+    """One year, all clusters: how many are paid, on what, and how much."""
+
+    year: int
+    clusters: int
+    clinics: int
+    patients: int
+    startup: Decimal
+    operating: Decimal
+    supplement: Decimal
+    clawback: Decimal
+    total: Decimal
+    rests_on_assumption: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "clusters": self.clusters, "clinics": self.clinics,
+                "patients": self.patients,
+                **{k: format_money(getattr(self, k)) for k in (*_KINDS, "total")},
+                "rests_on_assumption": self.rests_on_assumption}
+
+
+@attrs.frozen(kw_only=True)
+class AssumptionNote:
+    """One figure no source publishes, used in ``year`` for ``clusters`` clusters."""
+
+    year: int
+    parameter: str
+    clusters: int
+    message: str
+
+    def __str__(self) -> str:
+        many = "cluster" if self.clusters == 1 else "clusters"
+        return f"{self.year} {self.parameter} ({self.clusters} {many}): {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "parameter": self.parameter, "clusters": self.clusters,
+                "message": self.message}
+
+
+@attrs.frozen(kw_only=True)
+class NationalSummary:
+    """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised."""
+
+    ruleset_id: str
+    fingerprint: str
+    policies: dict[str, str]
+    overrides: tuple[str, ...]
+    rows: tuple[SummaryRow, ...]
+    assumptions: tuple[AssumptionNote, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.total for r in self.rows), _ZERO)
+
+    def amount(self, kind: str) -> Decimal:
+        return sum((getattr(r, kind) for r in self.rows), _ZERO)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+            "policies": self.policies,
+            "overrides": list(self.overrides),
+            "years": [r.to_dict() for r in self.rows],
+            "total": {**{k: format_money(self.amount(k)) for k in _KINDS},
+                      "total": format_money(self.total)},
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "warnings": list(self.warnings),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_csv(self) -> str:
+        import csv
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["year", "clusters", "clinics", "patients", *_KINDS, "total",
+                         "rests_on_assumption"])
+        for r in self.rows:
+            writer.writerow([r.year, r.clusters, r.clinics, r.patients,
+                             *(format_money(getattr(r, k)) for k in (*_KINDS, "total")),
+                             "yes" if r.rests_on_assumption else "no"])
+        return buf.getvalue()
+
+    def to_table(self) -> str:
+        """The table for the terminal, the notes and the summarised warnings beneath it."""
+        rows = [[str(r.year), f"{r.clusters:,}", f"{r.clinics:,}", f"{r.patients:,}",
+                 *(format_kr(getattr(r, k)) for k in _KINDS),
+                 format_kr(r.total) + (" *" if r.rests_on_assumption else "")] for r in self.rows]
+        any_assumed = any(r.rests_on_assumption for r in self.rows)
+        rows.append(["all", "", "", "", *(format_kr(self.amount(k)) for k in _KINDS),
+                     format_kr(self.total) + (" *" if any_assumed else "")])
+        text = simple_table(["year", "clusters", "clinics", "patients", *_KINDS, "total"],
+                            rows, ("left", *("right",) * 8))
+        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
+        if self.overrides:
+            notes.append("overrides: " + "; ".join(self.overrides))
+        if self.policies:
+            notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in self.policies.items()))
+        if self.assumptions:
+            notes.append("* the total rests on a figure no source publishes:")
+            notes.extend(f"  {a}" for a in self.assumptions)
+        listed = self.warnings[:MAX_LISTED_WARNINGS]
+        notes.extend(f"warning: {w}" for w in listed)
+        if len(self.warnings) > len(listed):
+            notes.append(f"... and {len(self.warnings) - len(listed)} more warnings "
+                         "(kiaprules payouts lists every one)")
+        return "\n".join([text, "", *notes]) + "\n"
+
+
+def simple_table(headers: list[str], rows: list[list[str]], align: tuple[str, ...]) -> str:
+    """A table in tabulate's "simple" layout, without importing tabulate.
+
+    tabulate costs more to import than the whole national computation takes;
+    this small table does not need it. A column is as wide as its widest
+    cell, and at least its header plus two.
+
+    >>> print(simple_table(["year", "total"], [["2018", "1.00"], ["all", "12.00"]],
+    ...                    ("left", "right")))
+    year      total
+    ------  -------
+    2018       1.00
+    all       12.00
+    """
+    widths = [max(len(h) + 2, *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if a == "left" else c.rjust(w)
+                         for c, w, a in zip(cells, widths, align, strict=True))
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths),
+                      *(line(r) for r in rows)])
+
+
+def summarise(report: PayoutReport) -> NationalSummary:
+    """The report added up per year, each assumption said once per year and parameter."""
+    acc: dict[int, list[Any]] = {}
+    notes: dict[tuple[int, str, str], set[str]] = {}
+    single: list[str] = list(report.warnings)
+    for cluster, year in report:
+        row = acc.get(year.year)
+        if row is None:
+            row = acc[year.year] = [0, 0, 0, _ZERO, _ZERO, _ZERO, _ZERO, False]
+        row[0] += 1
+        row[1] += year.clinics
+        assumed: set[str] = set()
+        for line in year.lines:
+            if line.kind == "operating":
+                row[2] += line.quantity
+            row[3 + _KINDS.index(line.kind)] += line.amount
+            if line.assumption:
+                row[7] = True
+                assumed.add(line.assumption)
+                notes.setdefault((year.year, line.parameter, line.assumption),
+                                 set()).add(cluster.name)
+        single.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings
+                      if w not in assumed)
+    rows = tuple(
+        SummaryRow(year=y, clusters=r[0], clinics=r[1], patients=r[2], startup=r[3],
+                   operating=r[4], supplement=r[5], clawback=r[6],
+                   total=r[3] + r[4] + r[5] + r[6], rests_on_assumption=r[7])
+        for y, r in sorted(acc.items()))
+    assumptions = tuple(AssumptionNote(year=y, parameter=p, clusters=len(names), message=m)
+                        for (y, p, m), names in sorted(notes.items()))
+    return NationalSummary(ruleset_id=report.ruleset_id, fingerprint=report.fingerprint,
+                           policies=report.non_default_policies, overrides=report.overrides,
+                           rows=rows, assumptions=assumptions, warnings=tuple(single))
+
+
+@gc_paused
+def national_summary(
+    clusters: Cluster | Iterable[Cluster],
+    ruleset: Ruleset | str | os.PathLike[str] | None = None,
+    *,
+    years: Iterable[int] | None = None,
+    overrides: Iterable[Override | str] = (),
+    policies: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> NationalSummary:
+    """``compute_payouts(...).summary()``, straight from the aggregation.
+
+    The same summary, equal field by field (``tests/test_national.py``), but
+    without making a line object per cluster and year: the quantities are
+    priced in groups (:mod:`kiaprules.engine.totals`), and only the cluster-years
+    with a clawback, the only ones that can come out negative, are added up
+    one by one. This is what ``kiaprules national`` runs.
+    """
+    from kiaprules.engine.compute import aggregate, cluster_warnings, default_years, prepare, price
+    from kiaprules.engine.totals import Groups, line_ore, lines_of
+    from kiaprules.errors import NotCoveredError
+    from kiaprules.model.calendar import parse_year
+
+    items, rs, chosen, ovs = prepare(clusters, ruleset, overrides=overrides,
+                                     policies=policies, strict=strict)
+    year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \
+        if years is not None else default_years(items)
+    per_clinic = chosen["rounding"] == "clinic"
+    quantities = aggregate(items, rs, chosen, year_list[-1], pairs=per_clinic) \
+        if year_list else []
+    groups = Groups(quantities, year_list, per_clinic)
+    lookups: dict[tuple[str, int], ResolvedValue] = {}
+    try:
+        ore, used = groups.price(rs, chosen["unpublished_years"], lookups)
+    except NotCoveredError:
+        price(quantities, rs, chosen, year_list, detail=False)  # raises it, located
+        raise
+    assumed_years = {key[5] for key, value in used if value.assumption}
+    names: dict[tuple[int, str, str], set[str]] = {}
+    for key, value in used:
+        if value.assumption:
+            names.setdefault((key[5], key[0], value.assumption), set()).update(groups.names[key])
+    counts: dict[int, list[int]] = {}
+    single = cluster_warnings(quantities, year_list) if year_list else []
+    wanted = set(year_list)
+    for cq in quantities:
+        for q in cq.years:
+            if q.year not in wanted or q.is_empty:
+                continue
+            row = counts.setdefault(q.year, [0, 0, 0])
+            row[0] += 1
+            row[1] += q.clinics
+            row[2] += q.total_patients if q.clinics else 0
+            lines = [(key, lookups[(key[0], key[1])], qs) for key, qs in lines_of(q, per_clinic)]
+            lines = [x for x in lines if not (x[0][2] == "supplement" and x[1].value == 0)]
+            assumed = {value.assumption for _, value, _ in lines if value.assumption}
+            single.extend(f"{cq.cluster.name} {q.year}: {w}" for w in q.warnings
+                          if w not in assumed)
+            if q.clawbacks:  # only a clawback makes a year negative
+                total = sum(line_ore(value.value, key[3], key[4], qs) for key, value, qs in lines)
+                if total < 0:
+                    single.append(
+                        f"{cq.cluster.name} {q.year}: the payout is negative: the cluster owes "
+                        f"{format_money(_kr_of(-total))} kr back to the region's quality work")
+    rows = []
+    for year, (n_clusters, clinics, patients) in sorted(counts.items()):
+        amounts = [_kr_of(ore.get((year, kind), 0)) for kind in _KINDS]
+        rows.append(SummaryRow(year=year, clusters=n_clusters, clinics=clinics, patients=patients,
+                               startup=amounts[0], operating=amounts[1], supplement=amounts[2],
+                               clawback=amounts[3], total=sum(amounts, _ZERO),
+                               rests_on_assumption=year in assumed_years))
+    defaults = {name: p.default for name, p in rs.policies.items()}
+    return NationalSummary(
+        ruleset_id=rs.id, fingerprint=rs.fingerprint,
+        policies={k: v for k, v in sorted(chosen.items()) if v != defaults.get(k, v)},
+        overrides=tuple(str(o) for o in ovs), rows=tuple(rows),
+        assumptions=tuple(AssumptionNote(year=y, parameter=p, clusters=len(n), message=m)
+                          for (y, p, m), n in sorted(names.items())),
+        warnings=tuple(single))
+
+
+def _kr_of(ore: int) -> Decimal:
+    return Decimal(ore).scaleb(-2)

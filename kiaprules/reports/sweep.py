@@ -1,0 +1,286 @@
+"""Scenario sweeps: many variants of rates or policies over the same clusters.
+
+A sweep computes, for each variant, the total every cluster is paid over the
+chosen years, and compares it with the base (the ruleset's own figures and
+the chosen policies). It costs what the arithmetic needs:
+
+1. The clusters are aggregated once (:func:`kiaprules.engine.compute.aggregate`):
+   who is paid on how many patients, which startup grants are paid and which
+   are clawed back. A variant that changes only rates reuses that; one that
+   changes a policy, or a day or window the aggregation looks up
+   (``counting_day``, ``payout_day``, ``clawback_window_months``), gets its
+   own aggregation, shared by every variant that needs the same one.
+2. The quantities are grouped by what prices them: a parameter, the year
+   whose rate applies, the sign (clawbacks are deducted) and the pro-rata
+   fraction. Each variant looks up one rate per group and multiplies, in
+   whole øre (integers), rounding each line half up as I6 says. Where a rate
+   times any whole quantity is a whole number of øre (every rate with two
+   decimals), no line needs rounding and the group's amount is its summed
+   quantity times the rate.
+
+The totals are exactly those of :func:`kiaprules.compute_payouts` run once
+per variant (``tests/test_national.py`` checks it): same lines, same
+rounding, same lookups, so the same refusals.
+
+>>> from kiaprules import generate_country, sweep
+>>> country = generate_country(seed=1, scale=0.1)
+>>> result = sweep(country, [{"name": "4.26 in 2019-2021",
+...                           "overrides": ["operating_rate@2019-2021=4.26"]}],
+...                years=range(2018, 2026))
+>>> row = result.rows[0]
+>>> row.name, row.difference < 0
+('4.26 in 2019-2021', True)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from kiaprules._gc import gc_paused
+from kiaprules.engine.compute import aggregate, default_years, prepare, price
+from kiaprules.engine.totals import Groups
+from kiaprules.errors import InputError, NotCoveredError
+from kiaprules.model.calendar import parse_year
+from kiaprules.model.cluster import Cluster
+from kiaprules.model.money import format_money
+from kiaprules.rules.overrides import Override
+from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+__all__ = ["Sweep", "SweepRow", "Variant", "sweep"]
+
+_KINDS: Final = ("startup", "operating", "supplement", "clawback")
+#: The parameters :func:`aggregate` looks up; a variant overriding one is aggregated anew.
+AGGREGATION_PARAMETERS: Final = frozenset({"counting_day", "payout_day",
+                                           "clawback_window_months"})
+#: The one policy that only pricing reads; every other one can change the quantities.
+PRICING_POLICIES: Final = frozenset({"rounding"})
+
+
+def _to_overrides(value: object) -> tuple[Override | str, ...]:
+    if isinstance(value, (str, Override)):
+        return (value,)
+    if isinstance(value, Iterable):
+        items = tuple(value)
+        for item in items:
+            if not isinstance(item, (str, Override)):
+                raise InputError(f"must be NAME@YEAR=VALUE texts or Override objects, got "
+                                 f"{type(item).__name__}", field="overrides")
+        return items
+    raise InputError(f"must be a list of overrides, got {type(value).__name__}",
+                     field="overrides")
+
+
+def _to_policies(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise InputError(f"must be a table of NAME = VALUE, got {type(value).__name__}",
+                         field="policies")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+@attrs.frozen(kw_only=True)
+class Variant:
+    """One scenario: overrides and policy choices on top of the sweep's base.
+
+    >>> print(Variant(overrides=["operating_rate@2019=4.26"]).label)
+    operating_rate = 4.26 from 2019-01-01 to 2020-01-01
+    """
+
+    name: str | None = None
+    overrides: tuple[Override | str, ...] = attrs.field(default=(), converter=_to_overrides)
+    policies: Mapping[str, str] = attrs.field(factory=dict, converter=_to_policies)
+
+    @classmethod
+    def of(cls, value: Variant | Mapping[str, Any]) -> Variant:
+        """A variant from itself, or from a table of name, overrides and policies."""
+        if isinstance(value, Variant):
+            return value
+        if not isinstance(value, Mapping):
+            raise InputError(f"must be a Variant or a table with name, overrides and "
+                             f"policies, got {type(value).__name__}", field="variants")
+        unknown = set(value) - {"name", "overrides", "policies"}
+        if unknown:
+            raise InputError(f"unknown key {sorted(unknown)[0]!r}; a variant has name, "
+                             "overrides and policies", field="variants")
+        return cls(name=value.get("name"), overrides=value.get("overrides", ()),
+                   policies=value.get("policies", {}))
+
+    @property
+    def label(self) -> str:
+        """Its name, or else what it changes."""
+        if self.name:
+            return self.name
+        parts = [str(o if isinstance(o, Override) else Override.parse(o))
+                 for o in self.overrides]
+        parts += [f"{k}={v}" for k, v in sorted(self.policies.items())]
+        return "; ".join(parts) or "base"
+
+
+@attrs.frozen(kw_only=True)
+class SweepRow:
+    """One variant's totals over the sweep's years, and its difference from the base."""
+
+    name: str
+    overrides: tuple[str, ...]
+    policies: dict[str, str]
+    total: Decimal
+    difference: Decimal
+    by_kind: tuple[tuple[str, Decimal], ...]
+    by_year: tuple[tuple[int, Decimal], ...]
+    assumptions: tuple[str, ...]
+
+    def amount(self, kind: str) -> Decimal:
+        return dict(self.by_kind)[kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "overrides": list(self.overrides), "policies": self.policies,
+                "total": format_money(self.total), "difference": format_money(self.difference),
+                "by_kind": {k: format_money(v) for k, v in self.by_kind},
+                "by_year": {str(y): format_money(v) for y, v in self.by_year},
+                "assumptions": list(self.assumptions)}
+
+
+@attrs.frozen(kw_only=True)
+class Sweep:
+    """What :func:`sweep` returns: the base and one row a variant, in the order given."""
+
+    ruleset_id: str
+    fingerprint: str
+    years: tuple[int, ...]
+    base: SweepRow
+    rows: tuple[SweepRow, ...]
+    aggregations: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+                "years": list(self.years), "base": self.base.to_dict(),
+                "variants": [r.to_dict() for r in self.rows]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_csv(self) -> str:
+        import csv
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["variant", *_KINDS, "total", "difference"])
+        for r in (self.base, *self.rows):
+            writer.writerow([r.name, *(format_money(v) for _, v in r.by_kind),
+                             format_money(r.total), format_money(r.difference)])
+        return buf.getvalue()
+
+    def to_table(self) -> str:
+        """The comparison table: one row a variant, the base first."""
+        from tabulate import tabulate
+
+        def row(r: SweepRow) -> list[str]:
+            mark = " *" if r.assumptions else ""
+            return [r.name, *(f"{v:,.2f}" for _, v in r.by_kind), f"{r.total:,.2f}{mark}",
+                    f"{r.difference:+,.2f}"]
+
+        years = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
+        text = tabulate([row(self.base), *(row(r) for r in self.rows)],
+                        headers=["variant", *_KINDS, "total", "difference"],
+                        colalign=("left", *("right",) * 6), disable_numparse=True)
+        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}; years {years}; "
+                 f"{len(self.rows)} variant{'' if len(self.rows) == 1 else 's'}, "
+                 f"{self.aggregations} aggregation{'' if self.aggregations == 1 else 's'}"]
+        if any(r.assumptions for r in (self.base, *self.rows)):
+            notes.append("* the total rests on a figure no source publishes")
+        return "\n".join([text, "", *notes]) + "\n"
+
+
+def _kr(ore: int) -> Decimal:
+    return Decimal(ore).scaleb(-2)
+
+
+# --- the API -------------------------------------------------------------------------
+
+
+@gc_paused
+def sweep(
+    clusters: Cluster | Iterable[Cluster],
+    variants: Iterable[Variant | Mapping[str, Any]],
+    ruleset: Ruleset | str | os.PathLike[str] | None = None,
+    *,
+    years: Iterable[int] | None = None,
+    overrides: Iterable[Override | str] = (),
+    policies: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> Sweep:
+    """Each variant's total over ``years`` and its difference from the base.
+
+    ``variants`` are :class:`Variant` objects or tables
+    ``{"name": ..., "overrides": [...], "policies": {...}}``; each applies on
+    top of the base, which is ``ruleset`` with ``overrides``, ``policies``
+    and ``strict`` as in :func:`kiaprules.compute_payouts`. A variant's total
+    is what ``compute_payouts`` gives for it, to the øre.
+    """
+    items, base_rs, _, base_ovs = prepare(clusters, ruleset, overrides=overrides,
+                                                    policies=policies, strict=strict)
+    year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \
+        if years is not None else default_years(items)
+    chosen_variants = [Variant.of(v) for v in variants]
+    given = dict(policies or {})
+    cache: dict[tuple[Any, ...], Groups] = {}
+    # Lookups in the base ruleset, per I5 mode: every variant shares those of the
+    # parameters it does not override.
+    shared: dict[Any, dict[tuple[str, int], ResolvedValue]] = {}
+    defaults = {name: p.default for name, p in base_rs.policies.items()}
+
+    def run(variant: Variant) -> SweepRow:
+        ovs = tuple(o if isinstance(o, Override) else Override.parse(o)
+                    for o in variant.overrides)
+        chosen = base_rs.check_policies({**given, **variant.policies})
+        if strict:
+            chosen["unpublished_years"] = "refuse"
+        rs = base_rs
+        for ov in ovs:
+            rs = ov.apply(rs)
+        per_clinic = chosen["rounding"] == "clinic"
+        agg_ovs = tuple(o for o in ovs if o.parameter in AGGREGATION_PARAMETERS)
+        key = (tuple(sorted((k, v) for k, v in chosen.items() if k not in PRICING_POLICIES)),
+               tuple(str(o) for o in agg_ovs), per_clinic)
+        groups = cache.get(key)
+        if groups is None:
+            agg_rs = base_rs
+            for ov in agg_ovs:
+                agg_rs = ov.apply(agg_rs)
+            quantities = aggregate(items, agg_rs, chosen, year_list[-1], pairs=per_clinic) \
+                if year_list else []
+            groups = cache[key] = Groups(quantities, year_list, per_clinic)
+        mode = chosen["unpublished_years"]
+        try:
+            ore, used = groups.price(rs, mode, shared.setdefault(mode, {}),
+                                     frozenset(o.parameter for o in ovs))
+        except NotCoveredError:
+            # Let the engine raise it, located at the cluster and year it concerns.
+            price(groups.quantities, rs, chosen, year_list, detail=False)
+            raise
+        by_kind = dict.fromkeys(_KINDS, 0)
+        by_year: dict[int, int] = {}
+        for (year, kind), amount in ore.items():
+            by_kind[kind] += amount
+            by_year[year] = by_year.get(year, 0) + amount
+        assumptions = {value.assumption for _, value in used if value.assumption}
+        total = sum(by_kind.values())
+        return SweepRow(
+            name=variant.label, overrides=tuple(str(o) for o in (*base_ovs, *ovs)),
+            policies={k: v for k, v in sorted(chosen.items()) if v != defaults.get(k, v)},
+            total=_kr(total), difference=_kr(0),
+            by_kind=tuple((k, _kr(by_kind[k])) for k in _KINDS),
+            by_year=tuple((y, _kr(by_year.get(y, 0))) for y in year_list),
+            assumptions=tuple(sorted(assumptions)))
+
+    base = run(Variant(name="base"))
+    rows = tuple(attrs.evolve(r, difference=r.total - base.total)
+                 for r in (run(v) for v in chosen_variants))
+    return Sweep(ruleset_id=base_rs.id, fingerprint=base_rs.fingerprint, years=year_list,
+                 base=base, rows=rows, aggregations=len(cache))

@@ -1,0 +1,138 @@
+"""What-if: compare two payout reports, cluster by cluster and year by year."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from kiaprules.engine.report import KINDS, PayoutReport
+from kiaprules.model.money import format_money
+
+__all__ = ["Comparison", "ComparisonRow", "compare_reports"]
+
+_ZERO = Decimal("0.00")
+
+
+@attrs.frozen(kw_only=True)
+class ComparisonRow:
+    cluster: str
+    year: int
+    base: Decimal
+    variant: Decimal
+    by_kind: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def difference(self) -> Decimal:
+        return self.variant - self.base
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cluster": self.cluster, "year": self.year, "base": format_money(self.base),
+                "variant": format_money(self.variant),
+                "difference": format_money(self.difference),
+                "by_kind": {k: format_money(v) for k, v in self.by_kind}}
+
+
+@attrs.frozen(kw_only=True)
+class Comparison:
+    """The differences from a base report to a variant."""
+
+    base: str
+    variant: str
+    rows: tuple[ComparisonRow, ...]
+    base_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    variant_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def changed(self) -> tuple[ComparisonRow, ...]:
+        return tuple(r for r in self.rows if r.difference or any(v for _, v in r.by_kind))
+
+    @property
+    def difference(self) -> Decimal:
+        return sum((r.difference for r in self.rows), _ZERO)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base": self.base, "variant": self.variant,
+                "base_ruleset": self.base_report, "variant_ruleset": self.variant_report,
+                "difference": format_money(self.difference),
+                "rows": [r.to_dict() for r in self.rows]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["cluster", "year", "base", "variant", "difference",
+                         *(f"{k}_difference" for k in KINDS)])
+        for r in self.rows:
+            kinds = dict(r.by_kind)
+            writer.writerow([r.cluster, r.year, format_money(r.base), format_money(r.variant),
+                             format_money(r.difference),
+                             *(format_money(kinds[k]) for k in KINDS)])
+        return buf.getvalue()
+
+    def to_table(self, *, only_changed: bool = True) -> str:
+        from tabulate import tabulate
+
+        rows = self.changed if only_changed else self.rows
+        table = tabulate(
+            [[r.cluster, str(r.year), f"{r.base:,.2f}", f"{r.variant:,.2f}",
+              f"{r.difference:+,.2f}"] for r in rows],
+            headers=["cluster", "year", "base", "variant", "difference"],
+            colalign=("left", "right", "right", "right", "right"), disable_numparse=True)
+        head = f"base:    {self.base}\nvariant: {self.variant}\n"
+        if not rows:
+            return head + "no differences\n"
+        return f"{head}\n{table}\n\ntotal difference: {self.difference:+,.2f} kr\n"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        body = "".join(
+            f"<tr><td>{html.escape(r.cluster)}</td><td>{r.year}</td><td>{r.base:,.2f}</td>"
+            f"<td>{r.variant:,.2f}</td><td>{r.difference:+,.2f}</td></tr>" for r in self.changed)
+        return ("<table><thead><tr><th>cluster</th><th>year</th><th>base</th><th>variant</th>"
+                f"<th>difference</th></tr></thead><tbody>{body}</tbody></table>")
+
+
+def _describe(report: PayoutReport) -> str:
+    parts = [f"{report.ruleset_id} {report.fingerprint[:19]}…"]
+    if report.overrides:
+        parts.append("; ".join(report.overrides))
+    changed = report.non_default_policies
+    if changed:
+        parts.append(", ".join(f"{k}={v}" for k, v in changed.items()))
+    return " | ".join(parts)
+
+
+def compare_reports(base: PayoutReport, variant: PayoutReport) -> Comparison:
+    """Every cluster and year of either report, with base and variant totals.
+
+    A year present in one report only counts as 0 in the other.
+    """
+    def index(report: PayoutReport) -> dict[tuple[str, int], dict[str, Decimal]]:
+        out: dict[tuple[str, int], dict[str, Decimal]] = {}
+        for c, y in report:
+            out[(c.name, y.year)] = {"total": y.total, **{k: y.amount(k) for k in KINDS}}
+        return out
+
+    a, b = index(base), index(variant)
+    empty: dict[str, Decimal] = {"total": _ZERO, **{k: _ZERO for k in KINDS}}
+    rows = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key, empty), b.get(key, empty)
+        rows.append(ComparisonRow(cluster=key[0], year=key[1], base=x["total"],
+                                  variant=y["total"],
+                                  by_kind=tuple((k, y[k] - x[k]) for k in KINDS)))
+    def identity(report: PayoutReport) -> dict[str, Any]:
+        return {"id": report.ruleset_id, "fingerprint": report.fingerprint,
+                "overrides": list(report.overrides), "policies": dict(sorted(
+                    report.policies.items()))}
+
+    return Comparison(base=_describe(base), variant=_describe(variant), rows=tuple(rows),
+                      base_report=identity(base), variant_report=identity(variant))

@@ -1,0 +1,66 @@
+"""What-ifs: a parameter set to another value for a span of dates.
+
+An :class:`Override` changes a ruleset, not the engine: applied, it gives a
+new ruleset whose changed values are marked ``override`` (with the status
+of what they replace) and whose fingerprint differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+
+from kiaprules.errors import InputError
+from kiaprules.model.calendar import parse_date, parse_year
+from kiaprules.rules.ruleset import Ruleset
+
+__all__ = ["Override"]
+
+
+@attrs.frozen(kw_only=True)
+class Override:
+    """A what-if: parameter ``name`` is ``value`` from ``start`` until ``end`` (exclusive).
+
+    >>> print(Override.parse("operating_rate@2019=4.26"))
+    operating_rate = 4.26 from 2019-01-01 to 2020-01-01
+    """
+
+    parameter: str
+    value: str | int | Decimal
+    start: dt.date
+    end: dt.date | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Override:
+        """``NAME@YEAR=VALUE``, ``NAME@YEAR-YEAR=VALUE`` or ``NAME@DATE=VALUE`` (from a date on)."""
+        spec, eq, value = text.partition("=")
+        name, at, when = spec.partition("@")
+        if not eq or not at or not name.strip() or not value.strip():
+            raise InputError(f"must be NAME@YEAR=VALUE (e.g. operating_rate@2019=4.26), got "
+                             f"{text!r}", field="--set")
+        when = when.strip()
+        if len(when) == 10:
+            start, end = parse_date(when, field="--set"), None
+        elif "-" in when:
+            a, _, b = when.partition("-")
+            first, last = parse_year(a, field="--set"), parse_year(b, field="--set")
+            if last < first:
+                raise InputError(f"year range {when!r} ends before it starts", field="--set")
+            start, end = dt.date(first, 1, 1), dt.date(last + 1, 1, 1)
+        else:
+            year = parse_year(when, field="--set")
+            start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+        raw: str | int = value.strip()
+        if isinstance(raw, str) and raw.isdigit() and name.strip().endswith("_months"):
+            raw = int(raw)
+        return cls(parameter=name.strip(), value=raw, start=start, end=end)
+
+    def apply(self, ruleset: Ruleset) -> Ruleset:
+        return ruleset.with_override(self.parameter, self.value, self.start, self.end,
+                                     reason=f"override: {self}")
+
+    def __str__(self) -> str:
+        span = self.start.isoformat() + (f" to {self.end.isoformat()}" if self.end else " on")
+        return f"{self.parameter} = {self.value} from {span}"
