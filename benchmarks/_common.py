@@ -119,7 +119,8 @@ def country_file(scale: float, seed: int = 2024) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"country-seed{seed}-x{scale:g}.json"
     if not path.exists():
-        from kiaprules import dumps_clusters, generate_country
+        from kiaprules import dumps_clusters
+        from kiaprules.synthetic import generate_country
 
         tmp = path.with_suffix(".tmp")
         tmp.write_text(dumps_clusters(generate_country(seed=seed, scale=scale), fmt="json"),

@@ -1,8 +1,10 @@
 """kiaprules: the money Danish general-practice quality clusters (KiAP) receive.
 
-The public API is what ``__all__`` lists (and the modules
-:mod:`kiaprules.errors` and :mod:`kiaprules.synthetic`); everything else is
-implementation and may change. Money is ``decimal.Decimal``; every figure
+The public API is what ``__all__`` lists, and the module
+:mod:`kiaprules.errors`; everything else is implementation and may change.
+:mod:`kiaprules.synthetic`, a generator of synthetic countries for demos and
+benchmarks, is public too but outside the core: ``import kiaprules`` does not
+import it. Money is ``decimal.Decimal``; every figure
 comes from a dated ruleset with a citation (``load_ruleset``).
 
 >>> from kiaprules import load_ruleset
@@ -57,6 +59,7 @@ from kiaprules.reports.explain import Explanation
 from kiaprules.reports.summary import NationalSummary, national_summary
 from kiaprules.reports.sweep import Sweep, Variant, sweep
 from kiaprules.reports.whatif import Comparison, compare_reports
+from kiaprules.rules.loader import available_rulesets, load_ruleset
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem, check_registration
@@ -68,10 +71,7 @@ from kiaprules.rules.ruleset import (
     Policy,
     ResolvedValue,
     Ruleset,
-    available_rulesets,
-    load_ruleset,
 )
-from kiaprules.synthetic.country import generate_country
 
 __all__ = [
     "Account",
@@ -125,7 +125,6 @@ __all__ = [
     "compare_reports",
     "compute_payouts",
     "dumps_clusters",
-    "generate_country",
     "load_clusters",
     "load_expense_records",
     "load_published",

@@ -19,7 +19,6 @@ they disagree with each other.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,13 +29,14 @@ from typing import Any, Final, cast
 import attrs
 
 from kiaprules._files import check_keys, read_document, shipped_dir
+from kiaprules._render import json_text, table_text
 from kiaprules.engine.compute import ClusterQuantities, aggregate, prepare, price
 from kiaprules.engine.report import KINDS, LineKind
 from kiaprules.errors import InputError, KiapRulesError, RulesetError
 from kiaprules.formats.clusterfile import cluster_from_dict
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.cluster import Clinic, Cluster, Membership
-from kiaprules.model.money import format_money, format_rate, to_money, to_rate
+from kiaprules.model.money import format_kr, format_money, format_rate, to_money, to_rate
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = ["Figure", "FigureResult", "PublishedExample", "Reproduction", "load_published",
@@ -529,20 +529,18 @@ class Reproduction:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.to_dict())
 
     def to_table(self) -> str:
-        from tabulate import tabulate
-
         rows = []
         for r in self.results:
             mark = "" if not r.checks else " (" + ", ".join(r.checks) + ")"
-            rows.append([r.example.id, r.figure.label, f"{r.figure.printed:,.2f}",
-                         f"{r.computed_amount:,.2f}", r.status + mark, r.explanation])
-        table = tabulate(rows, headers=["example", "figure", "printed", "computed", "status",
-                                        "explanation"],
-                         colalign=("left", "left", "right", "right", "left", "left"),
-                         maxcolwidths=[None, 30, None, None, 24, 70], disable_numparse=True)
+            rows.append([r.example.id, r.figure.label, format_kr(r.figure.printed),
+                         format_kr(r.computed_amount), r.status + mark, r.explanation])
+        table = table_text(rows, ["example", "figure", "printed", "computed", "status",
+                                  "explanation"],
+                           ("left", "left", "right", "right", "left", "left"),
+                           widths=[None, 30, None, None, 24, 70])
         lines = [f"ruleset {self.ruleset_id} {self.fingerprint}", "", table, ""]
         n = len(self.results)
         bad = len(self.not_reproduced)

@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._files import read_document
+from kiaprules._version import __version__
 from kiaprules.engine.compute import compute_payouts, prepare
 from kiaprules.engine.report import PayoutReport
 from kiaprules.errors import InputError, KiapRulesError
@@ -25,8 +26,9 @@ from kiaprules.formats.clusterfile import cluster_from_dict
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.canonical import cluster_to_dict, inputs_fingerprint, jsonable
 from kiaprules.model.cluster import Cluster
+from kiaprules.rules.loader import load_ruleset, ruleset_from_data
 from kiaprules.rules.overrides import Override
-from kiaprules.rules.ruleset import Ruleset, load_ruleset, ruleset_from_data
+from kiaprules.rules.ruleset import Ruleset
 
 __all__ = ["Verification", "make_receipt", "verify_receipt", "write_receipt"]
 
@@ -50,8 +52,6 @@ def make_receipt(
     strict: bool = False,
 ) -> dict[str, Any]:
     """Compute the payouts and return the receipt as plain data."""
-    from kiaprules._version import __version__
-
     items, _, _, ovs = prepare(clusters, ruleset, overrides=overrides, policies=policies,
                                strict=strict)
     base = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset or "dk-kiap")
@@ -128,8 +128,6 @@ def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str) -> Any:
 
 def verify_receipt(path: str | os.PathLike[str]) -> Verification:
     """Recompute the receipt at ``path``; raise :class:`InputError` if it is malformed."""
-    from kiaprules._version import __version__
-
     name = os.fspath(path)
     receipt = read_document(name, fmt="json")
     missing = sorted(_KEYS - set(receipt))

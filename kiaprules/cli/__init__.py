@@ -1,5 +1,5 @@
 """The command line (layer 5): the only place that chooses exit codes and output streams."""
 
-from kiaprules.cli.main import main, run
+from kiaprules.cli.commands import main, run
 
 __all__ = ["main", "run"]

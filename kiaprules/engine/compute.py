@@ -24,11 +24,11 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
+from fractions import Fraction
+from typing import Any, Final, NamedTuple, cast
 
 import attrs
 
-from kiaprules._gc import gc_paused
 from kiaprules.engine.report import (
     ClusterPayouts,
     Line,
@@ -42,11 +42,9 @@ from kiaprules.model.calendar import anniversary, parse_year
 from kiaprules.model.cluster import Cluster, Membership, check_overlaps, memberships_by_provider
 from kiaprules.model.money import format_money, mul, round_ore, times_rounded
 from kiaprules.rules import payout as R
+from kiaprules.rules.loader import load_ruleset
 from kiaprules.rules.overrides import Override
-from kiaprules.rules.ruleset import MonthDay, ResolvedValue, Ruleset, load_ruleset
-
-if TYPE_CHECKING:
-    from fractions import Fraction  # imported where pro rata (I1) needs it
+from kiaprules.rules.ruleset import MonthDay, ResolvedValue, Ruleset
 
 __all__ = ["aggregate", "compute_payouts", "price"]
 
@@ -186,8 +184,6 @@ def _aggregate_cluster(
             due = cluster.registered
             fraction = None
             if pro_rata:
-                from fractions import Fraction
-
                 year_days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
                 fraction = Fraction((dt.date(year + 1, 1, 1) - cluster.founded).days, year_days)
         else:
@@ -308,8 +304,6 @@ def _amount(rate: Decimal, quantities: Sequence[int], total: int, fraction: Frac
         if fraction is None:
             amount += round_ore(mul(rate, Decimal(q * sign)))
         else:
-            from fractions import Fraction
-
             amount += _round_fraction(Fraction(rate) * q * sign * fraction)
     return amount
 
@@ -568,7 +562,6 @@ def prepare(
     return items, rs, chosen, ovs
 
 
-@gc_paused
 def compute_payouts(
     clusters: Cluster | Iterable[Cluster],
     ruleset: Ruleset | str | os.PathLike[str] | None = None,

@@ -1,31 +1,39 @@
 """Payout reports: lines, years, clusters, and their renderings.
 
-A :class:`PayoutReport` is plain, frozen data. It renders as a terminal
-table (tabulate), JSON (the public contract, docs/json-format.md), CSV and
-HTML for notebooks. Every rendering is deterministic: clusters by name, years
-in order, lines in the fixed order startup, operating, supplement, clawback,
-members by provider number.
+A :class:`PayoutReport` is plain, frozen data: what the engine computed, each
+line with the rule that decided it. It renders as a terminal table, JSON
+(the public contract, docs/json-format.md), CSV and HTML for notebooks, all
+through :mod:`kiaprules._render`. Every rendering is deterministic: clusters
+by name, years in order, lines in the fixed order startup, operating,
+supplement, clawback, members by provider number.
+
+What is computed *from* a report (its explanation, a comparison with
+another, the national summary) lives in the layer above,
+:mod:`kiaprules.reports`, which gives :class:`PayoutReport` the methods
+``explain``, ``compare`` and ``summary`` when it is imported (``import
+kiaprules`` imports it): the engine never imports what consumes its results.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
+import html
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from kiaprules._render import csv_text, html_table, json_text, table_text
 from kiaprules.errors import InputError
+from kiaprules.model.canonical import inputs_fingerprint
 from kiaprules.model.money import format_kr, format_money, format_rate
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.ruleset import Citation
 
 if TYPE_CHECKING:
-    from fractions import Fraction
-
+    # Type-only: the reports layer attaches the methods that return these.
     from kiaprules.reports.explain import Explanation
     from kiaprules.reports.summary import NationalSummary
     from kiaprules.reports.whatif import Comparison
@@ -34,6 +42,8 @@ __all__ = ["ClusterPayouts", "Line", "MemberShare", "PayoutReport", "YearPayout"
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
+_HEADERS: Final = ("cluster", "year", "due", *KINDS, "total")
+_ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "right")
 
 
 @attrs.frozen(kw_only=True)
@@ -76,8 +86,6 @@ class Line:
 
     @property
     def unrounded(self) -> Fraction:
-        from fractions import Fraction
-
         sign = -1 if self.kind == "clawback" else 1
         exact = Fraction(self.rate) * self.quantity * sign
         return exact * self.fraction if self.fraction is not None else exact
@@ -178,35 +186,20 @@ class PayoutReport:
     @property
     def inputs_fingerprint(self) -> str:
         """sha256 of the inputs in canonical form: with the ruleset's, what the result rests on."""
-        from kiaprules.model.canonical import inputs_fingerprint
-
         return inputs_fingerprint(self.inputs)
 
-    def explain(self, cluster: str | None = None, year: int | None = None) -> Explanation:
-        """The derivation of one cluster's payout for one year (see :mod:`_explain`).
+    if TYPE_CHECKING:
+        # Attached by kiaprules.reports (see the module's docstring).
 
-        ``cluster`` may be left out when the report has one cluster, ``year``
-        when that cluster has one year with a payout.
-        """
-        from kiaprules.reports.explain import explain_year
+        def explain(self, cluster: str | None = None, year: int | None = None
+                    ) -> Explanation:
+            """The derivation of one cluster's payout for one year."""
 
-        if not self.detail:
-            raise InputError("this report was computed with detail=False, without the "
-                             "clinic-by-clinic shares an explanation lists; compute it again "
-                             "with detail=True", field="detail")
-        return explain_year(self, cluster, year)
+        def compare(self, other: PayoutReport) -> Comparison:
+            """The differences from this report (the base) to ``other`` (the variant)."""
 
-    def compare(self, other: PayoutReport) -> Comparison:
-        """The differences from this report (the base) to ``other`` (the variant)."""
-        from kiaprules.reports.whatif import compare_reports
-
-        return compare_reports(self, other)
-
-    def summary(self) -> NationalSummary:
-        """One row a year for all clusters together, with the warnings summarised."""
-        from kiaprules.reports.summary import summarise
-
-        return summarise(self)
+        def summary(self) -> NationalSummary:
+            """One row a year for all clusters together, with the warnings summarised."""
 
     def cluster(self, name: str) -> ClusterPayouts:
         for c in self.clusters:
@@ -239,26 +232,23 @@ class PayoutReport:
 
     def to_json(self) -> str:
         """The public JSON contract (docs/json-format.md); byte-identical for equal reports."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.to_dict())
 
     def to_csv(self) -> str:
         """One row a line, for spreadsheets."""
-        import csv
-
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
-                         "amount", "assumption", "rule", "parameter", "value_from", "source"])
+        rows = []
         for cluster, year in self:
             for ln in year.lines:
                 fraction = "" if ln.fraction is None else \
                     f"{ln.fraction.numerator}/{ln.fraction.denominator}"
-                writer.writerow([cluster.name, year.year, year.due.isoformat(), ln.kind,
-                                 ln.quantity, format_rate(ln.rate), fraction,
-                                 format_money(ln.amount), ln.assumption or "", ln.rule.id,
-                                 ln.parameter, ln.value_from.isoformat(),
-                                 f"{ln.citation.document} {ln.citation.section}"])
-        return buf.getvalue()
+                rows.append([cluster.name, year.year, year.due.isoformat(), ln.kind,
+                             ln.quantity, format_rate(ln.rate), fraction,
+                             format_money(ln.amount), ln.assumption or "", ln.rule.id,
+                             ln.parameter, ln.value_from.isoformat(),
+                             f"{ln.citation.document} {ln.citation.section}"])
+        return csv_text(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
+                         "amount", "assumption", "rule", "parameter", "value_from", "source"],
+                        rows)
 
     def _rows(self) -> list[list[str]]:
         rows = []
@@ -271,12 +261,7 @@ class PayoutReport:
 
     def to_table(self) -> str:
         """A table for the terminal, with the warnings beneath it."""
-        from tabulate import tabulate
-
-        headers = ["cluster", "year", "due", "startup", "operating", "supplement", "clawback",
-                   "total"]
-        colalign = ("left", "right", "left", "right", "right", "right", "right", "right")
-        text = tabulate(self._rows(), headers=headers, colalign=colalign, disable_numparse=True)
+        text = table_text(self._rows(), _HEADERS, _ALIGN)
         notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
         if self.overrides:
             notes.append("overrides: " + "; ".join(self.overrides))
@@ -300,19 +285,9 @@ class PayoutReport:
         return out
 
     def _repr_html_(self) -> str:
-        import html
-
-        head = "".join(f"<th>{h}</th>" for h in ("cluster", "year", "due", "startup",
-                                                  "operating", "supplement", "clawback",
-                                                  "total"))
-        body = "".join(
-            "<tr>" + "".join(
-                f"<td style='text-align:{'left' if i in (0, 2) else 'right'}'>"
-                f"{html.escape(v)}</td>" for i, v in enumerate(row)) + "</tr>"
-            for row in self._rows())
         warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.all_warnings())
-        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-                f"<p><small>ruleset {html.escape(self.ruleset_id)} "
+        return (html_table(_HEADERS, self._rows(), _ALIGN)
+                + f"<p><small>ruleset {html.escape(self.ruleset_id)} "
                 f"{html.escape(self.fingerprint)}</small></p>"
                 + (f"<ul>{warn}</ul>" if warn else ""))
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -32,11 +30,19 @@ import attrs
 
 from kiaprules import _files
 from kiaprules._files import check_keys, read_document
+from kiaprules._render import csv_text, json_text, table_text
 from kiaprules._text import mask_cpr_like
 from kiaprules.errors import InputError, KiapRulesError, NotCoveredError
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.identifiers import CprNumber, CvrNumber
-from kiaprules.model.money import format_money, format_rate, parse_decimal, round_ore, to_money
+from kiaprules.model.money import (
+    format_kr,
+    format_money,
+    format_rate,
+    parse_decimal,
+    round_ore,
+    to_money,
+)
 from kiaprules.rules.ruleset import Citation, Ruleset
 
 __all__ = [
@@ -674,37 +680,29 @@ class ExpenseReport:
                 "expenses": [c.to_dict() for c in self.items]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.to_dict())
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["id", "date", "amount", "category", "payee_role", "recipient",
-                         "income_type", "status", "rules", "sources"])
-        for c in self.items:
-            e = c.expense
-            writer.writerow([e.id, e.date.isoformat(), format_money(e.amount), e.category,
-                             e.payee_role, e.recipient or "", c.income_type or "", c.status,
-                             ";".join(r.rule for r in c.reasons),
-                             ";".join(f"{r.citation.document} {r.citation.section}"
-                                      for r in c.reasons)])
-        return buf.getvalue()
+        return csv_text(["id", "date", "amount", "category", "payee_role", "recipient",
+                         "income_type", "status", "rules", "sources"],
+                        ([c.expense.id, c.expense.date.isoformat(),
+                          format_money(c.expense.amount), c.expense.category,
+                          c.expense.payee_role, c.expense.recipient or "", c.income_type or "",
+                          c.status, ";".join(r.rule for r in c.reasons),
+                          ";".join(f"{r.citation.document} {r.citation.section}"
+                                   for r in c.reasons)] for c in self.items))
 
     def to_table(self) -> str:
-        from tabulate import tabulate
-
         rows = []
         for c in self.items:
             e = c.expense
             why = "; ".join(f"{r.text} [{r.citation.document} {r.citation.section}]"
                             for r in c.reasons if r.status == c.status)
-            rows.append([e.id, e.date.isoformat(), f"{e.amount:,.2f}", e.category,
+            rows.append([e.id, e.date.isoformat(), format_kr(e.amount), e.category,
                          e.payee_role, c.status, why])
-        table = tabulate(rows, headers=["id", "date", "amount", "category", "role", "status",
-                                        "why"],
-                         colalign=("left", "left", "right", "left", "left", "left", "left"),
-                         maxcolwidths=[None, None, None, None, None, None, 70],
-                         disable_numparse=True)
+        table = table_text(rows, ["id", "date", "amount", "category", "role", "status", "why"],
+                           ("left", "left", "right", "left", "left", "left", "left"),
+                           widths=[None, None, None, None, None, None, 70])
         summary = ", ".join(f"{self.count(s)} {s}" for s in SEVERITY)
         return f"{table}\n\n{len(self.items)} expenses: {summary}\n"
 

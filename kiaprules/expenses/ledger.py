@@ -14,10 +14,7 @@ assembly before the ruleset's earliest advisable day (15 March, Håndbog 2024
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -25,13 +22,14 @@ from typing import Any
 import attrs
 
 from kiaprules._files import check_keys
+from kiaprules._render import csv_text, json_text, table_text
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import PayoutReport
 from kiaprules.errors import InputError, KiapRulesError
 from kiaprules.expenses.classify import Classification, Expense, classify
 from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.model.cluster import Cluster
-from kiaprules.model.money import format_money, to_money
+from kiaprules.model.money import format_kr, format_money, to_money
 from kiaprules.rules.ruleset import MonthDay, Ruleset
 
 __all__ = ["Account", "AccountYear", "LedgerInput", "build_ledger", "ledger_input_from_document"]
@@ -169,36 +167,29 @@ class Account:
                 "years": [y.to_dict() for y in self.years]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.to_dict())
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["cluster", "year", "opening", "received", "booked", "not_booked",
-                         "closing", "warnings"])
-        for y in self.years:
-            writer.writerow([self.cluster, y.year, format_money(y.opening),
-                             format_money(y.received_total), format_money(y.booked_total),
-                             format_money(y.not_booked_total), format_money(y.closing),
-                             " | ".join(y.warnings)])
-        return buf.getvalue()
+        return csv_text(["cluster", "year", "opening", "received", "booked", "not_booked",
+                         "closing", "warnings"],
+                        ([self.cluster, y.year, format_money(y.opening),
+                          format_money(y.received_total), format_money(y.booked_total),
+                          format_money(y.not_booked_total), format_money(y.closing),
+                          " | ".join(y.warnings)] for y in self.years))
 
     def to_table(self) -> str:
-        from tabulate import tabulate
-
-        rows = [[str(y.year), f"{y.opening:,.2f}", f"{y.received_total:,.2f}",
-                 f"{y.booked_total:,.2f}", f"{y.not_booked_total:,.2f}", f"{y.closing:,.2f}"]
+        rows = [[str(y.year), format_kr(y.opening), format_kr(y.received_total),
+                 format_kr(y.booked_total), format_kr(y.not_booked_total), format_kr(y.closing)]
                 for y in self.years]
-        table = tabulate(rows, headers=["year", "opening", "received", "booked",
-                                        "not booked", "closing"],
-                         colalign=("right",) * 6, disable_numparse=True)
+        table = table_text(rows, ["year", "opening", "received", "booked", "not booked",
+                                  "closing"], ("right",) * 6)
         lines = [f"{self.cluster}: yearly account", "", table]
         for y in self.years:
             for c in y.not_booked:
                 e = c.expense
                 why = "; ".join(r.text for r in c.reasons if r.status == c.status)
                 lines.append(f"not booked {y.year}: {e.id or e.date.isoformat()} "
-                             f"{e.amount:,.2f} kr ({c.status}: {why})")
+                             f"{format_kr(e.amount)} kr ({c.status}: {why})")
         for y in self.years:
             lines.extend(f"warning {y.year}: {w}" for w in y.warnings)
         return "\n".join(lines) + "\n"

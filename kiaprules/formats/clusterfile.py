@@ -30,9 +30,9 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from kiaprules import _toml
+import tomli_w
+
 from kiaprules._files import check_keys, parse_document, read_document
-from kiaprules._gc import gc_paused
 from kiaprules.errors import ConflictError, InputError, KiapRulesError
 from kiaprules.model.canonical import cluster_to_dict, jsonable
 from kiaprules.model.cluster import (
@@ -145,7 +145,6 @@ def _clusters_from_document(document: Mapping[str, Any], path: str | None) -> tu
     return (cluster_from_dict(document["cluster"], clinics, path=path),)
 
 
-@gc_paused
 def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tuple[Cluster, ...]:
     """The clusters in ``text``, a TOML or JSON document (``fmt``)."""
     try:
@@ -156,7 +155,6 @@ def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tu
     return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path)
 
 
-@gc_paused
 def load_clusters(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
 ) -> tuple[Cluster, ...]:
@@ -185,6 +183,15 @@ def load_clusters(
     return tuple(sorted(clusters, key=lambda c: c.name))
 
 
+def _without_none(value: Any) -> Any:
+    """``value`` without the keys whose value is ``None`` (TOML has no null)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
 def dumps_clusters(clusters: Cluster | Sequence[Cluster], *, fmt: str = "toml") -> str:
     """Clusters as a TOML or JSON document that :func:`loads_clusters` reads back equal.
 
@@ -197,7 +204,7 @@ def dumps_clusters(clusters: Cluster | Sequence[Cluster], *, fmt: str = "toml") 
         document = {"clusters": [{**(d := cluster_to_dict(c))["cluster"], "clinic": d["clinic"]}
                                  for c in sorted(items, key=lambda c: c.name)]}
     if fmt == "toml":
-        return _toml.dumps(document)
+        return tomli_w.dumps(_without_none(document))
     if fmt == "json":
         return json.dumps(jsonable(document), ensure_ascii=False, indent=2) + "\n"
     raise InputError(f"format must be toml or json, got {fmt!r}", field="format")

@@ -145,13 +145,15 @@ def format_money(amount: Decimal) -> str:
     return f"{amount.quantize(ORE, context=_CONTEXT):f}"
 
 
-def format_kr(amount: Decimal) -> str:
+def format_kr(amount: Decimal, *, signed: bool = False) -> str:
     """Amounts in tables and explanations: thousands separated by commas, two decimals.
 
-    >>> format_kr(Decimal("-20000"))
-    '-20,000.00'
+    ``signed`` shows a plus sign on amounts above zero (a difference).
+
+    >>> format_kr(Decimal("-20000")), format_kr(Decimal("1344.7"), signed=True)
+    ('-20,000.00', '+1,344.70')
     """
-    return f"{amount:,.2f}"
+    return f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
 
 
 def format_rate(rate: Decimal) -> str:

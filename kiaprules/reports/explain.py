@@ -12,20 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from kiaprules.engine.report import Line, YearPayout
+from kiaprules.engine.report import Line, PayoutReport, YearPayout
 from kiaprules.errors import InputError
 from kiaprules.model.money import format_kr, format_money, format_rate
 from kiaprules.rules import payout as R
 from kiaprules.rules.payout import Rule
 
-if TYPE_CHECKING:
-    from kiaprules.engine.report import PayoutReport
-
-__all__ = ["Explanation", "explain_year"]
+__all__ = ["Explanation", "explain"]
 
 _UNITS = {"startup": ("capacity", "capacities"), "clawback": ("capacity", "capacities"),
           "operating": ("patient", "patients"), "supplement": ("patient", "patients")}
@@ -177,8 +174,17 @@ class Explanation:
         return self.to_text()
 
 
-def explain_year(report: PayoutReport, cluster: str | None, year: int | None) -> Explanation:
-    """The :class:`Explanation` of ``cluster``'s payout for ``year`` in ``report``."""
+def explain(report: PayoutReport, cluster: str | None = None, year: int | None = None
+            ) -> Explanation:
+    """The derivation of ``cluster``'s payout for ``year`` in ``report`` (``report.explain``).
+
+    ``cluster`` may be left out when the report has one cluster, ``year``
+    when that cluster has one year with a payout.
+    """
+    if not report.detail:
+        raise InputError("this report was computed with detail=False, without the "
+                         "clinic-by-clinic shares an explanation lists; compute it again "
+                         "with detail=True", field="detail")
     if cluster is None:
         if len(report.clusters) != 1:
             raise InputError("the report has several clusters; name one (--cluster)",

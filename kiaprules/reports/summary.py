@@ -14,30 +14,29 @@ the report's total to the øre.
 
 from __future__ import annotations
 
-import io
-import json
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 
-from kiaprules._gc import gc_paused
+from kiaprules._render import csv_text, json_text, table_text
+from kiaprules.engine.compute import aggregate, cluster_warnings, default_years, prepare, price
+from kiaprules.engine.report import PayoutReport
+from kiaprules.engine.totals import Groups, line_ore, lines_of
+from kiaprules.errors import NotCoveredError
+from kiaprules.model.calendar import parse_year
+from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import format_kr, format_money
-
-if TYPE_CHECKING:
-    from kiaprules.engine.report import PayoutReport
-    from kiaprules.model.cluster import Cluster
-    from kiaprules.rules.overrides import Override
-    from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+from kiaprules.rules.overrides import Override
+from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = [
     "AssumptionNote",
     "NationalSummary",
     "SummaryRow",
     "national_summary",
-    "simple_table",
     "summarise",
 ]
 
@@ -119,20 +118,14 @@ class NationalSummary:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.to_dict())
 
     def to_csv(self) -> str:
-        import csv
-
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["year", "clusters", "clinics", "patients", *_KINDS, "total",
-                         "rests_on_assumption"])
-        for r in self.rows:
-            writer.writerow([r.year, r.clusters, r.clinics, r.patients,
-                             *(format_money(getattr(r, k)) for k in (*_KINDS, "total")),
-                             "yes" if r.rests_on_assumption else "no"])
-        return buf.getvalue()
+        return csv_text(["year", "clusters", "clinics", "patients", *_KINDS, "total",
+                         "rests_on_assumption"],
+                        ([r.year, r.clusters, r.clinics, r.patients,
+                          *(format_money(getattr(r, k)) for k in (*_KINDS, "total")),
+                          "yes" if r.rests_on_assumption else "no"] for r in self.rows))
 
     def to_table(self) -> str:
         """The table for the terminal, the notes and the summarised warnings beneath it."""
@@ -142,8 +135,8 @@ class NationalSummary:
         any_assumed = any(r.rests_on_assumption for r in self.rows)
         rows.append(["all", "", "", "", *(format_kr(self.amount(k)) for k in _KINDS),
                      format_kr(self.total) + (" *" if any_assumed else "")])
-        text = simple_table(["year", "clusters", "clinics", "patients", *_KINDS, "total"],
-                            rows, ("left", *("right",) * 8))
+        text = table_text(rows, ["year", "clusters", "clinics", "patients", *_KINDS, "total"],
+                          ("left", *("right",) * 8))
         notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
         if self.overrides:
             notes.append("overrides: " + "; ".join(self.overrides))
@@ -158,30 +151,6 @@ class NationalSummary:
             notes.append(f"... and {len(self.warnings) - len(listed)} more warnings "
                          "(kiaprules payouts lists every one)")
         return "\n".join([text, "", *notes]) + "\n"
-
-
-def simple_table(headers: list[str], rows: list[list[str]], align: tuple[str, ...]) -> str:
-    """A table in tabulate's "simple" layout, without importing tabulate.
-
-    tabulate costs more to import than the whole national computation takes;
-    this small table does not need it. A column is as wide as its widest
-    cell, and at least its header plus two.
-
-    >>> print(simple_table(["year", "total"], [["2018", "1.00"], ["all", "12.00"]],
-    ...                    ("left", "right")))
-    year      total
-    ------  -------
-    2018       1.00
-    all       12.00
-    """
-    widths = [max(len(h) + 2, *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if a == "left" else c.rjust(w)
-                         for c, w, a in zip(cells, widths, align, strict=True))
-
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths),
-                      *(line(r) for r in rows)])
 
 
 def summarise(report: PayoutReport) -> NationalSummary:
@@ -219,7 +188,6 @@ def summarise(report: PayoutReport) -> NationalSummary:
                            rows=rows, assumptions=assumptions, warnings=tuple(single))
 
 
-@gc_paused
 def national_summary(
     clusters: Cluster | Iterable[Cluster],
     ruleset: Ruleset | str | os.PathLike[str] | None = None,
@@ -237,11 +205,6 @@ def national_summary(
     with a clawback, the only ones that can come out negative, are added up
     one by one. This is what ``kiaprules national`` runs.
     """
-    from kiaprules.engine.compute import aggregate, cluster_warnings, default_years, prepare, price
-    from kiaprules.engine.totals import Groups, line_ore, lines_of
-    from kiaprules.errors import NotCoveredError
-    from kiaprules.model.calendar import parse_year
-
     items, rs, chosen, ovs = prepare(clusters, ruleset, overrides=overrides,
                                      policies=policies, strict=strict)
     year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \

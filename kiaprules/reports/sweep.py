@@ -22,7 +22,8 @@ The totals are exactly those of :func:`kiaprules.compute_payouts` run once
 per variant (``tests/test_national.py`` checks it): same lines, same
 rounding, same lookups, so the same refusals.
 
->>> from kiaprules import generate_country, sweep
+>>> from kiaprules import sweep
+>>> from kiaprules.synthetic import generate_country
 >>> country = generate_country(seed=1, scale=0.1)
 >>> result = sweep(country, [{"name": "4.26 in 2019-2021",
 ...                           "overrides": ["operating_rate@2019-2021=4.26"]}],
@@ -34,8 +35,6 @@ rounding, same lookups, so the same refusals.
 
 from __future__ import annotations
 
-import io
-import json
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -43,13 +42,13 @@ from typing import Any, Final
 
 import attrs
 
-from kiaprules._gc import gc_paused
+from kiaprules._render import csv_text, json_text, table_text
 from kiaprules.engine.compute import aggregate, default_years, prepare, price
 from kiaprules.engine.totals import Groups
 from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.cluster import Cluster
-from kiaprules.model.money import format_money
+from kiaprules.model.money import format_kr, format_money
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
@@ -163,32 +162,25 @@ class Sweep:
                 "variants": [r.to_dict() for r in self.rows]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.to_dict())
 
     def to_csv(self) -> str:
-        import csv
-
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["variant", *_KINDS, "total", "difference"])
-        for r in (self.base, *self.rows):
-            writer.writerow([r.name, *(format_money(v) for _, v in r.by_kind),
-                             format_money(r.total), format_money(r.difference)])
-        return buf.getvalue()
+        return csv_text(["variant", *_KINDS, "total", "difference"],
+                        ([r.name, *(format_money(v) for _, v in r.by_kind),
+                          format_money(r.total), format_money(r.difference)]
+                         for r in (self.base, *self.rows)))
 
     def to_table(self) -> str:
         """The comparison table: one row a variant, the base first."""
-        from tabulate import tabulate
-
         def row(r: SweepRow) -> list[str]:
             mark = " *" if r.assumptions else ""
-            return [r.name, *(f"{v:,.2f}" for _, v in r.by_kind), f"{r.total:,.2f}{mark}",
-                    f"{r.difference:+,.2f}"]
+            return [r.name, *(format_kr(v) for _, v in r.by_kind), format_kr(r.total) + mark,
+                    format_kr(r.difference, signed=True)]
 
         years = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
-        text = tabulate([row(self.base), *(row(r) for r in self.rows)],
-                        headers=["variant", *_KINDS, "total", "difference"],
-                        colalign=("left", *("right",) * 6), disable_numparse=True)
+        text = table_text([row(self.base), *(row(r) for r in self.rows)],
+                          ["variant", *_KINDS, "total", "difference"],
+                          ("left", *("right",) * 6))
         notes = [f"ruleset {self.ruleset_id} {self.fingerprint}; years {years}; "
                  f"{len(self.rows)} variant{'' if len(self.rows) == 1 else 's'}, "
                  f"{self.aggregations} aggregation{'' if self.aggregations == 1 else 's'}"]
@@ -204,7 +196,6 @@ def _kr(ore: int) -> Decimal:
 # --- the API -------------------------------------------------------------------------
 
 
-@gc_paused
 def sweep(
     clusters: Cluster | Iterable[Cluster],
     variants: Iterable[Variant | Mapping[str, Any]],

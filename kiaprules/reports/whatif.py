@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
+from kiaprules._render import csv_text, html_table, json_text, table_text
 from kiaprules.engine.report import KINDS, PayoutReport
-from kiaprules.model.money import format_money
+from kiaprules.model.money import format_kr, format_money
 
 __all__ = ["Comparison", "ComparisonRow", "compare_reports"]
 
 _ZERO = Decimal("0.00")
+_HEADERS: Final = ("cluster", "year", "base", "variant", "difference")
+_ALIGN: Final = ("left", "right", "right", "right", "right")
 
 
 @attrs.frozen(kw_only=True)
@@ -62,42 +62,32 @@ class Comparison:
                 "rows": [r.to_dict() for r in self.rows]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.to_dict())
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["cluster", "year", "base", "variant", "difference",
-                         *(f"{k}_difference" for k in KINDS)])
-        for r in self.rows:
+        def row(r: ComparisonRow) -> list[Any]:
             kinds = dict(r.by_kind)
-            writer.writerow([r.cluster, r.year, format_money(r.base), format_money(r.variant),
-                             format_money(r.difference),
-                             *(format_money(kinds[k]) for k in KINDS)])
-        return buf.getvalue()
+            return [r.cluster, r.year, format_money(r.base), format_money(r.variant),
+                    format_money(r.difference), *(format_money(kinds[k]) for k in KINDS)]
+
+        return csv_text(["cluster", "year", "base", "variant", "difference",
+                         *(f"{k}_difference" for k in KINDS)], (row(r) for r in self.rows))
+
+    def _cells(self, rows: tuple[ComparisonRow, ...]) -> list[list[str]]:
+        return [[r.cluster, str(r.year), format_kr(r.base), format_kr(r.variant),
+                 format_kr(r.difference, signed=True)] for r in rows]
 
     def to_table(self, *, only_changed: bool = True) -> str:
-        from tabulate import tabulate
-
         rows = self.changed if only_changed else self.rows
-        table = tabulate(
-            [[r.cluster, str(r.year), f"{r.base:,.2f}", f"{r.variant:,.2f}",
-              f"{r.difference:+,.2f}"] for r in rows],
-            headers=["cluster", "year", "base", "variant", "difference"],
-            colalign=("left", "right", "right", "right", "right"), disable_numparse=True)
+        table = table_text(self._cells(rows), _HEADERS, _ALIGN)
         head = f"base:    {self.base}\nvariant: {self.variant}\n"
         if not rows:
             return head + "no differences\n"
-        return f"{head}\n{table}\n\ntotal difference: {self.difference:+,.2f} kr\n"
+        return (f"{head}\n{table}\n\ntotal difference: "
+                f"{format_kr(self.difference, signed=True)} kr\n")
 
     def _repr_html_(self) -> str:
-        import html
-
-        body = "".join(
-            f"<tr><td>{html.escape(r.cluster)}</td><td>{r.year}</td><td>{r.base:,.2f}</td>"
-            f"<td>{r.variant:,.2f}</td><td>{r.difference:+,.2f}</td></tr>" for r in self.changed)
-        return ("<table><thead><tr><th>cluster</th><th>year</th><th>base</th><th>variant</th>"
-                f"<th>difference</th></tr></thead><tbody>{body}</tbody></table>")
+        return html_table(_HEADERS, self._cells(self.changed))
 
 
 def _describe(report: PayoutReport) -> str:

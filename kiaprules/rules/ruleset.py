@@ -25,22 +25,17 @@ Interpretations I1–I6 (docs/interpretations.md) are the ruleset's
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
-from kiaprules._files import read_document, shipped_dir, suffix
-from kiaprules.errors import InputError, KiapRulesError, NotCoveredError, RulesetError
-from kiaprules.model.calendar import parse_date
+from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.model.money import format_rate, parse_decimal, to_money, to_rate
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 __all__ = [
     "Citation",
@@ -50,9 +45,9 @@ __all__ = [
     "Policy",
     "ResolvedValue",
     "Ruleset",
-    "available_rulesets",
-    "load_ruleset",
-    "ruleset_from_data",
+    "convert_value",
+    "format_value",
+    "link_values",
 ]
 
 Status = Literal["published", "assumption", "unpublished", "override"]
@@ -312,7 +307,7 @@ class Ruleset:
         if end is not None and end <= start:
             raise InputError(f"override of {name}: end {end} must be after start {start}",
                              field=name)
-        new_value = _convert_value(param.kind, value, field=name)
+        new_value = convert_value(param.kind, value, field=name)
         shown = format_value(param.kind, new_value)
         why = reason or f"override: {name} set to {shown} by the caller"
         pieces: list[DatedValue] = []
@@ -327,7 +322,7 @@ class Ruleset:
                           for p in _clip(entry, start, end))
             if end is not None:
                 pieces.extend(_clip(entry, end, None))
-        pieces = _link(pieces)
+        pieces = link_values(pieces)
         parameters = dict(self.parameters)
         parameters[name] = attrs.evolve(param, values=tuple(pieces))
         return attrs.evolve(self, parameters=parameters)
@@ -379,7 +374,7 @@ def _clip(entry: DatedValue, lo: dt.date | None, hi: dt.date | None) -> list[Dat
     return [attrs.evolve(entry, start=start, end=end)]
 
 
-def _link(values: list[DatedValue]) -> list[DatedValue]:
+def link_values(values: list[DatedValue]) -> list[DatedValue]:
     values.sort(key=lambda v: v.start)
     linked = []
     for i, v in enumerate(values):
@@ -398,190 +393,10 @@ def format_value(kind: str, value: Any) -> str:
 def _fingerprint(ruleset: Ruleset) -> str:
     canonical = json.dumps(ruleset.to_data(), sort_keys=True, ensure_ascii=False,
                            separators=(",", ":"))
-    return "sha256:" + _sha256_hex(canonical.encode("utf-8"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data``, by the interpreter's built-in module where it has one.
-
-    The same digest as ``hashlib.sha256``; importing hashlib starts OpenSSL,
-    which costs a command more than reading and checking the ruleset.
-    """
-    import importlib
-
-    module: Any
-    for name in ("_sha2", "_sha256"):  # Python 3.12 on, 3.11
-        try:
-            module = importlib.import_module(name)
-            break
-        except ImportError:
-            continue
-    else:
-        import hashlib as module
-    return str(module.sha256(data).hexdigest())
-
-
-# --- loading ----------------------------------------------------------------
-
-_TOP_KEYS: Final = frozenset({"ruleset", "documents", "parameters", "policies"})
-_RULESET_KEYS: Final = frozenset({"id", "title", "description"})
-_DOCUMENT_KEYS: Final = frozenset({"title", "file", "url", "edition"})
-_PARAM_KEYS: Final = frozenset({"label", "unit", "kind", "values"})
-_VALUE_KEYS: Final = frozenset({"from", "value", "status", "reason", "citation", "replaces"})
-_CITATION_KEYS: Final = frozenset({"document", "section", "quote", "url", "note"})
-_POLICY_KEYS: Final = frozenset({"interpretation", "question", "default", "choices", "citation"})
-
-
-class _Loader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def fail(self, reason: str, key: str) -> RulesetError:
-        return RulesetError(reason, path=self.path, field=key)
-
-    def table(self, value: object, key: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(f"must be a table, got {type(value).__name__}", key)
-        return value
-
-    def keys(self, table: Mapping[str, Any], key: str, allowed: frozenset[str],
-             required: Iterable[str]) -> None:
-        for k in table:
-            if k not in allowed:
-                raise self.fail(f"unknown key; expected one of {', '.join(sorted(allowed))}",
-                                f"{key}.{k}" if key else k)
-        for k in required:
-            if k not in table:
-                raise self.fail("is missing", f"{key}.{k}" if key else k)
-
-    def text(self, table: Mapping[str, Any], key: str, name: str) -> str:
-        value = table.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"must be non-empty text, got {value!r}", f"{key}.{name}")
-        return value.strip()
-
-    def citation(self, value: object, key: str, documents: Mapping[str, Any]) -> Citation:
-        table = self.table(value, key)
-        self.keys(table, key, _CITATION_KEYS, ("document", "section", "quote"))
-        document = self.text(table, key, "document")
-        if document not in documents:
-            raise self.fail(f"cites {document!r}, which is not among [documents]: "
-                            f"{', '.join(sorted(documents))}", f"{key}.document")
-        optional = {k: self.text(table, key, k) for k in ("url", "note") if k in table}
-        return Citation(document=document, section=self.text(table, key, "section"),
-                        quote=" ".join(self.text(table, key, "quote").split()), **optional)
-
-    def parameter(self, name: str, raw: object, documents: Mapping[str, Any]) -> Parameter:
-        key = f"parameters.{name}"
-        table = self.table(raw, key)
-        self.keys(table, key, _PARAM_KEYS, ("label", "unit", "kind", "values"))
-        kind = self.text(table, key, "kind")
-        if kind not in KINDS:
-            raise self.fail(f"must be one of {', '.join(KINDS)}, got {kind!r}", f"{key}.kind")
-        raw_values = table["values"]
-        if not isinstance(raw_values, list) or not raw_values:
-            raise self.fail("must be a non-empty list of [[...values]] tables", f"{key}.values")
-        entries: list[DatedValue] = []
-        for i, raw_value in enumerate(raw_values, 1):
-            vkey = f"{key}.values[{i}]"
-            vt = self.table(raw_value, vkey)
-            self.keys(vt, vkey, _VALUE_KEYS, ("from", "status", "citation"))
-            try:
-                start = parse_date(vt["from"], field="from")
-            except KiapRulesError as exc:
-                raise self.fail(exc.reason, f"{vkey}.from") from None
-            status = vt["status"]
-            if status not in STATUSES:
-                raise self.fail(f"must be one of {', '.join(STATUSES)}, got {status!r}",
-                                f"{vkey}.status")
-            reason = vt.get("reason")
-            if status != "published" and (not isinstance(reason, str) or not reason.strip()):
-                raise self.fail(f"a value with status {status!r} must say why in 'reason'",
-                                f"{vkey}.reason")
-            if reason is not None and not isinstance(reason, str):
-                raise self.fail(f"must be text, got {reason!r}", f"{vkey}.reason")
-            if status == "unpublished":
-                if "value" in vt:
-                    raise self.fail("an unpublished period has no value (I5 supplies one)",
-                                    f"{vkey}.value")
-                value = None
-            else:
-                if "value" not in vt:
-                    raise self.fail("is missing", f"{vkey}.value")
-                try:
-                    value = _convert_value(kind, vt["value"], field="value")
-                except KiapRulesError as exc:
-                    raise self.fail(exc.reason, f"{vkey}.value") from None
-            citation = self.citation(vt["citation"], f"{vkey}.citation", documents)
-            replaces = vt.get("replaces")
-            if replaces is not None and (status != "override" or replaces not in STATUSES
-                                         or replaces == "override"):
-                raise self.fail("only an override says which status it replaces "
-                                "(published, assumption or unpublished)", f"{vkey}.replaces")
-            if entries and start <= entries[-1].start:
-                what = "repeats" if start == entries[-1].start else "comes before"
-                raise self.fail(
-                    f"date {start.isoformat()} {what} the previous value's "
-                    f"({entries[-1].start.isoformat()}); values must be in date order "
-                    "without overlaps", f"{vkey}.from")
-            entries.append(DatedValue(start=start, end=None, value=value, status=status,
-                                      reason=reason.strip() if reason else None,
-                                      citation=citation, replaces=replaces))
-        if entries[0].status == "unpublished":
-            raise self.fail("the first value cannot be unpublished: nothing to carry forward",
-                            f"{key}.values[1].status")
-        return Parameter(name=name, label=self.text(table, key, "label"),
-                         unit=self.text(table, key, "unit"), kind=kind,
-                         values=tuple(_link(entries)))
-
-    def policy(self, name: str, raw: object, documents: Mapping[str, Any]) -> Policy:
-        key = f"policies.{name}"
-        table = self.table(raw, key)
-        self.keys(table, key, _POLICY_KEYS, _POLICY_KEYS)
-        choices = self.table(table["choices"], f"{key}.choices")
-        if len(choices) < 2:
-            raise self.fail("must name the default reading and at least one alternative",
-                            f"{key}.choices")
-        for choice, text in choices.items():
-            if not isinstance(text, str) or not text.strip():
-                raise self.fail("must describe the reading", f"{key}.choices.{choice}")
-        default = self.text(table, key, "default")
-        if default not in choices:
-            raise self.fail(f"must be one of the choices ({', '.join(choices)}), got {default!r}",
-                            f"{key}.default")
-        return Policy(name=name, interpretation=self.text(table, key, "interpretation"),
-                      question=" ".join(self.text(table, key, "question").split()),
-                      default=default,
-                      choices={k: " ".join(v.split()) for k, v in choices.items()},
-                      citation=self.citation(table["citation"], f"{key}.citation", documents))
-
-    def ruleset(self, document: Mapping[str, Any]) -> Ruleset:
-        self.keys(document, "", _TOP_KEYS, ("ruleset", "documents", "parameters", "policies"))
-        head = self.table(document["ruleset"], "ruleset")
-        self.keys(head, "ruleset", _RULESET_KEYS, ("id", "title"))
-        documents_raw = self.table(document["documents"], "documents")
-        documents: dict[str, dict[str, str]] = {}
-        for cite_as, raw in documents_raw.items():
-            table = self.table(raw, f"documents.{cite_as}")
-            self.keys(table, f"documents.{cite_as}", _DOCUMENT_KEYS, ("title",))
-            documents[cite_as] = {k: self.text(table, f"documents.{cite_as}", k) for k in table}
-        params = self.table(document["parameters"], "parameters")
-        policies = self.table(document["policies"], "policies")
-        description = head.get("description", "")
-        if not isinstance(description, str):
-            raise self.fail("must be text", "ruleset.description")
-        return Ruleset(
-            id=self.text(head, "ruleset", "id"),
-            title=self.text(head, "ruleset", "title"),
-            description=" ".join(description.split()),
-            documents=documents,
-            parameters={n: self.parameter(n, raw, documents) for n, raw in sorted(params.items())},
-            policies={n: self.policy(n, raw, documents) for n, raw in sorted(policies.items())},
-            source=self.path,
-        )
-
-
-def _convert_value(kind: str, value: object, *, field: str) -> Any:
+def convert_value(kind: str, value: object, *, field: str) -> Any:
     if kind in ("amount", "rate") and isinstance(value, (int, str, Decimal)) \
             and not isinstance(value, bool):
         # Exact decimals only: TOML floats (4.33 unquoted) are refused by
@@ -600,57 +415,3 @@ def _convert_value(kind: str, value: object, *, field: str) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"must be non-empty text, got {value!r}", field=field)
     return value.strip()
-
-
-def _shipped_dir() -> Path:
-    from pathlib import Path
-
-    return Path(shipped_dir("rulesets"))
-
-
-def available_rulesets() -> list[Ruleset]:
-    """Every ruleset shipped with kiaprules, by id."""
-    return sorted((load_ruleset(p) for p in _shipped_dir().glob("*.toml")), key=lambda r: r.id)
-
-
-_CACHE: dict[tuple[str, int, int], Ruleset] = {}
-
-
-def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Ruleset:
-    """A ruleset from plain data in the file layout (what :meth:`Ruleset.to_data` gives)."""
-    if not isinstance(data, Mapping):
-        raise RulesetError(f"must be a table, got {type(data).__name__}", path=source)
-    return _Loader(source).ruleset(data)
-
-
-def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
-    """A ruleset by id (one shipped with kiaprules) or by the path of a TOML file.
-
-    The loader refuses unknown keys, values without a citation, dates out of
-    order or repeated, inexact numbers (TOML floats) and values of the wrong
-    kind, naming the file and the key.
-    """
-    text = os.fspath(ruleset)
-    if suffix(text) == ".toml" or os.sep in text or "/" in text:
-        from pathlib import Path  # a caller's path, spelled as pathlib spells it
-
-        name = str(Path(text))
-    else:
-        # A shipped ruleset's id: plain os.path, so that a command using the
-        # shipped ruleset never imports pathlib.
-        name = os.path.join(shipped_dir("rulesets"), f"{text}.toml")
-        if not os.path.isfile(name):
-            known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
-            raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
-                             field="ruleset")
-    try:
-        stat = os.stat(name)
-    except OSError:
-        raise InputError("no such ruleset file", path=name) from None
-    cache_key = (os.path.realpath(name), stat.st_mtime_ns, stat.st_size)
-    if cache_key in _CACHE:
-        return _CACHE[cache_key]
-    document = read_document(name, fmt="toml")
-    result = _Loader(name).ruleset(document)
-    _CACHE[cache_key] = result
-    return result

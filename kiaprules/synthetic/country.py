@@ -49,7 +49,6 @@ from typing import Final
 
 import attrs
 
-from kiaprules._gc import gc_paused
 from kiaprules.errors import InputError
 from kiaprules.model.cluster import Clinic, Cluster, Membership
 from kiaprules.model.identifiers import cvr_check_digit_ok
@@ -341,7 +340,6 @@ def _scale_clusters(scale: object) -> int:
     return max(1, round(CLUSTERS * scale))
 
 
-@gc_paused
 def generate_country(*, seed: int = 2024, scale: float = 1.0) -> tuple[Cluster, ...]:
     """A synthetic country of clusters matching Håndbog 2024 §1, sorted by name.
 

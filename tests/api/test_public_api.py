@@ -62,7 +62,6 @@ PUBLIC = {
     "compare_reports",
     "compute_payouts",
     "dumps_clusters",
-    "generate_country",
     "load_clusters",
     "load_expense_records",
     "load_published",

@@ -46,7 +46,7 @@ from kiaprules.audit.published import (
     _shorthand,
     solve_rate,
 )
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLISHED = REPO / "published"

@@ -37,9 +37,9 @@ from kiaprules import (
     verify_receipt,
 )
 from kiaprules.audit.receipt import write_receipt
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 from kiaprules.formats.clusterfile import cluster_from_dict
-from kiaprules.rules.ruleset import ruleset_from_data
+from kiaprules.rules.loader import ruleset_from_data
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "koegeklyngen.toml"

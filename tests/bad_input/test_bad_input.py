@@ -59,7 +59,7 @@ from kiaprules import (
     reproduce,
     verify_receipt,
 )
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 from kiaprules.expenses.ledger import ledger_input_from_document  # the `ledger` command's reader
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLE_CLUSTER, REPO_ROOT
 
 from kiaprules import load_ruleset
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -18,7 +18,7 @@ import pytest
 from strategies_payouts import RULESET
 
 from kiaprules import compute_payouts, load_clusters
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "koegeklyngen.toml"
 MONEY = re.compile(r"-?[0-9]+\.[0-9]{2}")

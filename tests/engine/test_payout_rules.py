@@ -26,7 +26,7 @@ from kiaprules import (
     compute_payouts,
     load_clusters,
 )
-from kiaprules.rules.ruleset import ruleset_from_data
+from kiaprules.rules.loader import ruleset_from_data
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "koegeklyngen.toml"
 

@@ -47,7 +47,7 @@ from kiaprules import (
     load_expense_records,
     load_ruleset,
 )
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 from kiaprules.expenses.classify import (
     CATEGORIES,
     DOCUMENTATION,

@@ -39,7 +39,7 @@ from kiaprules import (
     load_expense_records,
     load_ruleset,
 )
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 from kiaprules.expenses.ledger import ledger_input_from_document
 
 RULESET = load_ruleset("dk-kiap")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 from conftest import EXAMPLE_CLUSTER, cluster_lists, clusters
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,6 @@ from kiaprules import (
     ConflictError,
     InputError,
     KiapRulesError,
-    _toml,
     dumps_clusters,
     load_clusters,
     loads_clusters,
@@ -429,7 +429,15 @@ def garbled_documents(draw: st.DrawFn, fmt: str) -> str:
             parent[new_key] = parent.pop(path[-1])
     if fmt == "json":
         return json.dumps(document, default=_iso, ensure_ascii=draw(st.booleans()))
-    return _toml.dumps(document)
+    return tomli_w.dumps(_without_none(document))
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value if v is not None]
+    return value
 
 
 def _load_or_refuse(text: str | bytes, fmt: str) -> None:

@@ -31,16 +31,15 @@ from kiaprules import (
     Variant,
     compute_payouts,
     dumps_clusters,
-    generate_country,
     load_clusters,
     load_ruleset,
     loads_clusters,
     national_summary,
     sweep,
 )
-from kiaprules.cli.main import main
+from kiaprules.cli import main
 from kiaprules.model.cluster import find_overlaps
-from kiaprules.synthetic.country import snapshot_statistics
+from kiaprules.synthetic import generate_country, snapshot_statistics
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DENMARK = REPO_ROOT / "examples" / "denmark.json"
@@ -409,30 +408,10 @@ def test_import_kiaprules_defers_the_heavy_optional_libraries() -> None:
     # package is imported whole; what it defers is the libraries only some
     # commands need, imported where they are used.
     code = ("import sys, kiaprules; "
-            "print(sorted(m for m in sys.modules if m.startswith(('tabulate', 'tomli_w', "
-            "'pandas', 'matplotlib'))))")
+            "print(sorted(m for m in sys.modules if m.startswith(('tabulate', 'pandas', "
+            "'matplotlib'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
 
 
-def test_the_garbage_collector_is_paused_only_while_a_country_is_computed(
-        shipped: Country) -> None:
-    import gc
-
-    from kiaprules._gc import paused_gc
-
-    assert gc.isenabled()
-    compute_payouts(shipped, years=[2024], detail=False)
-    assert gc.isenabled()
-    with pytest.raises(InputError):
-        compute_payouts(shipped, years=[2026])
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with paused_gc(), paused_gc():
-            assert not gc.isenabled()
-        compute_payouts(shipped, years=[2024], detail=False)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

@@ -29,7 +29,7 @@ from kiaprules import (
     available_rulesets,
     load_ruleset,
 )
-from kiaprules.rules.ruleset import ruleset_from_data
+from kiaprules.rules.loader import ruleset_from_data
 
 D = dt.date
 RULESET = load_ruleset("dk-kiap")

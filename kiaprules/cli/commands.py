@@ -1,22 +1,38 @@
-"""The ``kiaprules`` command line.
+"""The ``kiaprules`` command line (layer 5).
 
 Bad input gives one line on stderr and exit status 2, never a traceback.
-Each command imports only what it uses, so ``kiaprules --help`` stays fast.
+This is the one place that makes process-level choices: exit statuses, the
+output streams and their encoding (:func:`run`). :func:`main` runs a command
+in the caller's process and returns its status; it changes nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from kiaprules.errors import KiapRulesError
+from kiaprules._render import json_text, table_text
+from kiaprules._version import __version__
+from kiaprules.audit.published import reproduce
+from kiaprules.audit.receipt import make_receipt, verify_receipt, write_receipt
+from kiaprules.engine.compute import compute_payouts, prepare
+from kiaprules.engine.report import PayoutReport
+from kiaprules.errors import InputError, KiapRulesError
+from kiaprules.expenses.classify import classify_expenses, load_expense_records
+from kiaprules.expenses.ledger import build_ledger, ledger_input_from_document
+from kiaprules.formats.clusterfile import dumps_clusters, load_clusters
+from kiaprules.model.calendar import parse_years
+from kiaprules.model.cluster import Cluster
+from kiaprules.reports.summary import national_summary
+from kiaprules.rules.loader import available_rulesets, load_ruleset
+from kiaprules.rules.registration import check_registration
+from kiaprules.rules.ruleset import Ruleset, format_value
+from kiaprules.synthetic.country import generate_country
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the command ran, and found what it was asked to look for
@@ -24,48 +40,24 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
 
-#: True while the parser is being built (see _Parser._get_formatter).
-_building = False
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        if _building:
-            # add_argument asks a formatter to check each metavar. The width does
-            # not matter there, and finding the terminal's (shutil) costs more
-            # than building the parser; help and usage still fit the terminal.
-            return argparse.HelpFormatter(prog=self.prog, width=100)
-        return super()._get_formatter()
-
 
 def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
-    from tabulate import tabulate
-
-    from kiaprules.rules.ruleset import available_rulesets
-
     rows = [(r.id, r.title, r.fingerprint) for r in available_rulesets()]
     if args.format == "json":
-        json.dump([{"id": i, "title": t, "fingerprint": f} for i, t, f in rows], out,
-                  ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json_text([{"id": i, "title": t, "fingerprint": f} for i, t, f in rows]))
     else:
-        out.write(tabulate(rows, headers=("id", "title", "fingerprint")) + "\n")
+        out.write(table_text(rows, ("id", "title", "fingerprint")) + "\n")
     return EXIT_OK
 
 
 def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
-    from tabulate import tabulate
-
-    from kiaprules.rules.ruleset import format_value, load_ruleset
-
     ruleset = load_ruleset(args.ruleset)
     if args.format == "json":
-        json.dump({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}, out,
-                  ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json_text({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}))
         return EXIT_OK
     out.write(f"{ruleset.id}: {ruleset.title}\n{ruleset.fingerprint}\n\n")
     rows = []
@@ -77,31 +69,25 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
                 v.status if v.status == "published" else f"{v.status}: {v.reason}",
                 f"{v.citation.document} {v.citation.section}: “{v.citation.quote}”",
             ))
-    out.write(tabulate(rows, headers=("parameter", "from", "until", "value", "status", "source"),
-                       maxcolwidths=[None, None, None, None, 40, 60],
-                       disable_numparse=True) + "\n\n")
+    out.write(table_text(rows, ("parameter", "from", "until", "value", "status", "source"),
+                         widths=[None, None, None, None, 40, 60]) + "\n\n")
     prow = [(p.interpretation, name, p.default, ", ".join(c for c in p.choices if c != p.default),
              p.question) for name, p in ruleset.policies.items()]
     prow.sort()
-    out.write(tabulate(prow, headers=("", "policy", "default", "alternatives", "question"),
-                       maxcolwidths=[None, None, None, None, 60]) + "\n")
+    out.write(table_text(prow, ("", "policy", "default", "alternatives", "question"),
+                         widths=[None, None, None, None, 60]) + "\n")
     return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from kiaprules.formats.clusterfile import load_clusters
-    from kiaprules.rules.registration import check_registration
-
     clusters = load_clusters(args.files)
     report = []
     for cluster in clusters:
         problems = check_registration(cluster)
         report.append((cluster, problems))
     if args.format == "json":
-        json.dump([{"cluster": c.name, "source": c.source, "eligible": not p,
-                    "problems": [x.to_dict() for x in p]} for c, p in report],
-                  out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json_text([{"cluster": c.name, "source": c.source, "eligible": not p,
+                              "problems": [x.to_dict() for x in p]} for c, p in report]))
     else:
         for cluster, problems in report:
             members = len(cluster.memberships)
@@ -122,8 +108,6 @@ def _render(result: Any, fmt: str) -> str:
 
 
 def _policies(pairs: Sequence[str]) -> dict[str, str]:
-    from kiaprules.errors import InputError
-
     chosen: dict[str, str] = {}
     for pair in pairs:
         name, eq, value = pair.partition("=")
@@ -134,11 +118,8 @@ def _policies(pairs: Sequence[str]) -> dict[str, str]:
     return chosen
 
 
-def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None) -> Any:
-    from kiaprules.engine.compute import compute_payouts
-    from kiaprules.formats.clusterfile import load_clusters
-    from kiaprules.model.calendar import parse_years
-
+def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None
+             ) -> tuple[tuple[Cluster, ...], PayoutReport]:
     clusters = load_clusters(args.files)
     if years is None and args.years:
         years = parse_years(args.years)
@@ -149,14 +130,10 @@ def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None) ->
 def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
     clusters, report = _compute(args)
     if args.receipt:
-        from kiaprules.audit.receipt import make_receipt, write_receipt
-
         write_receipt(args.receipt, make_receipt(
             clusters, args.ruleset, years=report.years, overrides=args.set,
             policies=_policies(args.policy), strict=args.strict))
     if args.compare:
-        from kiaprules.engine.compute import compute_payouts
-
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
         text = _render(comparison, args.format)
@@ -175,34 +152,25 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         texts.append(explanation.to_dict() if args.format == "json" else explanation.to_text())
     if args.format == "json":
         # One object when --cluster names one, else a list (one entry a cluster).
-        out.write(json.dumps(texts[0] if args.cluster else texts, ensure_ascii=False,
-                             indent=2) + "\n")
+        out.write(json_text(texts[0] if args.cluster else texts))
     else:
         out.write("\n".join(str(t) for t in texts))
     return EXIT_OK
 
 
 def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
-    from kiaprules.audit.published import reproduce
-
     result = reproduce(args.files or None, args.ruleset, policies=_policies(args.policy))
     out.write(result.to_json() if args.format == "json" else result.to_table())
     return EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    from kiaprules.audit.receipt import verify_receipt
-
     verification = verify_receipt(args.receipt)
     out.write(f"{verification}\n")
     return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
 
 def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
-    from kiaprules.formats.clusterfile import load_clusters
-    from kiaprules.model.calendar import parse_years
-    from kiaprules.reports.summary import national_summary
-
     clusters = load_clusters(args.files)
     years = parse_years(args.years) if args.years else None
     # compute_payouts(...).summary() without a line object per cluster and year.
@@ -213,10 +181,6 @@ def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
-    from kiaprules.errors import InputError
-    from kiaprules.formats.clusterfile import dumps_clusters
-    from kiaprules.synthetic.country import generate_country
-
     fmt = "toml" if args.output and args.output.endswith(".toml") else "json"
     text = dumps_clusters(generate_country(seed=args.seed, scale=args.scale), fmt=fmt)
     if not args.output or args.output == "-":
@@ -230,15 +194,11 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _ruleset_with_sets(args: argparse.Namespace) -> Any:
-    from kiaprules.engine.compute import prepare
-
+def _ruleset_with_sets(args: argparse.Namespace) -> Ruleset:
     return prepare([], args.ruleset, overrides=args.set)[1]
 
 
 def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
-    from kiaprules.expenses.classify import classify_expenses, load_expense_records
-
     _, expenses = load_expense_records(args.file)
     report = classify_expenses(expenses, _ruleset_with_sets(args))
     out.write(_render(report, args.format))
@@ -246,12 +206,6 @@ def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
-    from kiaprules.errors import InputError
-    from kiaprules.expenses.classify import load_expense_records
-    from kiaprules.expenses.ledger import build_ledger, ledger_input_from_document
-    from kiaprules.formats.clusterfile import load_clusters
-    from kiaprules.model.calendar import parse_years
-
     clusters = load_clusters(args.cluster_file)
     document, expenses = load_expense_records(args.expenses)
     account = ledger_input_from_document(document, args.expenses)
@@ -289,60 +243,13 @@ def _computation_options(p: argparse.ArgumentParser) -> None:
                         "last rate forward (I5)")
 
 
-class _Retry(Exception):
-    """The partial parser met an error the whole parser must report (its usage lists all)."""
-
-
-class _PartialParser(_Parser):
-    def error(self, message: str) -> NoReturn:
-        raise _Retry(message)
-
-
-class _Skipped:
-    """Stands in for the parser of a command that is not being run: every call is a no-op."""
-
-    def __getattr__(self, name: str) -> Callable[..., _Skipped]:
-        return lambda *args, **kwargs: self
-
-
-class _Commands:
-    """The subparsers action, building only the command that runs (``only``), or all."""
-
-    def __init__(self, action: Any, only: str | None) -> None:
-        self.action = action
-        self.only = only
-        self.built = False
-
-    def add_parser(self, name: str, **kwargs: Any) -> Any:
-        if self.only is not None and name != self.only:
-            return _Skipped()
-        self.built = True
-        return self.action.add_parser(name, **kwargs)
-
-
-def _parser(only: str | None = None) -> _Parser:
-    global _building
-    _building = True
-    try:
-        return _build_parser(only)
-    finally:
-        _building = False
-
-
-def _build_parser(only: str | None) -> _Parser:
-    """The command line's parser; with ``only``, just that command's (it is faster).
-
-    A parser with every command costs as much to build as a national run's
-    arithmetic; the command being run needs only its own.
-    """
-    parser = (_PartialParser if only is not None else _Parser)(prog="kiaprules", description=(
+def _parser() -> _Parser:
+    """The command line's parser: every command, its options and their help."""
+    parser = _Parser(prog="kiaprules", description=(
         "Compute and explain the money Danish general-practice quality clusters (KiAP) "
         "receive, from dated rulesets with citations."))
-    from kiaprules._version import __version__
-
     parser.add_argument("--version", action="version", version=f"kiaprules {__version__}")
-    sub: Any = _Commands(parser.add_subparsers(dest="command", required=True,
-                                               parser_class=_Parser), only)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("rulesets", help="list the shipped rulesets with their fingerprints")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -432,35 +339,21 @@ def _build_parser(only: str | None) -> _Parser:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(run=_cmd_ledger)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub.action)
-    if only is not None and not sub.built:
-        return _build_parser(None)  # not a command: the whole parser says which there are
     return parser
 
 
-#: Later modules add commands here (payouts, explain, ...), keeping this file small.
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
-
-
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Run the command line; return the exit status."""
-    if out is None:
-        out = sys.stdout
-        # Output is UTF-8 whatever the terminal's locale says: amounts and
-        # citations carry Danish letters, dashes and minus signs.
-        if hasattr(out, "reconfigure"):
-            out.reconfigure(encoding="utf-8")
-    words = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line in this process; return the exit status.
+
+    ``argv`` defaults to the process's arguments, ``out`` to standard output.
+    Errors go to standard error as one line. Nothing of the caller's process
+    is changed, and nothing exits: a usage error returns 2, ``--help`` 0.
+    """
+    out = sys.stdout if out is None else out
     try:
-        args = _parser(words[0] if words and not words[0].startswith("-") else None) \
-            .parse_args(words)
-    except _Retry:
-        args = _parser().parse_args(words)  # reports the error, as the whole parser words it
-    # A command makes many small objects and drops them all when it ends; the
-    # cyclic garbage collector would walk them again and again for nothing.
-    collecting = gc.isenabled()
-    gc.disable()
+        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # argparse's usage error, --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         status: int = args.run(args, out)
         out.flush()
@@ -468,11 +361,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except KiapRulesError as exc:
         sys.stderr.write(f"kiaprules: error: {exc}\n")
         return EXIT_BAD_INPUT
-    except BrokenPipeError:
-        # Output piped into `head` and the like: not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # pragma: no cover - a bug; say so in one line
@@ -481,25 +369,26 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         sys.stderr.write(f"kiaprules: internal error: {type(exc).__name__}: {exc} "
                          "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
         return EXIT_INTERNAL
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def run() -> NoReturn:
-    """The ``kiaprules`` command and ``python -m kiaprules``: :func:`main`, then exit at once.
+    """The ``kiaprules`` command and ``python -m kiaprules``: :func:`main`, then exit.
 
-    Everything the command wrote is flushed first; what is skipped is the
-    interpreter's own teardown (a last garbage collection over every object,
-    then freeing them one by one), which costs a national run a fifth of its
-    time and leaves nothing behind that a finished command needs.
+    Output is UTF-8 whatever the terminal's locale says: amounts and
+    citations carry Danish letters, dashes and minus signs.
     """
-    status = main()
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
     try:
+        status = main()
         sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(status)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error of ours. Point
+        # standard output at nothing, so that the flush at exit cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        status = EXIT_OK
+    sys.exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,136 @@
+"""How results are written out: JSON, CSV, terminal tables and HTML, one way each.
+
+Layer 0, so that every result, whichever layer computes it, renders through
+the same few functions:
+
+- :func:`json_text`: indented JSON, byte for byte what
+  ``json.dumps(data, ensure_ascii=False, indent=2)`` writes, plus a final
+  newline; written without the standard library's pure-Python indenting
+  encoder, whose generator per value costs more than computing a country;
+- :func:`csv_text`: rows for spreadsheets;
+- :func:`table_text`: a terminal table, laid out by tabulate;
+- :func:`html_table`: an escaped HTML table, for notebooks.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
+from typing import Any
+
+__all__ = ["csv_text", "html_table", "json_text", "table_text"]
+
+_INDENT = "  "
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON text, ending in a newline.
+
+    Equal, byte for byte, to ``json.dumps(data, ensure_ascii=False, indent=2) + "\\n"``
+    for the data results hold: dicts with string keys, lists and tuples,
+    strings, ints, bools and ``None`` (anything else is refused, as it would
+    not be JSON).
+
+    >>> print(json_text({"year": 2019, "lines": [], "kinds": ["operating", None]}), end="")
+    {
+      "year": 2019,
+      "lines": [],
+      "kinds": [
+        "operating",
+        null
+      ]
+    }
+    """
+    out: list[str] = []
+    _write(data, "\n", out)
+    out.append("\n")
+    return "".join(out)
+
+
+def _write(value: Any, newline: str, out: list[str]) -> None:
+    """Append ``value``; ``newline`` is a line break and the indentation of its level."""
+    kind = type(value)
+    if kind is str:
+        out.append(encode_basestring(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + _INDENT
+        separator = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"JSON object keys must be text, got {type(key).__name__}")
+            out.append(separator)
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _write(item, inner, out)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + _INDENT
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _write(item, inner, out)
+            separator = "," + inner
+        out.append(newline + "]")
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    else:
+        raise TypeError(f"cannot write {kind.__name__} as JSON")
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A header and rows as CSV text (``\\n`` line ends, quoted where a cell needs it)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def table_text(rows: Sequence[Sequence[str]], headers: Sequence[str],
+               align: Sequence[str] | None = None, *,
+               widths: Sequence[int | None] | None = None) -> str:
+    """A terminal table of text cells in tabulate's ``simple`` layout (no final newline).
+
+    ``align`` is ``"left"`` or ``"right"`` per column (default: left);
+    ``widths`` wraps a column's cells at that many characters. Cells are
+    shown as given: no number in a cell is reformatted.
+    """
+    from tabulate import tabulate  # deferred: it costs more to import than a national run
+
+    return tabulate(rows, headers=headers, disable_numparse=True,
+                    colalign=tuple(align) if align is not None else None,
+                    maxcolwidths=list(widths) if widths is not None else None)
+
+
+def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]],
+               align: Sequence[str] | None = None) -> str:
+    """An HTML table with every header and cell escaped.
+
+    >>> html_table(["cluster"], [["Køge & Co"]]).partition("<tbody>")[2]
+    '<tr><td>Køge &amp; Co</td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            style = f" style='text-align:{align[i]}'" if align is not None else ""
+            cells.append(f"<td{style}>{html.escape(cell)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
