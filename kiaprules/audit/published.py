@@ -24,19 +24,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import attrs
 
 from kiaprules._files import check_keys, read_document, shipped_dir
 from kiaprules._render import json_text, table_text
-from kiaprules.engine.compute import ClusterQuantities, aggregate, prepare, price
-from kiaprules.engine.report import KINDS, LineKind
+from kiaprules.engine.compute import prepare
+from kiaprules.engine.pricing import KINDS, line_specs, makes_a_line, price_ore
+from kiaprules.engine.quantities import aggregate
 from kiaprules.errors import InputError, KiapRulesError, RulesetError
 from kiaprules.formats.clusterfile import cluster_from_dict
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.cluster import Clinic, Cluster, Membership
-from kiaprules.model.money import format_kr, format_money, format_rate, to_money, to_rate
+from kiaprules.model.money import format_kr, format_money, format_rate, from_ore, to_money, to_rate
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = ["Figure", "FigureResult", "PublishedExample", "Reproduction", "load_published",
@@ -229,25 +230,36 @@ def shipped_published() -> list[Path]:
 class _Scenario:
     """One example's cluster, aggregated once, priced under any ruleset variant."""
 
-    def __init__(self, cluster: Cluster, ruleset: Ruleset,
+    def __init__(self, cluster: Cluster, ruleset: Ruleset | str | os.PathLike[str] | None,
                  policies: Mapping[str, str] | None) -> None:
-        items, rs, chosen, _ = prepare([cluster], ruleset, policies=policies)
-        self.ruleset = rs
-        self.policies = chosen
+        run = prepare([cluster], ruleset, policies=policies)
+        self.ruleset = run.ruleset
+        self.policies = run.policies
         self.last_year = max((y for m in cluster.memberships for y in m.clinic.patients),
                              default=cluster.founded.year)
-        self.quantities: list[ClusterQuantities] = aggregate(items, rs, chosen, self.last_year)
+        [quantities] = aggregate(run.clusters, run.ruleset, run.policies, self.last_year)
+        self.years = {q.year: q for q in quantities.years if not q.is_empty}
 
     def amount(self, kind: str, year: int, ruleset: Ruleset | None = None) -> Decimal:
-        [payouts] = price(self.quantities, ruleset or self.ruleset, self.policies, [year])
-        for y in payouts.years:
-            if y.year == year:
-                return y.total if kind == "total" else y.amount(cast(LineKind, kind))
-        return Decimal("0.00")
+        """The figure of ``kind`` (a line kind, or ``total``) in ``year``, priced as the
+        engine prices it, under ``ruleset`` (default: the example's)."""
+        q = self.years.get(year)
+        ore = 0
+        if q is not None:
+            rs = ruleset or self.ruleset
+            for spec in line_specs(q, self.policies["rounding"] == "clinic"):
+                value = rs.lookup(spec.parameter, dt.date(spec.rate_year, 1, 1),
+                                  unpublished=self.mode)
+                if makes_a_line(spec.kind, value) and kind in ("total", spec.kind):
+                    ore += price_ore(value.value, spec.quantities, spec.sign, spec.fraction)
+        return from_ore(ore)
+
+    @property
+    def mode(self) -> Any:
+        return self.policies["unpublished_years"]
 
     def lookup(self, parameter: str, year: int) -> ResolvedValue:
-        mode: Any = self.policies["unpublished_years"]
-        return self.ruleset.lookup(parameter, dt.date(year, 1, 1), unpublished=mode)
+        return self.ruleset.lookup(parameter, dt.date(year, 1, 1), unpublished=self.mode)
 
     def rate_used(self, parameter: str, year: int) -> Decimal:
         value = self.lookup(parameter, year).value
@@ -573,8 +585,7 @@ def reproduce(
     rs: Ruleset | None = None
     for example in items:
         try:
-            scenario = _Scenario(example.cluster, ruleset if isinstance(ruleset, Ruleset)
-                                 else prepare([example.cluster], ruleset)[1], policies)
+            scenario = _Scenario(example.cluster, ruleset, policies)
             scenarios[example.id] = scenario
             rs = scenario.ruleset
             results.extend(_evaluate(example, scenario))
@@ -583,6 +594,6 @@ def reproduce(
                 raise
             raise exc.located(path=example.source, record="scenario") from None
     if rs is None:
-        _, rs, _, _ = prepare([], ruleset)
+        rs = prepare([], ruleset).ruleset
     return Reproduction(ruleset_id=rs.id, fingerprint=rs.fingerprint, results=tuple(results),
                         inconsistencies=tuple(_implied_rates(results, scenarios)))

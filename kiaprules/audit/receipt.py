@@ -52,9 +52,8 @@ def make_receipt(
     strict: bool = False,
 ) -> dict[str, Any]:
     """Compute the payouts and return the receipt as plain data."""
-    items, _, _, ovs = prepare(clusters, ruleset, overrides=overrides, policies=policies,
-                               strict=strict)
-    base = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset or "dk-kiap")
+    run = prepare(clusters, ruleset, overrides=overrides, policies=policies, strict=strict)
+    items, ovs, base = run.clusters, run.overrides, run.base
     report = compute_payouts(items, base, years=years, overrides=ovs, policies=policies,
                              strict=strict)
     return {

@@ -195,7 +195,7 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _ruleset_with_sets(args: argparse.Namespace) -> Ruleset:
-    return prepare([], args.ruleset, overrides=args.set)[1]
+    return prepare([], args.ruleset, overrides=args.set).ruleset
 
 
 def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from kiaprules.reports.summary import NationalSummary
     from kiaprules.reports.whatif import Comparison
 
-__all__ = ["ClusterPayouts", "Line", "MemberShare", "PayoutReport", "YearPayout"]
+__all__ = ["KINDS", "ClusterPayouts", "LeftOut", "Line", "LineKind", "MemberShare",
+           "PayoutReport", "YearPayout"]
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
@@ -48,11 +49,13 @@ _ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "r
 
 @attrs.frozen(kw_only=True)
 class MemberShare:
-    """One clinic's part of a line's quantity."""
+    """One clinic's part of a line's quantity, and the rule that counted it."""
 
     provider_number: str
     quantity: int
     note: str | None = None
+    #: The rule that put the clinic in the line (``None`` only for shares made by hand).
+    rule: Rule | None = attrs.field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"provider_number": self.provider_number,
@@ -60,6 +63,15 @@ class MemberShare:
         if self.note:
             out["note"] = self.note
         return out
+
+
+@attrs.frozen(kw_only=True)
+class LeftOut:
+    """A clinic of the cluster that a line does not count, and the rule that left it out."""
+
+    provider_number: str
+    rule: Rule
+    note: str
 
 
 @attrs.frozen(kw_only=True)
@@ -83,6 +95,9 @@ class Line:
     members: tuple[MemberShare, ...]
     fraction: Fraction | None = None
     rounding: str = "line"
+    #: The clinics of the cluster that this line does not count, each with the
+    #: rule that left it out (recorded with ``detail=True``).
+    left_out: tuple[LeftOut, ...] = ()
 
     @property
     def unrounded(self) -> Fraction:
@@ -121,6 +136,10 @@ class YearPayout:
     #: How many clinics are paid on their patients this year (members on the
     #: counting day). Not part of the JSON: the shares of the lines list them.
     clinics: int = 0
+    #: The rule that made the payout due on ``due`` (first or yearly payout).
+    due_rule: Rule | None = attrs.field(default=None, repr=False)
+    #: The rule that decided which clinics are counted on ``counted_on``.
+    members_rule: Rule | None = attrs.field(default=None, repr=False)
 
     @property
     def total(self) -> Decimal:

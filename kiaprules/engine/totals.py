@@ -1,77 +1,45 @@
-"""Totals without lines: an aggregation's quantities grouped by the rate that prices them.
+"""Totals without lines: an aggregation's quantities grouped by what prices them.
 
 What a sweep (:mod:`kiaprules.reports.sweep`) and the national summary
-(:func:`kiaprules.reports.summary.national_summary`) need is sums, not a line per
-cluster and year. :class:`Groups` puts every line :func:`kiaprules.engine.compute.price`
-would make into a group keyed by what prices it (the parameter, the year whose
-rate applies, the kind of line, its sign, the pro-rata fraction and the year
-paid), and prices a group in whole øre: each line rate × quantity
-(× fraction), rounded half up as I6 says. Where a rate times any whole
-quantity is a whole number of øre (every rate with two decimals), no line
-needs rounding and the group's amount is its summed quantity times the rate.
-
-The same lines, the same rounding, the same lookups (so the same refusals):
-the totals are those of ``compute_payouts``, to the øre; ``tests/test_national.py``
-checks it.
+(:func:`kiaprules.reports.summary.national_summary`) need is sums, not a line
+per cluster and year. :class:`Groups` puts every line of every cluster-year
+(:func:`~kiaprules.engine.pricing.line_specs`, the lines a report has) into a
+group keyed by what prices it: the parameter, the year whose rate applies,
+the kind of line, its sign, the pro-rata fraction and the year paid. A group
+is priced with :func:`~kiaprules.engine.pricing.price_ore`, the one pricing
+function, over the quantities of all its lines: each line rounded as I6
+says, the øre added. So the totals are those of ``compute_payouts``, to the
+øre, with the same lookups (and so the same refusals).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeAlias
+from fractions import Fraction
+from typing import Any, TypeAlias
 
-from kiaprules.engine.compute import ClusterQuantities, YearQuantities
+from kiaprules.engine.pricing import (
+    ClusterQuantities,
+    LineSpec,
+    line_specs,
+    makes_a_line,
+    price_ore,
+)
+from kiaprules.errors import NotCoveredError
+from kiaprules.model.cluster import Cluster
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
-if TYPE_CHECKING:
-    from fractions import Fraction
-
-__all__ = ["GroupKey", "Groups", "line_ore"]
+__all__ = ["GroupKey", "Groups", "group_key"]
 
 #: (parameter, year whose rate applies, kind, sign, fraction or None, year paid)
 GroupKey: TypeAlias = "tuple[str, int, str, int, Fraction | None, int]"
 
 
-def line_ore(rate: Decimal, sign: int, fraction: Fraction | None,
-             quantities: Iterable[int]) -> int:
-    """Øre of the lines ``quantities`` (one each): rate × quantity (× fraction), rounded (I6)."""
-    num, den = rate.as_integer_ratio()
-    num *= 100 * sign  # øre
-    if fraction is not None:
-        num *= fraction.numerator
-        den *= fraction.denominator
-    if num % den == 0:
-        # Whole øre for any whole quantity: nothing to round, sum first.
-        return num // den * sum(quantities)
-    # Each line rounded half up, away from zero: floor((2|x| + den) / 2den).
-    twice, den2 = 2 * abs(num), 2 * den
-    ore = sum((twice * q + den) // den2 for q in quantities)
-    return -ore if num < 0 else ore
-
-
-def lines_of(q: YearQuantities, per_clinic: bool
-             ) -> list[tuple[GroupKey, list[int]]]:
-    """The lines of one cluster-year as (group, quantities): one quantity a line, or a
-    clinic under clinic rounding."""
-    out: list[tuple[GroupKey, list[int]]] = []
-    if q.startup:
-        out.append((("startup_grant", q.year, "startup", 1, None, q.year),
-                    [m.clinic.capacities for m in q.startup] if per_clinic
-                    else [q.startup_capacities]))
-    if q.clinics:
-        counts = [n for _, n in q.patients] if per_clinic else [q.total_patients]
-        out.append((("operating_rate", q.year, "operating", 1, q.fraction, q.year), counts))
-        out.append((("supplement_rate", q.year, "supplement", 1, q.fraction, q.year), counts))
-    if q.clawbacks:
-        by_year: dict[int, list[int]] = {}
-        for cb in q.clawbacks:
-            by_year.setdefault(cb.paid_year, []).append(cb.capacities)
-        for paid_year, caps in sorted(by_year.items()):
-            out.append((("startup_grant", paid_year, "clawback", -1, None, q.year),
-                        caps if per_clinic else [sum(caps)]))
-    return out
+def group_key(spec: LineSpec, year: int) -> GroupKey:
+    """The group of a line of ``year``: what prices it."""
+    return (spec.parameter, spec.rate_year, spec.kind, spec.sign, spec.fraction, year)
 
 
 class Groups:
@@ -86,15 +54,20 @@ class Groups:
         self.names: dict[GroupKey, set[str]] = {}
         #: (group, rate) → øre: a rate a sweep's variant leaves alone is priced once.
         self.amounts: dict[tuple[GroupKey, Decimal], int] = {}
+        #: The first cluster-year with a line in each group, where a refused
+        #: lookup is located, as ``compute_payouts`` locates it.
+        self.first: dict[GroupKey, tuple[Cluster, int]] = {}
         wanted = set(years)
         for cq in quantities:
             name = cq.cluster.name
             for q in cq.years:
                 if q.year not in wanted or q.is_empty:
                     continue
-                for key, qs in lines_of(q, per_clinic):
-                    self.groups.setdefault(key, []).extend(qs)
+                for spec in line_specs(q, per_clinic):
+                    key = group_key(spec, q.year)
+                    self.groups.setdefault(key, []).extend(spec.quantities)
                     self.names.setdefault(key, set()).add(name)
+                    self.first.setdefault(key, (cq.cluster, q.year))
 
     def price(self, ruleset: Ruleset, mode: Any,
               shared: dict[tuple[str, int], ResolvedValue] | None = None,
@@ -117,14 +90,19 @@ class Groups:
             cache = own if param in overridden else shared
             value = cache.get((param, rate_year))
             if value is None:
-                value = cache[(param, rate_year)] = ruleset.lookup(
-                    param, dt.date(rate_year, 1, 1), unpublished=mode)
-            rate: Decimal = value.value
-            if kind == "supplement" and rate == 0:
+                try:
+                    value = ruleset.lookup(param, dt.date(rate_year, 1, 1), unpublished=mode)
+                except NotCoveredError as exc:
+                    cluster, first_year = self.first[key]
+                    raise exc.located(path=cluster.source,
+                                      record=f"{cluster.name} {first_year}") from None
+                cache[(param, rate_year)] = value
+            if not makes_a_line(kind, value):
                 continue
             used.append((key, value))
+            rate: Decimal = value.value
             amount = amounts.get((key, rate))
             if amount is None:
-                amount = amounts[(key, rate)] = line_ore(rate, sign, fraction, qs)
+                amount = amounts[(key, rate)] = price_ore(rate, qs, sign, fraction)
             ore[(year, kind)] = ore.get((year, kind), 0) + amount
         return ore, used

@@ -18,8 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kiaprules.errors import InputError, MoneyTypeError
 
-__all__ = ["ORE", "format_kr", "format_money", "parse_decimal", "round_ore", "times_rounded",
-           "to_money", "to_rate"]
+__all__ = ["ORE", "format_kr", "format_money", "format_rate", "from_ore", "ore_half_up",
+           "parse_decimal", "round_ore", "to_money", "to_rate"]
 
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
@@ -131,9 +131,39 @@ def to_rate(value: object, *, field: str | None = None) -> Decimal:
     return _quantize(rate, Decimal(1).scaleb(-places), value, field)
 
 
+def ore_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` øre rounded to a whole øre, half up (away from zero).
+
+    The one rounding of money (interpretation I6: "rounded to øre (0.01 kr),
+    half up"). Exact integer arithmetic, so no decimal context, the
+    caller's or ours, can change it.
+
+    >>> ore_half_up(12805, 10), ore_half_up(-5, 2), ore_half_up(3, 2), ore_half_up(7, 3)
+    (1281, -3, 2, 2)
+    """
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    whole = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return -whole if numerator < 0 else whole
+
+
+def from_ore(ore: int) -> Decimal:
+    """A whole number of øre as kroner with two decimals, exactly (no context rounds it).
+
+    >>> from_ore(12805), from_ore(-5), from_ore(0)
+    (Decimal('128.05'), Decimal('-0.05'), Decimal('0.00'))
+    """
+    return Decimal(f"{ore}E-2")
+
+
 def round_ore(value: Decimal) -> Decimal:
-    """Round to the øre, half up (interpretation I6)."""
-    return value.quantize(ORE, rounding=ROUND_HALF_UP, context=_CONTEXT)
+    """``value`` rounded to the øre, half up (I6), whatever the caller's decimal context.
+
+    >>> round_ore(Decimal("-0.005")), round_ore(Decimal("12.3449"))
+    (Decimal('-0.01'), Decimal('12.34'))
+    """
+    numerator, denominator = value.as_integer_ratio()
+    return from_ore(ore_half_up(100 * numerator, denominator))
 
 
 def format_money(amount: Decimal) -> str:
@@ -160,18 +190,3 @@ def format_rate(rate: Decimal) -> str:
     """The canonical text of a rate: at least two decimals, no trailing noise."""
     places = max(2, _places(rate))  # not normalize(): that rounds in the caller's context
     return f"{rate.quantize(Decimal(1).scaleb(-places), context=_CONTEXT):f}"
-
-
-def mul(a: Decimal, b: Decimal) -> Decimal:
-    """Exact product in the module's context (no dependence on the caller's)."""
-    return _CONTEXT.multiply(a, b)
-
-
-def times_rounded(rate: Decimal, quantity: int) -> Decimal:
-    """``round_ore(mul(rate, Decimal(quantity)))`` in one call: the engine's hot path.
-
-    >>> times_rounded(Decimal("4.2651"), 3)
-    Decimal('12.80')
-    """
-    return _CONTEXT.multiply(rate, Decimal(quantity)).quantize(ORE, rounding=ROUND_HALF_UP,
-                                                               context=_CONTEXT)

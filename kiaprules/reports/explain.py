@@ -19,7 +19,6 @@ import attrs
 from kiaprules.engine.report import Line, PayoutReport, YearPayout
 from kiaprules.errors import InputError
 from kiaprules.model.money import format_kr, format_money, format_rate
-from kiaprules.rules import payout as R
 from kiaprules.rules.payout import Rule
 
 __all__ = ["Explanation", "explain"]
@@ -30,6 +29,16 @@ _UNITS = {"startup": ("capacity", "capacities"), "clawback": ("capacity", "capac
 _ROUNDING = {
     "line": "rate × quantity, rounded to the øre, half up, once for the line (I6)",
     "clinic": "each clinic's share rounded to the øre, half up, then added (I6, clinic)",
+}
+
+
+#: How the explanation names the day each members rule counts on.
+_COUNTED = {
+    ("late_joiner", None): "members on the counting day",
+    ("founding_members", "founding_members=founding"):
+        "members on the day of the founding general assembly (I2, founding)",
+    ("founding_members", "founding_members=registration"):
+        "members on the day registration was completed (I2)",
 }
 
 
@@ -131,12 +140,8 @@ class Explanation:
         w(f"Due date: {self.due_rule.title}.")
         w(f"  {self.due_rule.citation}")
         if self.counted_on is not None:
-            if not self.first_payout:
-                what = "members on the counting day"
-            elif self.policies.get("founding_members") == "founding":
-                what = "members on the day of the founding general assembly (I2, founding)"
-            else:
-                what = "members on the day registration was completed (I2)"
+            what = _COUNTED.get((self.members_rule.id, self.members_rule.policy),
+                                self.members_rule.title)
             w(f"Members counted: {what}, {self.counted_on.isoformat()}; "
               f"patients per 1 January {self.year}.")
             w(f"  {self.members_rule.citation}")
@@ -198,11 +203,13 @@ def explain(report: PayoutReport, cluster: str | None = None, year: int | None =
         payout: YearPayout = chosen.years[0]
     else:
         payout = chosen.year(year)
+    if payout.due_rule is None or payout.members_rule is None:
+        raise InputError("this payout carries no record of the rules that decided it; "
+                         "compute it with compute_payouts", field="year")
     return Explanation(
         cluster=chosen.name, year=payout.year, due=payout.due, counted_on=payout.counted_on,
         first_payout=payout.first_payout,
-        due_rule=R.FIRST_PAYOUT if payout.first_payout else R.YEARLY_PAYOUT,
-        members_rule=R.FOUNDING_MEMBERS if payout.first_payout else R.LATE_JOINER,
+        due_rule=payout.due_rule, members_rule=payout.members_rule,
         ruleset_id=report.ruleset_id, fingerprint=report.fingerprint,
         policies=dict(sorted(report.policies.items())), overrides=report.overrides,
         steps=tuple(Step(line=ln, number=i) for i, ln in enumerate(payout.lines, 1)),

@@ -22,13 +22,19 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
-from kiaprules.engine.compute import aggregate, cluster_warnings, default_years, prepare, price
+from kiaprules.engine.compute import prepare
+from kiaprules.engine.pricing import (
+    KINDS,
+    line_specs,
+    makes_a_line,
+    negative_payout_warning,
+    price_ore,
+)
+from kiaprules.engine.quantities import aggregate, cluster_warnings
 from kiaprules.engine.report import PayoutReport
-from kiaprules.engine.totals import Groups, line_ore, lines_of
-from kiaprules.errors import NotCoveredError
-from kiaprules.model.calendar import parse_year
+from kiaprules.engine.totals import Groups
 from kiaprules.model.cluster import Cluster
-from kiaprules.model.money import format_kr, format_money
+from kiaprules.model.money import format_kr, format_money, from_ore
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
@@ -41,7 +47,7 @@ __all__ = [
 ]
 
 _ZERO: Final = Decimal("0.00")
-_KINDS: Final = ("startup", "operating", "supplement", "clawback")
+_KINDS: Final = KINDS
 #: At most this many single-cluster warnings are printed under the table.
 MAX_LISTED_WARNINGS: Final = 20
 
@@ -205,20 +211,15 @@ def national_summary(
     with a clawback, the only ones that can come out negative, are added up
     one by one. This is what ``kiaprules national`` runs.
     """
-    items, rs, chosen, ovs = prepare(clusters, ruleset, overrides=overrides,
-                                     policies=policies, strict=strict)
-    year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \
-        if years is not None else default_years(items)
+    run = prepare(clusters, ruleset, years=years, overrides=overrides, policies=policies,
+                  strict=strict)
+    rs, chosen, year_list = run.ruleset, run.policies, run.years
     per_clinic = chosen["rounding"] == "clinic"
-    quantities = aggregate(items, rs, chosen, year_list[-1], pairs=per_clinic) \
+    quantities = aggregate(run.clusters, rs, chosen, year_list[-1], pairs=per_clinic) \
         if year_list else []
     groups = Groups(quantities, year_list, per_clinic)
     lookups: dict[tuple[str, int], ResolvedValue] = {}
-    try:
-        ore, used = groups.price(rs, chosen["unpublished_years"], lookups)
-    except NotCoveredError:
-        price(quantities, rs, chosen, year_list, detail=False)  # raises it, located
-        raise
+    ore, used = groups.price(rs, chosen["unpublished_years"], lookups)
     assumed_years = {key[5] for key, value in used if value.assumption}
     names: dict[tuple[int, str, str], set[str]] = {}
     for key, value in used:
@@ -235,33 +236,28 @@ def national_summary(
             row[0] += 1
             row[1] += q.clinics
             row[2] += q.total_patients if q.clinics else 0
-            lines = [(key, lookups[(key[0], key[1])], qs) for key, qs in lines_of(q, per_clinic)]
-            lines = [x for x in lines if not (x[0][2] == "supplement" and x[1].value == 0)]
-            assumed = {value.assumption for _, value, _ in lines if value.assumption}
+            lines = [(spec, lookups[(spec.parameter, spec.rate_year)])
+                     for spec in line_specs(q, per_clinic)]
+            lines = [(spec, value) for spec, value in lines if makes_a_line(spec.kind, value)]
+            assumed = {value.assumption for _, value in lines if value.assumption}
             single.extend(f"{cq.cluster.name} {q.year}: {w}" for w in q.warnings
                           if w not in assumed)
             if q.clawbacks:  # only a clawback makes a year negative
-                total = sum(line_ore(value.value, key[3], key[4], qs) for key, value, qs in lines)
+                total = sum(price_ore(value.value, spec.quantities, spec.sign, spec.fraction)
+                            for spec, value in lines)
                 if total < 0:
-                    single.append(
-                        f"{cq.cluster.name} {q.year}: the payout is negative: the cluster owes "
-                        f"{format_money(_kr_of(-total))} kr back to the region's quality work")
+                    single.append(f"{cq.cluster.name} {q.year}: "
+                                  f"{negative_payout_warning(from_ore(total))}")
     rows = []
     for year, (n_clusters, clinics, patients) in sorted(counts.items()):
-        amounts = [_kr_of(ore.get((year, kind), 0)) for kind in _KINDS]
+        amounts = [from_ore(ore.get((year, kind), 0)) for kind in _KINDS]
         rows.append(SummaryRow(year=year, clusters=n_clusters, clinics=clinics, patients=patients,
                                startup=amounts[0], operating=amounts[1], supplement=amounts[2],
                                clawback=amounts[3], total=sum(amounts, _ZERO),
                                rests_on_assumption=year in assumed_years))
-    defaults = {name: p.default for name, p in rs.policies.items()}
     return NationalSummary(
-        ruleset_id=rs.id, fingerprint=rs.fingerprint,
-        policies={k: v for k, v in sorted(chosen.items()) if v != defaults.get(k, v)},
-        overrides=tuple(str(o) for o in ovs), rows=tuple(rows),
+        ruleset_id=rs.id, fingerprint=rs.fingerprint, policies=run.non_default_policies,
+        overrides=tuple(str(o) for o in run.overrides), rows=tuple(rows),
         assumptions=tuple(AssumptionNote(year=y, parameter=p, clusters=len(n), message=m)
                           for (y, p, m), n in sorted(names.items())),
         warnings=tuple(single))
-
-
-def _kr_of(ore: int) -> Decimal:
-    return Decimal(ore).scaleb(-2)

@@ -43,18 +43,19 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
-from kiaprules.engine.compute import aggregate, default_years, prepare, price
+from kiaprules.engine.compute import prepare
+from kiaprules.engine.pricing import KINDS
+from kiaprules.engine.quantities import aggregate
 from kiaprules.engine.totals import Groups
-from kiaprules.errors import InputError, NotCoveredError
-from kiaprules.model.calendar import parse_year
+from kiaprules.errors import InputError
 from kiaprules.model.cluster import Cluster
-from kiaprules.model.money import format_kr, format_money
+from kiaprules.model.money import format_kr, format_money, from_ore
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = ["Sweep", "SweepRow", "Variant", "sweep"]
 
-_KINDS: Final = ("startup", "operating", "supplement", "clawback")
+_KINDS: Final = KINDS
 #: The parameters :func:`aggregate` looks up; a variant overriding one is aggregated anew.
 AGGREGATION_PARAMETERS: Final = frozenset({"counting_day", "payout_day",
                                            "clawback_window_months"})
@@ -189,10 +190,6 @@ class Sweep:
         return "\n".join([text, "", *notes]) + "\n"
 
 
-def _kr(ore: int) -> Decimal:
-    return Decimal(ore).scaleb(-2)
-
-
 # --- the API -------------------------------------------------------------------------
 
 
@@ -214,10 +211,10 @@ def sweep(
     and ``strict`` as in :func:`kiaprules.compute_payouts`. A variant's total
     is what ``compute_payouts`` gives for it, to the øre.
     """
-    items, base_rs, _, base_ovs = prepare(clusters, ruleset, overrides=overrides,
-                                                    policies=policies, strict=strict)
-    year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \
-        if years is not None else default_years(items)
+    start = prepare(clusters, ruleset, years=years, overrides=overrides, policies=policies,
+                    strict=strict)
+    items, base_rs, base_ovs, year_list = start.clusters, start.ruleset, start.overrides, \
+        start.years
     chosen_variants = [Variant.of(v) for v in variants]
     given = dict(policies or {})
     cache: dict[tuple[Any, ...], Groups] = {}
@@ -248,14 +245,9 @@ def sweep(
                 if year_list else []
             groups = cache[key] = Groups(quantities, year_list, per_clinic)
         mode = chosen["unpublished_years"]
-        try:
-            ore, used = groups.price(rs, mode, shared.setdefault(mode, {}),
-                                     frozenset(o.parameter for o in ovs))
-        except NotCoveredError:
-            # Let the engine raise it, located at the cluster and year it concerns.
-            price(groups.quantities, rs, chosen, year_list, detail=False)
-            raise
-        by_kind = dict.fromkeys(_KINDS, 0)
+        ore, used = groups.price(rs, mode, shared.setdefault(mode, {}),
+                                 frozenset(o.parameter for o in ovs))
+        by_kind: dict[str, int] = dict.fromkeys(_KINDS, 0)
         by_year: dict[int, int] = {}
         for (year, kind), amount in ore.items():
             by_kind[kind] += amount
@@ -265,9 +257,9 @@ def sweep(
         return SweepRow(
             name=variant.label, overrides=tuple(str(o) for o in (*base_ovs, *ovs)),
             policies={k: v for k, v in sorted(chosen.items()) if v != defaults.get(k, v)},
-            total=_kr(total), difference=_kr(0),
-            by_kind=tuple((k, _kr(by_kind[k])) for k in _KINDS),
-            by_year=tuple((y, _kr(by_year.get(y, 0))) for y in year_list),
+            total=from_ore(total), difference=from_ore(0),
+            by_kind=tuple((k, from_ore(by_kind[k])) for k in _KINDS),
+            by_year=tuple((y, from_ore(by_year.get(y, 0))) for y in year_list),
             assumptions=tuple(sorted(assumptions)))
 
     base = run(Variant(name="base"))

@@ -1,109 +1,160 @@
-"""The payout rules, each with the sentence of the source it implements.
+"""The payout rules: a registry of data, each rule with the sentence of the source it implements.
 
-These are the rules the engine applies; their figures come from the ruleset.
-Each :class:`Rule` travels with every line it produces, so an explanation can
-quote it. The numbers follow DOMAIN.md's "Payout rules".
+The engine applies these rules; their figures come from the ruleset. Every
+line the engine makes, and every clinic it counts in a line or leaves out of
+one, carries the id of the rule that decided it (and, for a rule that is one
+reading of an interpretation, the policy choice in force). Explanations
+render that record; they never work out after the fact which rule applied.
+
+Rule ids are the names used in the docs (docs/payouts.md) and in every
+output. A rule that belongs to one reading of an interpretation the sources
+leave open names that reading (``policy``, e.g. ``founding_members=founding``):
+:func:`rule` picks the one in force.
+
+>>> rule("founding_members", {"founding_members": "founding"}).citation.quote
+'Regionen udbetaler midlerne fra den dato, hvor klyngen afholdte den stiftende generalforsamling.'
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
 
 import attrs
 
 from kiaprules.errors import RulesetError
 from kiaprules.rules.ruleset import Citation, Ruleset
 
-__all__ = ["PAYOUT_PARAMETERS", "PAYOUT_POLICIES", "RULES", "Rule", "check_payout_ruleset"]
+__all__ = ["PAYOUT_PARAMETERS", "PAYOUT_POLICIES", "RULES", "Rule", "check_payout_ruleset",
+           "rule"]
 
 
 @attrs.frozen(kw_only=True)
 class Rule:
-    """A payout rule: a stable id, a title and the source sentence it rests on."""
+    """A payout rule: a stable id, a title, the source sentence it rests on, and the
+    policy reading it belongs to (``"founding_members=founding"``), if any."""
 
     id: str
     title: str
     citation: Citation
+    policy: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "title": self.title, "citation": self.citation.to_dict()}
 
 
-def _rule(id: str, title: str, document: str, section: str, quote: str) -> Rule:
-    return Rule(id=id, title=title,
+_GUIDE: Final = "Guide til klyngestart"
+_HB: Final = "Håndbog 2024"
+
+
+def _rule(id: str, title: str, document: str, section: str, quote: str,
+          policy: str | None = None) -> Rule:
+    return Rule(id=id, title=title, policy=policy,
                 citation=Citation(document=document, section=section, quote=quote))
 
 
-GUIDE = "Guide til klyngestart"
-HB = "Håndbog 2024"
+#: Every payout rule, in the order docs/payouts.md presents them.
+RULES: Final[tuple[Rule, ...]] = (
+    # --- the lines -------------------------------------------------------------
+    _rule("startup_grant", "Startup grant per doctor capacity, paid once with the first payout",
+          _GUIDE, "§7.1",
+          "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med "
+          "driftsmidlerne. […] Opstartsbeløbet udbetales ikke ved klyngeskift."),
+    _rule("operating_grant", "Operating grant per group-1 patient counted per 1 January",
+          _GUIDE, "§7.1",
+          "Efterfølgende udbetales driftsmidler med afsæt i antal tilmeldte patienter pr. "
+          "1. januar hvert år."),
+    _rule("supplement", "Supplement per group-1 patient from Fonden for Almen Praksis, "
+          "2019–2021", _GUIDE, "§7.1",
+          "Det indebærer at klyngerne i 2019 og 2020 tildeles ekstra 2,16 kr. pr. patient og i "
+          "2021 tildeles 0,47 kr. pr. patient."),
+    _rule("clawback", "Startup grant of a clinic that left within its first year, deducted",
+          _GUIDE, "§7.1",
+          "Træder en læge ud af klyngen indenfor det første år, føres pengene tilbage til "
+          "regionens kvalitetsarbejde.", "clawback=within_first_year"),
+    # --- when a payout is due ----------------------------------------------------
+    _rule("first_payout", "A new cluster's first payout, due when its registration is "
+          "completed", _GUIDE, "§7.1",
+          "Regionen udbetaler midlerne fra den dato, hvor klyngen afholdte den stiftende "
+          "generalforsamling. […] I gennemsnit vil pengene være på klyngens konto mellem 2-4 "
+          "uger fra det tidspunkt, hvor klyngen er færdigmeldt på kiap.dk."),
+    _rule("yearly_payout", "The yearly payout, made on the payout day", _HB, "§5",
+          "Klyngens konto får den 1. marts hvert år udbetalt klyngemidler fra regionen, "
+          "baseret på hvor mange gruppe 1- patienter klyngens læger har."),
+    # --- who is counted (I2) -------------------------------------------------------
+    _rule("founding_members", "Founding members: the clinics registered when the cluster is "
+          "completed", _GUIDE, "§7.1",
+          "Knappen \"Færdig klyngen\" giver regionen viden om, at klyngen er "
+          "færdigregistreret, hvorefter regionen kan beregne og udbetale tilskuddet og følge "
+          "eventuelle ændringer i klyngens sammensætning.", "founding_members=registration"),
+    _rule("founding_members", "Founding members: the clinics that are members on the day of "
+          "the founding general assembly", _GUIDE, "§7.1",
+          "Regionen udbetaler midlerne fra den dato, hvor klyngen afholdte den stiftende "
+          "generalforsamling.", "founding_members=founding"),
+    _rule("late_joiner", "Members added after registration are funded from the next 1 January",
+          _GUIDE, "§7.1",
+          "Det er muligt at tilføje klyngemedlemmer efterfølgende, men tilskuddet for disse "
+          "klyngemedlemmer udløses først ved årsskiftet."),
+    # --- who is left out --------------------------------------------------------------
+    _rule("left_cluster", "A clinic that has left is no longer counted, from the next "
+          "1 January", _GUIDE, "§7.1",
+          "Hvis en klinik/en læge udtræder af klyngen vil reguleringen af midler ske det "
+          "efterfølgende år 1. januar."),
+    _rule("cluster_switch", "No startup grant for a clinic that came by a cluster switch",
+          _GUIDE, "§7.1", "Opstartsbeløbet udbetales ikke ved klyngeskift."),
+    _rule("startup_once", "The startup grant is paid once", _GUIDE, "§7.1",
+          "En nystartet klynges økonomi vil bestå af et opstartshonorar - et éngangstilskud - "
+          "på 10.000 kr. pr. lægekapacitet samt et årligt løbende driftstilskud pr. tilmeldt "
+          "patient hos klinikkerne i klyngen på 4,33 kr. pr. patient (reguleres med "
+          "honorarudviklingen)."),
+    _rule("startup_founding_only", "Only the clinics of the first payout get a startup grant",
+          _GUIDE, "§7.1",
+          "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med "
+          "driftsmidlerne.", "late_joiner_startup=founding_only"),
+    _rule("clawback_window", "A clinic that left on or after the end of its first year keeps "
+          "its startup grant", _GUIDE, "§7.1",
+          "Træder en læge ud af klyngen indenfor det første år, føres pengene tilbage til "
+          "regionens kvalitetsarbejde.", "clawback=within_first_year"),
+    _rule("no_clawback", "Nothing is clawed back", _GUIDE, "§7.1",
+          "Opstartshonoraret tilbagebetales ikke.", "clawback=never"),
+)
 
-#: Rule 1 and 7: the startup grant, once, with the first operating payout; not on a switch.
-STARTUP = _rule(
-    "startup_grant", "Startup grant per doctor capacity, paid once with the first payout",
-    GUIDE, "§7.1",
-    "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med driftsmidlerne. "
-    "[…] Opstartsbeløbet udbetales ikke ved klyngeskift.")
+_BY_KEY: Final[dict[tuple[str, str | None], Rule]] = {}
+for _r in RULES:
+    _key = (_r.id, _r.policy.partition("=")[0] if _r.policy else None)
+    _BY_KEY.setdefault(_key, _r)
+_POLICY_OF: Final[dict[str, str]] = {r.id: r.policy.partition("=")[0] for r in RULES
+                                     if r.policy is not None}
 
-#: Rule 2 and 4: the operating grant per group-1 patient counted per 1 January.
-OPERATING = _rule(
-    "operating_grant", "Operating grant per group-1 patient counted per 1 January",
-    GUIDE, "§7.1",
-    "Efterfølgende udbetales driftsmidler med afsæt i antal tilmeldte patienter pr. 1. januar "
-    "hvert år.")
 
-#: Rule 3: the 2019–2021 supplement per patient.
-SUPPLEMENT = _rule(
-    "supplement", "Supplement per group-1 patient from Fonden for Almen Praksis, 2019–2021",
-    GUIDE, "§7.1",
-    "Det indebærer at klyngerne i 2019 og 2020 tildeles ekstra 2,16 kr. pr. patient og i 2021 "
-    "tildeles 0,47 kr. pr. patient.")
+def rule(id: str, policies: Mapping[str, str] | None = None) -> Rule:
+    """The rule ``id`` under the ``policies`` in force (their defaults when not given).
 
-#: Rule 8 under I3: a leaver's startup grant goes back to the region.
-CLAWBACK = _rule(
-    "clawback", "Startup grant of a clinic that left within its first year, deducted",
-    GUIDE, "§7.1",
-    "Træder en læge ud af klyngen indenfor det første år, føres pengene tilbage til regionens "
-    "kvalitetsarbejde.")
-
-#: Rule 4 and 5: the first payout, due when registration is completed.
-FIRST_PAYOUT = _rule(
-    "first_payout", "A new cluster's first payout, due when its registration is completed",
-    GUIDE, "§7.1",
-    "Regionen udbetaler midlerne fra den dato, hvor klyngen afholdte den stiftende "
-    "generalforsamling. […] I gennemsnit vil pengene være på klyngens konto mellem 2-4 uger fra "
-    "det tidspunkt, hvor klyngen er færdigmeldt på kiap.dk.")
-
-#: Rule 6 and I2: who is paid in the first payout, counted when registration is completed.
-FOUNDING_MEMBERS = _rule(
-    "founding_members", "Founding members: the clinics registered when the cluster is completed",
-    GUIDE, "§7.1",
-    "Knappen \"Færdig klyngen\" giver regionen viden om, at klyngen er færdigregistreret, "
-    "hvorefter regionen kan beregne og udbetale tilskuddet og følge eventuelle ændringer i "
-    "klyngens sammensætning.")
-
-#: Rule 6: members added after registration are funded from the next year change.
-LATE_JOINER = _rule(
-    "late_joiner", "Members added after registration are funded from the next 1 January",
-    GUIDE, "§7.1",
-    "Det er muligt at tilføje klyngemedlemmer efterfølgende, men tilskuddet for disse "
-    "klyngemedlemmer udløses først ved årsskiftet.")
-
-#: Rule 4: the yearly payout on 1 March.
-YEARLY_PAYOUT = _rule(
-    "yearly_payout", "The yearly payout, made on the payout day",
-    HB, "§5",
-    "Klyngens konto får den 1. marts hvert år udbetalt klyngemidler fra regionen, baseret på "
-    "hvor mange gruppe 1- patienter klyngens læger har.")
-
-RULES = {r.id: r for r in (STARTUP, OPERATING, SUPPLEMENT, CLAWBACK, FIRST_PAYOUT,
-                           FOUNDING_MEMBERS, LATE_JOINER, YEARLY_PAYOUT)}
+    A rule that is one reading of an interpretation is looked up under that
+    policy's choice; asking for a rule under a choice that has no such rule
+    (``clawback`` under ``clawback=never``) is a bug, and raises ``LookupError``.
+    """
+    policy = _POLICY_OF.get(id)
+    if policy is None:
+        found = _BY_KEY.get((id, None))
+        if found is None:
+            raise LookupError(f"no payout rule {id!r}")
+        return found
+    choices = [r for r in RULES if r.id == id]
+    chosen = (policies or {}).get(policy)
+    for candidate in choices:
+        if chosen is None or candidate.policy == f"{policy}={chosen}":
+            return candidate
+    raise LookupError(f"no payout rule {id!r} under {policy}={chosen}")
 
 
 #: What the payout engine reads from a ruleset.
-PAYOUT_PARAMETERS = ("startup_grant", "operating_rate", "supplement_rate", "counting_day",
-                     "payout_day", "clawback_window_months")
+PAYOUT_PARAMETERS: Final = ("startup_grant", "operating_rate", "supplement_rate",
+                            "counting_day", "payout_day", "clawback_window_months")
 
 #: The readings of I1–I6 the engine can apply; a ruleset offering any other
 #: would be computed as something it did not ask for, so it is refused.
-PAYOUT_POLICIES: dict[str, frozenset[str]] = {
+PAYOUT_POLICIES: Final[dict[str, frozenset[str]]] = {
     "founding_year": frozenset({"full_year", "pro_rata"}),
     "founding_members": frozenset({"registration", "founding"}),
     "clawback": frozenset({"within_first_year", "never"}),

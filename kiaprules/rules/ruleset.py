@@ -48,6 +48,7 @@ __all__ = [
     "convert_value",
     "format_value",
     "link_values",
+    "unpublished_mode",
 ]
 
 Status = Literal["published", "assumption", "unpublished", "override"]
@@ -180,6 +181,11 @@ class Policy:
 
 
 Unpublished = Literal["carry_forward", "refuse"]
+
+
+def unpublished_mode(policies: Mapping[str, str]) -> Unpublished:
+    """I5 as the policies choose it: carry the last published value forward, or refuse."""
+    return "refuse" if policies.get("unpublished_years") == "refuse" else "carry_forward"
 
 
 @attrs.frozen(kw_only=True)

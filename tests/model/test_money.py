@@ -12,7 +12,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kiaprules import InputError, KiapRulesError, MoneyTypeError, to_money
-from kiaprules.model.money import ORE, format_money, format_rate, round_ore, times_rounded, to_rate
+from kiaprules.engine.pricing import price_ore
+from kiaprules.model.money import ORE, format_money, format_rate, from_ore, round_ore, to_rate
 
 
 def _places(value: Decimal) -> int:
@@ -122,8 +123,8 @@ def test_no_function_depends_on_the_callers_decimal_context(rounding: str) -> No
     """Neither the caller's precision nor its rounding reaches any amount (I6 is half up)."""
     with decimal.localcontext(decimal.Context(prec=3, rounding=rounding)):
         assert to_rate("4.2575") == Decimal("4.2575")
-        assert times_rounded(Decimal("4.33"), 30_000) == Decimal("129900.00")
-        assert times_rounded(Decimal("0.0025"), 2) == Decimal("0.01")  # 0.005, half up
+        assert from_ore(price_ore(Decimal("4.33"), [30_000])) == Decimal("129900.00")
+        assert from_ore(price_ore(Decimal("0.0025"), [2])) == Decimal("0.01")  # 0.005, half up
         assert format_money(Decimal("129900")) == "129900.00"
         assert format_money(Decimal("-20000.5")) == "-20000.50"
         assert format_rate(Decimal("129900.005")) == "129900.005"

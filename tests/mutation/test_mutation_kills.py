@@ -30,7 +30,7 @@ from kiaprules import (
     load_expense_records,
     load_ruleset,
 )
-from kiaprules.engine.compute import _round_fraction
+from kiaprules.engine.pricing import price_ore
 from kiaprules.expenses.ledger import ledger_input_from_document
 from kiaprules.model.identifiers import CprNumber
 
@@ -369,10 +369,12 @@ def test_the_clawback_window_is_the_rulesets_number_of_months(
 
 def test_a_pro_rata_amount_of_exactly_half_an_ore_rounds_up() -> None:
     """I6 (half up) holds for the exact fractions of a pro-rata founding year too."""
-    assert _round_fraction(Fraction(1, 200)) == Decimal("0.01")
-    assert _round_fraction(Fraction(1, 200) - Fraction(1, 10**9)) == Decimal("0.00")
-    assert _round_fraction(Fraction(3, 200)) == Decimal("0.02")
-    assert _round_fraction(Fraction(0)) == Decimal("0.00")
+    # 0.01 kr × 1 × (a fraction): exactly half an øre, and just below it.
+    assert price_ore(Decimal("0.01"), [1], fraction=Fraction(1, 2)) == 1
+    assert price_ore(Decimal("0.01"), [1], fraction=Fraction(1, 2) - Fraction(1, 10**9)) == 0
+    assert price_ore(Decimal("0.01"), [3], fraction=Fraction(1, 2)) == 2
+    assert price_ore(Decimal("0.01"), [1], sign=-1, fraction=Fraction(1, 2)) == -1
+    assert price_ore(Decimal("0.01"), [0], fraction=Fraction(1, 2)) == 0
 
 
 def test_a_missing_patient_count_names_the_clusters_file_when_the_clinic_has_none() -> None:

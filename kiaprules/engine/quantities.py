@@ -1,0 +1,283 @@
+"""Phase 1 of the engine: each cluster's history, year by year, as quantities.
+
+:func:`aggregate` walks each cluster's memberships once and says, per year,
+which clinics are paid on how many patients, which get a startup grant and
+which grants are clawed back; it looks up days and windows but no rates
+(phase 2, :mod:`kiaprules.engine.pricing`). With ``record=True`` it also
+keeps, for every clinic of the cluster that a line leaves out, the rule that
+left it out, so that an explanation can show it.
+
+The rules and the sentences they implement are in
+:mod:`kiaprules.rules.payout`; the figures in the ruleset; the readings of
+I1–I6 are the ruleset's policies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from typing import Final, cast
+
+from kiaprules.engine.pricing import ClawedBack, ClusterQuantities, YearQuantities
+from kiaprules.engine.report import LeftOut
+from kiaprules.errors import InputError, NotCoveredError
+from kiaprules.model.calendar import anniversary
+from kiaprules.model.cluster import Cluster, Membership, memberships_by_provider
+from kiaprules.rules.payout import Rule, rule
+from kiaprules.rules.ruleset import MonthDay, Ruleset, unpublished_mode
+
+__all__ = ["Days", "aggregate", "cluster_warnings", "rules_in_force"]
+
+#: The end of a membership that has not ended.
+_NO_END: Final = dt.date.max
+
+
+def rules_in_force(policies: Mapping[str, str]) -> Callable[[str], Rule]:
+    """The rule of each id under ``policies``, looked up once each."""
+    found: dict[str, Rule] = {}
+
+    def get(id: str) -> Rule:
+        value = found.get(id)
+        if value is None:
+            value = found[id] = rule(id, policies)
+        return value
+
+    return get
+
+
+class Days:
+    """The ruleset's days and windows, looked up once per aggregation, not once per cluster."""
+
+    def __init__(self, ruleset: Ruleset, policies: Mapping[str, str]) -> None:
+        self.ruleset = ruleset
+        self.mode = unpublished_mode(policies)
+        self.years: dict[int, tuple[dt.date, dt.date]] = {}
+        self.windows: dict[dt.date, dt.date] = {}
+
+    def _day(self, name: str, year: int) -> dt.date:
+        value = self.ruleset.lookup(name, dt.date(year, 1, 1), unpublished=self.mode).value
+        assert isinstance(value, MonthDay)
+        return value.in_year(year)
+
+    def counting_and_payout(self, year: int) -> tuple[dt.date, dt.date]:
+        """The counting day and the payout day of ``year``."""
+        days = self.years.get(year)
+        if days is None:
+            days = self.years[year] = (self._day("counting_day", year),
+                                       self._day("payout_day", year))
+        return days
+
+    def anniversary(self, joined: dt.date) -> dt.date:
+        """The end of the first year of a membership that began on ``joined`` (I3)."""
+        end = self.windows.get(joined)
+        if end is None:
+            months = self.ruleset.lookup("clawback_window_months", joined,
+                                         unpublished=self.mode).value
+            end = self.windows[joined] = anniversary(joined, int(months))
+        return end
+
+
+def _leaver_order(entry: tuple[str, Membership]) -> str:
+    """The order leavers are taken in: by provider number and joining day, as text."""
+    pn, m = entry
+    return f"{pn}@{m.joined.isoformat()}"
+
+
+def _missing(cluster: Cluster, m: Membership, year: int, counted_on: dt.date) -> InputError:
+    return InputError(
+        f"no group-1 patient count for 1 January {year}; the clinic is a member "
+        f"on {counted_on.isoformat()}, so {cluster.name} is paid for it in {year}",
+        path=m.path or cluster.source, record=m.label, field=f"patients.{year}")
+
+
+def _aggregate_cluster(
+    cluster: Cluster,
+    last_year: int,
+    days: Days,
+    policies: Mapping[str, str],
+    rules: Callable[[str], Rule],
+    others: Mapping[str, list[tuple[str, Membership]]],
+    pairs: bool,
+    record: bool,
+) -> ClusterQuantities:
+    """The rules as they read: year by year, clinic by clinic.
+
+    The ruleset's days come from ``days`` (looked up once a year for all
+    clusters); the memberships are read once into plain rows, so that the
+    yearly loop only compares dates and looks up counts.
+    """
+    founding_year = cluster.founded.year
+    # founding_members (I2): the day whose members the first payout counts.
+    first_day = cluster.registered if policies["founding_members"] == "registration" \
+        else cluster.founded
+    pro_rata = policies["founding_year"] == "pro_rata"
+    later_startup = policies["late_joiner_startup"] == "first_funded_year"
+    claw = policies["clawback"] == "within_first_year"
+    rows = [(m, str(m.provider_number), m.joined, m.left or _NO_END, m.clinic.patients)
+            for m in cluster.memberships]
+    paid_in: dict[str, int] = {}  # provider number → the year its startup grant was paid
+    leavers: dict[int, list[tuple[str, Membership]]] = {}  # year of leaving + 1 → grants
+    years: list[YearQuantities] = []
+    cluster_warnings: list[str] = []
+    no_warnings: tuple[str, ...] = ()
+    for year in range(founding_year, last_year + 1):
+        warnings: list[str] = []
+        fraction = None
+        if year == founding_year:
+            # first_payout: due when registration is completed; founding_members:
+            # the clinics of the first day, paid on their patients per 1 January.
+            counted_on, due = first_day, cluster.registered
+            due_rule, members_rule = rules("first_payout"), rules("founding_members")
+            if pro_rata:  # founding_year (I1): from the founding general assembly
+                year_days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+                fraction = Fraction((dt.date(year + 1, 1, 1) - cluster.founded).days, year_days)
+        else:
+            # late_joiner, yearly_payout: members and patients count per 1 January;
+            # the payout is made on the payout day, never before registration.
+            counted_on, payout_day = days.counting_and_payout(year)
+            due = max(payout_day, cluster.registered)
+            due_rule, members_rule = rules("yearly_payout"), rules("late_joiner")
+        paid: list[tuple[Membership, int]] = []
+        startup: list[Membership] = []
+        left_patients: list[LeftOut] = []
+        left_startup: list[LeftOut] = []
+        total = clinics = capacities = 0
+        for m, pn, joined, left, counts in rows:
+            if not joined <= counted_on < left:
+                if record:
+                    left_patients.append(
+                        LeftOut(provider_number=pn, rule=rules("late_joiner"),
+                                note=f"joined {joined.isoformat()}, after "
+                                     f"{counted_on.isoformat()}")
+                        if counted_on < joined else
+                        LeftOut(provider_number=pn, rule=rules("left_cluster"),
+                                note=f"left {left.isoformat()}, on or before "
+                                     f"{counted_on.isoformat()}"))
+                continue
+            count = counts.get(year)
+            if count is None:
+                raise _missing(cluster, m, year, counted_on)
+            clinics += 1
+            total += count
+            if pairs:
+                paid.append((m, count))
+            if pn in paid_in:
+                if record:
+                    left_startup.append(LeftOut(
+                        provider_number=pn, rule=rules("startup_once"),
+                        note=f"its startup grant was paid in {paid_in[pn]}"
+                        if paid_in[pn] != -1 else "it got no startup grant when it came"))
+                continue
+            paid_in[pn] = -1  # seen: never a startup grant later (startup_once)
+            if m.switched_from:
+                if record:
+                    left_startup.append(LeftOut(
+                        provider_number=pn, rule=rules("cluster_switch"),
+                        note=f"came by a cluster switch from {m.switched_from}"))
+                continue
+            if year != founding_year and not later_startup:
+                if record:
+                    left_startup.append(LeftOut(
+                        provider_number=pn, rule=rules("startup_founding_only"),
+                        note=f"first paid in {year}, after the first payout"))
+                continue
+            earlier = [c for c, other in others.get(pn, ()) if c != cluster.name
+                       and other.joined < joined]
+            if earlier:
+                warnings.append(
+                    f"clinic {pn} was earlier a member of {', '.join(sorted(set(earlier)))} but "
+                    "is not marked switched_from; it is paid a startup grant as a new member "
+                    "(mark switched_from if it came by a cluster switch)")
+            paid_in[pn] = year
+            startup.append(m)
+            capacities += m.clinic.capacities
+            if m.left is not None:
+                # Only a leaver's grant can be clawed back, in the year after it
+                # left: always still to come, since the grant is paid no later
+                # than the year the clinic leaves.
+                leavers.setdefault(m.left.year + 1, []).append((pn, m))
+        clawbacks: list[ClawedBack] = []
+        left_clawback: list[LeftOut] = []
+        for pn, m in sorted(leavers.get(year, ()), key=_leaver_order):
+            assert m.left is not None
+            end = days.anniversary(m.joined) if claw else None
+            if end is not None and m.left < end:
+                # clawback (I3): left before joined + 12 months; on the anniversary is not within.
+                clawbacks.append(ClawedBack(membership=m, paid_year=paid_in[pn],
+                                            capacities=m.clinic.capacities, anniversary=end))
+            elif record:
+                left_clawback.append(
+                    LeftOut(provider_number=pn, rule=rules("clawback_window"),
+                            note=f"joined {m.joined.isoformat()}, left {m.left.isoformat()}, "
+                                 f"on or after the end of its first year, {end.isoformat()}")
+                    if end is not None else
+                    LeftOut(provider_number=pn, rule=rules("no_clawback"),
+                            note=f"left {m.left.isoformat()}; nothing is clawed back"))
+        years.append(YearQuantities(
+            year, due, year == founding_year, counted_on, tuple(paid), tuple(startup),
+            tuple(clawbacks), fraction, tuple(warnings) if warnings else no_warnings,
+            clinics, total, capacities, due_rule, members_rule, tuple(left_patients),
+            tuple(left_startup), tuple(left_clawback)))
+    if claw:
+        for _, m in sorted((e for entries in leavers.values() for e in entries),
+                           key=_leaver_order):
+            assert m.left is not None
+            clawed_in = m.left.year + 1
+            if clawed_in > last_year and m.left < days.anniversary(m.joined):
+                cluster_warnings.append(
+                    f"clinic {m.provider_number} left on {m.left.isoformat()}, within its "
+                    f"first year; its startup grant is clawed back in {clawed_in}, "
+                    "after the years computed")
+    return ClusterQuantities(cluster=cluster, years=tuple(years), warnings=tuple(cluster_warnings))
+
+
+def aggregate(
+    clusters: Sequence[Cluster],
+    ruleset: Ruleset,
+    policies: Mapping[str, str],
+    last_year: int,
+    *,
+    pairs: bool = True,
+    record: bool = False,
+) -> list[ClusterQuantities]:
+    """Phase 1: every cluster's yearly quantities from its founding year to ``last_year``.
+
+    ``pairs=False`` keeps only the sums (no membership–count pairs): enough
+    to price under line rounding without clinic-by-clinic shares.
+    ``record=True`` also keeps every clinic each line leaves out, with the
+    rule that left it out.
+    """
+    # Who was in another cluster too: only provider numbers with more than one
+    # membership can be (a provider number is a str, and keys as its text).
+    others = cast("Mapping[str, list[tuple[str, Membership]]]",
+                  memberships_by_provider(clusters))
+    days = Days(ruleset, policies)
+    rules = rules_in_force(policies)
+    result = []
+    for cluster in clusters:
+        try:
+            result.append(_aggregate_cluster(cluster, last_year, days, policies, rules, others,
+                                             pairs, record))
+        except NotCoveredError as exc:
+            raise exc.located(path=cluster.source, record=cluster.name) from None
+    return result
+
+
+def cluster_warnings(quantities: Sequence[ClusterQuantities],
+                     years: Sequence[int]) -> list[str]:
+    """The warnings of each cluster as a whole, for every path that prices quantities:
+    its own (an unmarked switch, a clawback after the years computed), and a
+    clawback in a year between those asked for, which is not silently left out."""
+    wanted = set(years)
+    out: list[str] = []
+    for cq in quantities:
+        out.extend(f"{cq.cluster.name}: {w}" for w in cq.warnings)
+        for q in cq.years:
+            if q.clawbacks and q.year not in wanted and years[0] < q.year:
+                capacities = sum(cb.capacities for cb in q.clawbacks)
+                out.append(
+                    f"{cq.cluster.name}: a clawback of the startup grant for {capacities} "
+                    f"capacit{'y' if capacities == 1 else 'ies'} falls in {q.year}, which is "
+                    "not among the years computed")
+    return out
