@@ -155,7 +155,7 @@ def _aggregate_cluster(
                                 note=f"left {left.isoformat()}, on or before "
                                      f"{counted_on.isoformat()}"))
                 continue
-            count = counts.get(year)
+            count = counts.of_year(year)
             if count is None:
                 raise _missing(cluster, m, year, counted_on)
             clinics += 1

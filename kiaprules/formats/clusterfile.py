@@ -40,7 +40,6 @@ from kiaprules.model.cluster import (
     Cluster,
     Membership,
     check_overlaps,
-    membership_from_plain,
 )
 
 __all__ = [
@@ -62,13 +61,7 @@ def _located(exc: KiapRulesError, path: str | None, record: str | None) -> KiapR
 
 
 def _membership(raw: object, *, path: str | None, record: str) -> Membership:
-    if type(raw) is dict and raw.keys() <= CLINIC_KEYS:
-        pn = raw.get("provider_number")
-        if type(pn) is str:
-            fast = membership_from_plain(raw, source=f"{record} ({pn.strip()})", path=path)
-            if fast is not None:
-                return fast
-    if type(raw) is not dict and not isinstance(raw, Mapping):  # dict first: it is cheap
+    if not isinstance(raw, Mapping):
         raise InputError(f"must be a table, got {type(raw).__name__}", path=path, record=record)
     pn = raw.get("provider_number")
     if isinstance(pn, str):

@@ -6,9 +6,11 @@ import datetime as dt
 import re
 from typing import Final
 
+from dateutil.relativedelta import relativedelta
+
 from kiaprules.errors import InputError
 
-__all__ = ["anniversary", "days_in_month", "parse_date", "parse_year", "parse_years", "year_start"]
+__all__ = ["anniversary", "parse_date", "parse_year", "parse_years", "year_start"]
 
 #: Years outside this range are refused as typos rather than computed.
 MIN_YEAR = 1900
@@ -16,7 +18,6 @@ MAX_YEAR = 2200
 
 _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR_RE: Final = re.compile(r"[0-9]{4}")
-_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def parse_date(value: object, *, field: str | None = None) -> dt.date:
@@ -81,24 +82,16 @@ def year_start(year: int) -> dt.date:
     return dt.date(year, 1, 1)
 
 
-def days_in_month(year: int, month: int) -> int:
-    """28–31: the Gregorian calendar's length of ``month`` in ``year``."""
-    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-        return 29
-    return _MONTH_DAYS[month - 1]
-
-
 def anniversary(joined: dt.date, months: int = 12) -> dt.date:
     """The day ``months`` after ``joined`` (29 February + 12 months is 28 February).
 
-    Calendar months, as ``dateutil``'s ``relativedelta(months=...)`` counts
-    them: the same day of the month, or the month's last day when it is
-    shorter.
+    Calendar months, counted by ``dateutil``'s ``relativedelta``: the same day
+    of the month, or the month's last day when it is shorter.
 
     >>> anniversary(dt.date(2020, 2, 29))
     datetime.date(2021, 2, 28)
     >>> anniversary(dt.date(2019, 1, 31), 1)
     datetime.date(2019, 2, 28)
     """
-    year, month0 = divmod(joined.year * 12 + joined.month - 1 + months, 12)
-    return dt.date(year, month0 + 1, min(joined.day, days_in_month(year, month0 + 1)))
+    result: dt.date = joined + relativedelta(months=months)
+    return result

@@ -11,7 +11,6 @@ on day D when ``joined <= D < left``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
@@ -19,7 +18,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules.errors import ConflictError, InputError
-from kiaprules.model.calendar import MAX_YEAR, MIN_YEAR, parse_date, parse_year
+from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.model.identifiers import CvrNumber, ProviderNumber
 
 __all__ = [
@@ -30,7 +29,6 @@ __all__ = [
     "PatientCounts",
     "check_overlaps",
     "find_overlaps",
-    "membership_from_plain",
     "memberships_by_provider",
 ]
 
@@ -38,7 +36,6 @@ __all__ = [
 #: ten million listed patients. Larger numbers are refused as implausible.
 MAX_CAPACITIES: Final = 1_000
 MAX_PATIENTS: Final = 10_000_000
-_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _whole(value: object, *, field: str, minimum: int, maximum: int, what: str) -> int:
@@ -66,30 +63,15 @@ class PatientCounts(Mapping[int, int]):
     _hash: int | None
 
     def __init__(self, counts: Mapping[Any, Any] | Iterable[tuple[Any, Any]] = ()) -> None:
-        fast = _well_formed(counts) if type(counts) is dict else None
-        if fast is not None:
-            object.__setattr__(self, "_data", fast)
-            object.__setattr__(self, "_hash", None)
-            return
         items = counts.items() if isinstance(counts, Mapping) else counts
         data: dict[int, int] = {}
         for key, value in items:
-            # The common case, checked inline (a file's key "2019", an int count in
-            # range); anything else goes through parse_year and _whole, which
-            # accept or refuse it with their messages.
-            if type(key) is str and len(key) == 4 and key.isdigit() and key.isascii() \
-                    and MIN_YEAR <= (year := int(key)) <= MAX_YEAR:
-                pass
-            else:
-                year = parse_year(key, field=f"patients.{key}")
+            year = parse_year(key, field=f"patients.{key}")
             if year in data:
                 raise InputError(f"year {year} is given twice", field="patients")
-            if type(value) is int and 0 <= value <= MAX_PATIENTS:
-                data[year] = value
-            else:
-                data[year] = _whole(
-                    value, field=f"patients.{year}", minimum=0, maximum=MAX_PATIENTS, what=""
-                )
+            data[year] = _whole(value, field=f"patients.{year}", minimum=0,
+                                maximum=MAX_PATIENTS, what="")
+        # Its own constructor sets its own slots; afterwards nothing can.
         object.__setattr__(self, "_data", dict(sorted(data.items())))
         object.__setattr__(self, "_hash", None)
 
@@ -98,6 +80,10 @@ class PatientCounts(Mapping[int, int]):
 
     def __getitem__(self, year: int) -> int:
         return self._data[year]
+
+    def of_year(self, year: int) -> int | None:
+        """The count for ``year``, or None: a direct lookup (the engine asks often)."""
+        return self._data.get(year)
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._data)
@@ -121,93 +107,9 @@ class PatientCounts(Mapping[int, int]):
     def __repr__(self) -> str:
         return f"PatientCounts({self._data!r})"
 
-
-#: Key tuples of patient tables already checked → their years, in order. A
-#: country's clinics share a few dozen of them (the years each membership runs).
-_CHECKED_KEYS: dict[tuple[Any, ...], tuple[tuple[int, ...], bool]] = {}
-
-
-def _well_formed(counts: dict[Any, Any]) -> dict[int, int] | None:
-    """``counts`` as year → count when every key is four ASCII digits of a year in range
-    and every count a whole number in range; else None.
-
-    A country's file has thousands of these tables; this accepts exactly what
-    the key-by-key checks of :class:`PatientCounts` accept, and leaves every
-    other table, and every error message, to those checks. The keys are
-    checked once per distinct set of keys.
-    """
-    keys = tuple(counts)
-    known = _CHECKED_KEYS.get(keys)
-    if known is None:
-        years = []
-        for key in keys:
-            if type(key) is not str or len(key) != 4 or not key.isdigit() \
-                    or not key.isascii() or not MIN_YEAR <= int(key) <= MAX_YEAR:
-                return None
-            years.append(int(key))
-        known = (tuple(years), years == sorted(years))
-        if len(_CHECKED_KEYS) < 4096:
-            _CHECKED_KEYS[keys] = known
-    for value in counts.values():
-        if type(value) is not int or not 0 <= value <= MAX_PATIENTS:
-            return None
-    years_of, ordered = known
-    data = dict(zip(years_of, counts.values(), strict=True))
-    return data if ordered else dict(sorted(data.items()))
-
-
-def membership_from_plain(raw: dict[str, Any], *, source: str, path: str | None
-                          ) -> Membership | None:
-    """The :class:`Membership` of a file's clinic record, when every value is already in
-    its plain, canonical form; else None, for the ordinary constructors to check.
-
-    The bulk loader's fast path. It accepts only what the constructors accept
-    and turn into the same values unchanged: a provider number of 5–6 ASCII
-    digits, capacities a whole number in range, ``YYYY-MM-DD`` dates with
-    ``left`` after ``joined``, ``switched_from`` absent or trimmed text, and a
-    well-formed patient table. Anything else, including every error, goes the
-    ordinary way, so messages are the ordinary ones.
-    """
-    pn = raw.get("provider_number")
-    capacities = raw.get("capacities")
-    joined = raw.get("joined")
-    left = raw.get("left")
-    switched = raw.get("switched_from")
-    patients = raw.get("patients", {})
-    if not (type(pn) is str and 5 <= len(pn) <= 6 and pn.isdigit() and pn.isascii()
-            and type(capacities) is int and 1 <= capacities <= MAX_CAPACITIES
-            and type(joined) is str and _ISO_DATE.fullmatch(joined)
-            and (left is None or (type(left) is str and _ISO_DATE.fullmatch(left)))
-            and (switched is None or (type(switched) is str and switched
-                                      and switched.strip() == switched))
-            and type(patients) is dict):
-        return None
-    counts = _well_formed(patients)
-    if counts is None:
-        return None
-    try:
-        joined_day = dt.date.fromisoformat(joined)
-        left_day = None if left is None else dt.date.fromisoformat(left)
-    except ValueError:
-        return None
-    if left_day is not None and left_day <= joined_day:
-        return None
-    table = object.__new__(PatientCounts)
-    object.__setattr__(table, "_data", counts)
-    object.__setattr__(table, "_hash", None)
-    # Set as attrs' own __init__ sets the fields of a frozen class.
-    fields: tuple[tuple[str, object], ...] = (
-        ("provider_number", str.__new__(ProviderNumber, pn)), ("capacities", capacities),
-        ("patients", table))
-    clinic = object.__new__(Clinic)
-    for name, value in fields:
-        object.__setattr__(clinic, name, value)
-    membership = object.__new__(Membership)
-    fields = (("clinic", clinic), ("joined", joined_day), ("left", left_day),
-              ("switched_from", switched), ("source", source), ("path", path))
-    for name, value in fields:
-        object.__setattr__(membership, name, value)
-    return membership
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its plain data, rebuilt (and checked) by the constructor."""
+        return (PatientCounts, (self._data,))
 
 
 def _to_patient_counts(value: object) -> PatientCounts:
@@ -340,7 +242,7 @@ def _sort_memberships(value: object) -> tuple[Membership, ...]:
     # provider number and dates still come out in one order.
     return tuple(sorted(items, key=lambda m: (
         m.clinic.provider_number, m.joined, m.left or dt.date.max, m.switched_from or "",
-        m.clinic.capacities, tuple(m.clinic.patients._data.items()))))
+        m.clinic.capacities, tuple(m.clinic.patients.items()))))
 
 
 def _optional_cvr(value: object) -> CvrNumber | None:
