@@ -30,7 +30,6 @@ from kiaprules.reports.summary import national_summary
 from kiaprules.rules.loader import available_rulesets, load_ruleset
 from kiaprules.rules.registration import check_registration
 from kiaprules.rules.ruleset import Ruleset, format_value
-from kiaprules.synthetic.country import generate_country
 
 __all__ = ["main", "run"]
 
@@ -181,6 +180,9 @@ def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
+    # Outside the core: only this command loads the synthetic country generator.
+    from kiaprules.synthetic import generate_country
+
     fmt = "toml" if args.output and args.output.endswith(".toml") else "json"
     text = dumps_clusters(generate_country(seed=args.seed, scale=args.scale), fmt=fmt)
     if not args.output or args.output == "-":

@@ -46,9 +46,11 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
 
 def parse_year(value: object, *, field: str | None = None) -> int:
     """A calendar year from an int or a string of four digits."""
-    if isinstance(value, bool):
+    if type(value) is str and len(value) == 4 and value.isascii() and value.isdigit():
+        year = int(value)  # the common case: a file's key "2019"
+    elif isinstance(value, bool):
         raise InputError(f"must be a year, got {value!r}", field=field)
-    if isinstance(value, int):
+    elif isinstance(value, int):
         year = value
     elif isinstance(value, str) and _YEAR_RE.fullmatch(value.strip()):
         # ASCII digits only: str.isdigit() is true of "²⁰¹⁸", which int() refuses.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -66,11 +66,16 @@ class PatientCounts(Mapping[int, int]):
         items = counts.items() if isinstance(counts, Mapping) else counts
         data: dict[int, int] = {}
         for key, value in items:
-            year = parse_year(key, field=f"patients.{key}")
+            try:
+                year = parse_year(key)
+            except InputError as exc:
+                raise exc.located(field=f"patients.{key}") from None
             if year in data:
                 raise InputError(f"year {year} is given twice", field="patients")
-            data[year] = _whole(value, field=f"patients.{year}", minimum=0,
-                                maximum=MAX_PATIENTS, what="")
+            if type(value) is not int or not 0 <= value <= MAX_PATIENTS:
+                value = _whole(value, field=f"patients.{year}", minimum=0,
+                               maximum=MAX_PATIENTS, what="")
+            data[year] = value
         # Its own constructor sets its own slots; afterwards nothing can.
         object.__setattr__(self, "_data", dict(sorted(data.items())))
         object.__setattr__(self, "_hash", None)
@@ -80,6 +85,9 @@ class PatientCounts(Mapping[int, int]):
 
     def __getitem__(self, year: int) -> int:
         return self._data[year]
+
+    def items(self) -> ItemsView[int, int]:
+        return self._data.items()
 
     def of_year(self, year: int) -> int | None:
         """The count for ``year``, or None: a direct lookup (the engine asks often)."""
