@@ -225,8 +225,13 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
                          "cluster = ...", path=args.expenses, record="account",
                          field="cluster")
     years = parse_years(args.years) if args.years else None
-    ledger = build_ledger(cluster, expenses, _ruleset_with_sets(args), account=account,
-                          years=years, policies=_policies(args.policy))
+    ruleset = _ruleset_with_sets(args)
+    # The file's other clusters are consulted: a switch from one of them (C3) is
+    # seen only with it.
+    payouts = compute_payouts(cluster, ruleset, policies=_policies(args.policy),
+                              context=clusters)
+    ledger = build_ledger(cluster, expenses, ruleset, account=account, years=years,
+                          payouts=payouts)
     out.write(_render(ledger, args.format))
     return EXIT_OK
 

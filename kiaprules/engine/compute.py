@@ -86,6 +86,9 @@ class Computation:
     policies: dict[str, str]
     overrides: tuple[Override, ...]
     years: tuple[int, ...]
+    #: Other clusters of the input, not computed but consulted: a clinic that left
+    #: one of them on the day it joined a computed cluster came by a switch (C3).
+    context: tuple[Cluster, ...] = ()
 
     @property
     def non_default_policies(self) -> dict[str, str]:
@@ -101,13 +104,15 @@ def prepare(
     overrides: Iterable[Override | str] = (),
     policies: Mapping[str, str] | None = None,
     strict: bool = False,
+    context: Iterable[Cluster] = (),
 ) -> Computation:
     """Check and normalise the arguments every computation takes.
 
     ``years`` defaults to the earliest founding year through the last year
-    with patient counts.
+    with patient counts (of the clusters computed, not of the ``context``).
     """
     items = _as_clusters(clusters)
+    others = tuple(c for c in _as_clusters(context) if c not in items)
     base = _as_ruleset(ruleset)
     check_payout_ruleset(base)
     ovs = _as_overrides(overrides)
@@ -117,11 +122,11 @@ def prepare(
     chosen = rs.check_policies(dict(policies or {}))
     if strict:
         chosen["unpublished_years"] = "refuse"
-    check_overlaps(items)
+    check_overlaps((*items, *others))
     year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \
         if years is not None else default_years(items)
     return Computation(clusters=items, base=base, ruleset=rs, policies=chosen, overrides=ovs,
-                       years=year_list)
+                       years=year_list, context=others)
 
 
 def compute_payouts(
@@ -133,6 +138,7 @@ def compute_payouts(
     policies: Mapping[str, str] | None = None,
     strict: bool = False,
     detail: bool = True,
+    context: Iterable[Cluster] = (),
 ) -> PayoutReport:
     """Every cluster's payout for each of ``years``: lines, totals, warnings.
 
@@ -146,13 +152,18 @@ def compute_payouts(
     A provider number in two clusters (or twice in one) over overlapping
     dates is a :class:`ConflictError` naming both records.
 
+    ``context`` holds other clusters of the input that are not computed but
+    consulted: a clinic that left one of them on the day it joined a
+    computed cluster came by a cluster switch (C3), and no provider number
+    may be in two places at once across both.
+
     ``detail=False`` is the fast mode for whole countries: every amount,
     total and warning is the same, but lines carry no clinic-by-clinic
     breakdown (``Line.members`` is empty), so the report cannot be explained
     (:meth:`PayoutReport.explain` asks for ``detail=True``).
     """
     run = prepare(clusters, ruleset, years=years, overrides=overrides, policies=policies,
-                  strict=strict)
+                  strict=strict, context=context)
     rs, chosen, year_list = run.ruleset, run.policies, run.years
     warnings: list[str] = []
     payouts: list[ClusterPayouts] = []
@@ -160,7 +171,8 @@ def compute_payouts(
         # Clinic-by-clinic pairs are needed for the shares (detail) and for
         # clinic rounding (I6 alternative); totals alone need only the sums.
         quantities = aggregate(run.clusters, rs, chosen, year_list[-1],
-                               pairs=detail or chosen["rounding"] == "clinic", record=detail)
+                               pairs=detail or chosen["rounding"] == "clinic", record=detail,
+                               context=run.context)
         payouts = price(quantities, rs, chosen, year_list, rules=rules_in_force(chosen),
                         detail=detail)
         warnings.extend(cluster_warnings(quantities, year_list))

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Final, cast
 
+from dateutil.relativedelta import relativedelta
+
 from kiaprules.engine.pricing import ClawedBack, ClusterQuantities, YearQuantities
 from kiaprules.engine.report import LeftOut
 from kiaprules.errors import InputError, NotCoveredError
@@ -68,6 +70,12 @@ class Days:
                                        self._day("payout_day", year))
         return days
 
+    def first_year_not_counted(self, left: dt.date) -> int:
+        """The first year whose counting day is on or after ``left``: the first year the
+        clinic is no longer counted, in whose payout a clawback falls (C1)."""
+        counting_day, _ = self.counting_and_payout(left.year)
+        return left.year if left <= counting_day else left.year + 1
+
     def anniversary(self, joined: dt.date) -> dt.date:
         """The end of the first year of a membership that began on ``joined`` (I3)."""
         end = self.windows.get(joined)
@@ -76,6 +84,25 @@ class Days:
                                          unpublished=self.mode).value
             end = self.windows[joined] = anniversary(joined, int(months))
         return end
+
+
+#: A gap between leaving one cluster and joining another shorter than this is
+#: worth a warning (C3): it may be a switch entered with the wrong date.
+_SHORT_GAP: Final = relativedelta(months=1)
+
+
+def _switched_from(cluster: Cluster, elsewhere: Sequence[tuple[str, Membership]],
+                   joined: dt.date) -> str | None:
+    """The cluster of the input that the clinic left on the day it joined ``cluster``.
+
+    C3: "When the input shows a clinic leaving one cluster on the same day it
+    joins another, that joining is a cluster switch"; Guide til klyngestart
+    §7.1: "Opstartsbeløbet udbetales ikke ved klyngeskift."
+    """
+    for name, other in elsewhere:
+        if name != cluster.name and other.left == joined:
+            return name
+    return None
 
 
 def _leaver_order(entry: tuple[str, Membership]) -> str:
@@ -170,11 +197,14 @@ def _aggregate_cluster(
                         if paid_in[pn] != -1 else "it got no startup grant when it came"))
                 continue
             paid_in[pn] = -1  # seen: never a startup grant later (startup_once)
-            if m.switched_from:
+            came_from = m.switched_from or _switched_from(cluster, others.get(pn, ()), joined)
+            if came_from:
                 if record:
                     left_startup.append(LeftOut(
                         provider_number=pn, rule=rules("cluster_switch"),
-                        note=f"came by a cluster switch from {m.switched_from}"))
+                        note=f"came by a cluster switch from {came_from}"
+                        + ("" if m.switched_from else
+                           f" (it left it on {joined.isoformat()}, the day it joined here)")))
                 continue
             if year != founding_year and not later_startup:
                 if record:
@@ -182,21 +212,24 @@ def _aggregate_cluster(
                         provider_number=pn, rule=rules("startup_founding_only"),
                         note=f"first paid in {year}, after the first payout"))
                 continue
-            earlier = [c for c, other in others.get(pn, ()) if c != cluster.name
-                       and other.joined < joined]
-            if earlier:
+            shortly = sorted({c for c, other in others.get(pn, ()) if c != cluster.name
+                              and other.left is not None and other.left < joined
+                              < other.left + _SHORT_GAP})
+            if shortly:
                 warnings.append(
-                    f"clinic {pn} was earlier a member of {', '.join(sorted(set(earlier)))} but "
-                    "is not marked switched_from; it is paid a startup grant as a new member "
-                    "(mark switched_from if it came by a cluster switch)")
+                    f"clinic {pn} left {', '.join(shortly)} less than a month before it joined "
+                    "here; a gap of a day or more is not a cluster switch, so it is paid a "
+                    "startup grant as a new member (mark switched_from if it came by a "
+                    "switch)")
             paid_in[pn] = year
             startup.append(m)
             capacities += m.clinic.capacities
             if m.left is not None:
-                # Only a leaver's grant can be clawed back, in the year after it
-                # left: always still to come, since the grant is paid no later
-                # than the year the clinic leaves.
-                leavers.setdefault(m.left.year + 1, []).append((pn, m))
+                # Only a leaver's grant can be clawed back, in the payout of the
+                # first year the clinic is no longer counted ("med virkning fra
+                # 1. januar året efter", Guide §7.1): always after this year,
+                # which counted it.
+                leavers.setdefault(days.first_year_not_counted(m.left), []).append((pn, m))
         clawbacks: list[ClawedBack] = []
         left_clawback: list[LeftOut] = []
         for pn, m in sorted(leavers.get(year, ()), key=_leaver_order):
@@ -223,7 +256,7 @@ def _aggregate_cluster(
         for _, m in sorted((e for entries in leavers.values() for e in entries),
                            key=_leaver_order):
             assert m.left is not None
-            clawed_in = m.left.year + 1
+            clawed_in = days.first_year_not_counted(m.left)
             if clawed_in > last_year and m.left < days.anniversary(m.joined):
                 cluster_warnings.append(
                     f"clinic {m.provider_number} left on {m.left.isoformat()}, within its "
@@ -240,18 +273,20 @@ def aggregate(
     *,
     pairs: bool = True,
     record: bool = False,
+    context: Sequence[Cluster] = (),
 ) -> list[ClusterQuantities]:
     """Phase 1: every cluster's yearly quantities from its founding year to ``last_year``.
 
     ``pairs=False`` keeps only the sums (no membership–count pairs): enough
     to price under line rounding without clinic-by-clinic shares.
     ``record=True`` also keeps every clinic each line leaves out, with the
-    rule that left it out.
+    rule that left it out. ``context``: other clusters of the input, not
+    aggregated, whose memberships show cluster switches (C3).
     """
     # Who was in another cluster too: only provider numbers with more than one
     # membership can be (a provider number is a str, and keys as its text).
     others = cast("Mapping[str, list[tuple[str, Membership]]]",
-                  memberships_by_provider(clusters))
+                  memberships_by_provider([*clusters, *context]))
     days = Days(ruleset, policies)
     rules = rules_in_force(policies)
     result = []

@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import attrs
 import pytest
 from strategies_payouts import RULESET, YEARS, cluster, d, member
 
@@ -263,13 +264,41 @@ def test_switch_after_the_first_year_is_not_clawed_back() -> None:
     assert all(y.amount("clawback") == 0 for y in report.cluster("Roskildeklyngen").years)
 
 
-def test_move_not_marked_as_a_switch_gets_a_startup_grant_and_a_warning() -> None:
-    """A clinic that moved without switched_from is paid a startup grant as new, with a warning
-    naming its earlier cluster."""
+def test_a_same_day_move_between_clusters_is_a_switch_even_unmarked() -> None:
+    """C3: leaving Roskildeklyngen on 1 June 2020 and joining Køgeklyngen that day is a
+    cluster switch: no startup grant in Køgeklyngen, and the record says why."""
     report = pay(_switch("2020-06-01", marked=False))
     y2021 = year_of(report, 2021, "Køgeklyngen")
+    assert shares(y2021, "operating")["61111"] == 1000
+    assert line(y2021, "startup") is None
+    assert all(y.amount("startup") == 0 for y in report.cluster("Køgeklyngen").years[1:])
+    assert not [w for w in report.all_warnings() if "61111" in w and "switch" in w]
+
+
+def _move(left: str, joined: str):  # type: ignore[no-untyped-def]
+    old, new = _switch(left, marked=False)
+    moved = [m if m.provider_number != "61111" else attrs.evolve(m, joined=joined)
+             for m in new.memberships]
+    return old, attrs.evolve(new, memberships=moved)
+
+
+def test_a_move_after_a_gap_of_days_gets_a_startup_grant_and_a_warning() -> None:
+    """C3: a gap of one day or more is not a switch; under a month, a warning says so.
+    61111 left Roskildeklyngen on 1 June 2020 and joined Køgeklyngen on 15 June: 2
+    capacities × 10,000 kr = 20,000 kr in 2021, its first paid year there."""
+    report = pay(_move("2020-06-01", "2020-06-15"))
+    y2021 = year_of(report, 2021, "Køgeklyngen")
     assert shares(y2021, "startup") == {"61111": 2}
-    assert any("61111" in w and "Roskildeklyngen" in w for w in y2021.warnings)
+    assert line(y2021, "startup").amount == Decimal("20000.00")
+    assert any("61111" in w and "Roskildeklyngen" in w and "less than a month" in w
+               for w in y2021.warnings)
+
+
+def test_a_move_after_a_month_or_more_gets_a_startup_grant_without_a_warning() -> None:
+    report = pay(_move("2020-06-01", "2020-07-01"))
+    y2021 = year_of(report, 2021, "Køgeklyngen")
+    assert shares(y2021, "startup") == {"61111": 2}
+    assert not [w for w in report.all_warnings() if "61111" in w]
 
 
 # --- clawback: rule 8 and I3 ----------------------------------------------------------

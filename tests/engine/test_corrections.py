@@ -1,0 +1,179 @@
+"""The corrections of December 2026 (DOMAIN.md "Corrections and additions", C1–C6).
+
+Each correction has named examples with the arithmetic worked out by hand
+in the test, and Hypothesis properties. Rates: 4.33 kr (2018, and carried
+forward to 2019–2021 under I5), supplement 2.16 kr (2019, 2020), 0.47 kr
+(2021); startup grant 10,000 kr per capacity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from strategies_payouts import RULESET, cluster, member
+
+from kiaprules import compute_payouts
+
+# --- C1: the clawback falls in the first year the clinic is not counted -------------
+
+
+def _leaver(left: str) -> list:  # type: ignore[type-arg]
+    # Founded and registered 1 March 2019; clinic 22222 (2 capacities) joins on the
+    # founding day and leaves within its first year (anniversary 1 March 2020).
+    return [cluster("Amagerklyngen", "2019-03-01", [
+        member("11111", "2019-03-01", patients=1000),
+        member("22222", "2019-03-01", capacities=2, patients=500, left=left)])]
+
+
+def _clawbacks(left: str) -> dict[int, Decimal]:
+    report = compute_payouts(_leaver(left), RULESET, years=range(2019, 2023))
+    return {y.year: y.amount("clawback") for _, y in report if y.amount("clawback")}
+
+
+def test_leaving_on_31_december_is_clawed_back_in_the_next_year() -> None:
+    # left 2019-12-31: last member day 30 Dec; not counted on 1 Jan 2020 → 2020.
+    # 2 capacities × 10,000 kr = 20,000 kr back.
+    assert _clawbacks("2019-12-31") == {2020: Decimal("-20000.00")}
+
+
+def test_leaving_on_1_january_is_clawed_back_that_year() -> None:
+    # left 2020-01-01: last member day 31 Dec 2019; not counted on 1 Jan 2020 → 2020
+    # (before C1 it fell in 2021). Still within the first year (1 Jan 2020 < 1 Mar 2020).
+    assert _clawbacks("2020-01-01") == {2020: Decimal("-20000.00")}
+
+
+def test_leaving_on_2_january_is_clawed_back_the_year_after() -> None:
+    # left 2020-01-02: a member on 1 Jan 2020, counted (and paid) in 2020 → 2021.
+    assert _clawbacks("2020-01-02") == {2021: Decimal("-20000.00")}
+
+
+def test_the_year_before_a_clawback_still_pays_the_leaver_when_it_was_counted() -> None:
+    # left 2020-01-02: counted on 1 Jan 2020, so 2020 pays its 500 patients:
+    # operating (4.33 + supplement 2.16) × 1,500 = 6,495 + 3,240 = 9,735.00.
+    year = compute_payouts(_leaver("2020-01-02"), RULESET, years=[2020]).clusters[0].year(2020)
+    assert year.total == Decimal("9735.00")
+    # left 2020-01-01: not counted in 2020: (4.33 + 2.16) × 1,000 − 20,000 = −13,510.00.
+    year = compute_payouts(_leaver("2020-01-01"), RULESET, years=[2020]).clusters[0].year(2020)
+    assert year.total == Decimal("-13510.00")
+
+
+@settings(max_examples=80)
+@given(left=st.dates(dt.date(2019, 3, 2), dt.date(2020, 2, 29)), shift=st.integers(1, 400))
+@example(left=dt.date(2019, 12, 31), shift=1)
+@example(left=dt.date(2019, 12, 31), shift=2)
+def test_moving_left_moves_a_clawback_by_at_most_one_year_and_never_its_amount(
+        left: dt.date, shift: int) -> None:
+    """Moving ``left`` later within the first year (which spans one year change) moves
+    the clawback by at most one year, never earlier, and never changes its amount."""
+    later = min(left + dt.timedelta(days=shift), dt.date(2020, 2, 29))
+    before, after = _clawbacks(left.isoformat()), _clawbacks(later.isoformat())
+    assert list(before.values()) == list(after.values()) == [Decimal("-20000.00")]
+    [year_before], [year_after] = before, after
+    assert 0 <= year_after - year_before <= 1
+    for day, year in ((left, year_before), (later, year_after)):
+        assert year == (day.year if (day.month, day.day) == (1, 1) else day.year + 1)
+
+
+def test_a_clawback_falls_in_a_year_that_has_no_other_line() -> None:
+    # The only clinic leaves on 1 Jan 2020: 2020 has nothing but the clawback.
+    clusters = [cluster("Amagerklyngen", "2019-03-01", [
+        member("22222", "2019-03-01", capacities=1, patients=500, left="2020-01-01")])]
+    year = compute_payouts(clusters, RULESET, years=[2020]).clusters[0].year(2020)
+    assert [(ln.kind, ln.amount) for ln in year.lines] == [("clawback", Decimal("-10000.00"))]
+    assert year.clinics == 0
+
+
+def test_the_clawback_year_follows_the_counting_day_of_the_ruleset() -> None:
+    # With the counting day moved to 1 February (an override), a clinic leaving on
+    # 15 January 2020 is not counted on 1 Feb 2020: clawed back in 2020.
+    report = compute_payouts(_leaver("2020-01-15"), RULESET, years=range(2019, 2023),
+                             overrides=["counting_day@2019-2022=02-01"])
+    clawed = {y.year for _, y in report if y.amount("clawback")}
+    assert clawed == {2020}
+    report = compute_payouts(_leaver("2020-01-15"), RULESET, years=range(2019, 2023))
+    assert {y.year for _, y in report if y.amount("clawback")} == {2021}
+
+
+def test_leaving_on_the_anniversary_is_never_clawed_back() -> None:
+    assert _clawbacks("2020-03-01") == {}
+    assert _clawbacks("2020-02-29") == {2021: Decimal("-20000.00")}
+
+
+# --- C3: a switch is a switch ------------------------------------------------------------
+
+
+def _two_clusters(left: str, joined: str) -> list:  # type: ignore[type-arg]
+    # 33333 (3 capacities) leaves Roskildeklyngen on `left` and joins Køgeklyngen on
+    # `joined`; neither membership is marked switched_from.
+    return [cluster("Roskildeklyngen", "2018-01-01", [
+                member("11111", "2018-01-01"), member("33333", "2018-01-01", capacities=3,
+                                                      left=left)]),
+            cluster("Køgeklyngen", "2018-01-01", [
+                member("22222", "2018-01-01"), member("33333", joined, capacities=3)])]
+
+
+def _startup(report: object, name: str) -> dict[int, Decimal]:
+    return {y.year: y.amount("startup") for c, y in report  # type: ignore[attr-defined]
+            if c.name == name and y.amount("startup")}
+
+
+def test_leaving_one_cluster_and_joining_another_the_same_day_gets_no_startup_grant() -> None:
+    # 33333 moves on 1 July 2019: counted in Køgeklyngen from 1 Jan 2020, but a switch:
+    # Køgeklyngen's only startup grant is 22222's in 2018 (1 × 10,000 kr).
+    report = compute_payouts(_two_clusters("2019-07-01", "2019-07-01"), RULESET,
+                             years=range(2018, 2022))
+    assert _startup(report, "Køgeklyngen") == {2018: Decimal("10000.00")}
+    startup_2020 = [ln for ln in report.cluster("Køgeklyngen").year(2020).lines
+                    if ln.kind == "startup"]
+    assert startup_2020 == []
+
+
+def test_the_switch_is_explained_with_its_quote() -> None:
+    report = compute_payouts(_two_clusters("2019-07-01", "2019-07-01"), RULESET,
+                             years=range(2018, 2022))
+    left_out = [o for ln in report.cluster("Køgeklyngen").year(2018).lines
+                if ln.kind == "startup" for o in ln.left_out]
+    assert left_out == []  # in 2018 33333 is not yet a member: not in the startup line
+    operating = next(ln for ln in report.cluster("Køgeklyngen").year(2020).lines
+                     if ln.kind == "operating")
+    assert "33333" in [m.provider_number for m in operating.members]
+
+
+def test_a_one_day_gap_is_not_a_switch() -> None:
+    # Left 1 July, joined 2 July: a new member, 3 × 10,000 = 30,000 kr in 2020, with a
+    # warning (the gap is under a month).
+    report = compute_payouts(_two_clusters("2019-07-01", "2019-07-02"), RULESET,
+                             years=range(2018, 2022))
+    assert _startup(report, "Køgeklyngen") == {2018: Decimal("10000.00"),
+                                               2020: Decimal("30000.00")}
+    assert any("33333" in w and "less than a month" in w for w in report.all_warnings())
+
+
+def test_a_switch_from_a_cluster_given_as_context_is_seen() -> None:
+    # Køgeklyngen computed alone, Roskildeklyngen only consulted: still a switch.
+    old, new = _two_clusters("2019-07-01", "2019-07-01")
+    alone = compute_payouts(new, RULESET, years=range(2018, 2022))
+    assert _startup(alone, "Køgeklyngen")[2020] == Decimal("30000.00")  # not seen
+    seen = compute_payouts(new, RULESET, years=range(2018, 2022), context=[old])
+    assert _startup(seen, "Køgeklyngen") == {2018: Decimal("10000.00")}
+    assert [c.name for c in seen.clusters] == ["Køgeklyngen"]
+
+
+@settings(max_examples=60)
+@given(move=st.dates(dt.date(2018, 1, 2), dt.date(2024, 12, 31)), marked=st.booleans())
+def test_a_switch_never_produces_a_startup_grant(move: dt.date, marked: bool) -> None:
+    """Whatever the day of the move, marked or seen in the input, the clinic that
+    switched never adds a startup grant in its new cluster."""
+    old, new = _two_clusters(move.isoformat(), move.isoformat())
+    if marked:
+        new = attrs.evolve(new, memberships=[
+            attrs.evolve(m, switched_from="Roskildeklyngen") if m.provider_number == "33333"
+            else m for m in new.memberships])
+    report = compute_payouts([old, new], RULESET, years=range(2018, 2026))
+    assert sum(_startup(report, "Køgeklyngen").values()) == Decimal("10000.00")
+    assert not [m for c, year in report if c.name == "Køgeklyngen" for line in year.lines
+                if line.kind == "startup" for m in line.members if m.provider_number == "33333"]
