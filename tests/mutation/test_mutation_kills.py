@@ -551,21 +551,24 @@ def test_each_years_payout_is_due_on_that_years_payout_day(override: list[str],
     assert [y.due.isoformat() for y in report.clusters[0].years] == due
 
 
-def test_a_clinic_from_another_cluster_not_marked_as_a_switch_is_warned_about() -> None:
-    """Rule 7 pays no startup grant on a cluster switch; an unmarked move is paid as new, with
-    a warning that says how to mark it."""
-    old = cluster("Aklynge", "2018-01-01", [member("11111", "2018-01-01", left="2019-01-15"),
+def test_a_clinic_from_another_cluster_after_a_short_gap_is_warned_about() -> None:
+    """C3: a gap of a day or more is not a switch, so the clinic is paid as new; a gap
+    under a month is warned about, naming the cluster it left and how to mark a switch."""
+    old = cluster("Aklynge", "2018-01-01", [member("11111", "2018-01-01", left="2018-11-15"),
                                              member("22222", "2018-01-01")])
-    between = cluster("Cklynge", "2018-01-01", [member("11111", "2019-02-01", left="2019-05-01"),
+    between = cluster("Cklynge", "2018-01-01", [member("11111", "2018-12-01", left="2019-05-01"),
                                                  member("44444", "2018-01-01")])
-    new = cluster("Bklynge", "2019-06-01", [member("11111", "2019-06-01"),
-                                             member("33333", "2019-06-01")])
+    new = cluster("Bklynge", "2019-05-10", [member("11111", "2019-05-10"),
+                                             member("33333", "2019-05-10")])
     report = compute_payouts([old, between, new], RULESET, years=[2019])
-    assert ("clinic 11111 was earlier a member of Aklynge, Cklynge but is not marked "
-            "switched_from; it "
-            "is paid a startup grant as a new member (mark switched_from if it came by a "
-            "cluster switch)") in report.cluster("Bklynge").year(2019).warnings
-    assert not any("earlier a member" in w
+    assert ("clinic 11111 left Cklynge less than a month before it joined here; a gap of a "
+            "day or more is not a cluster switch, so it is paid a startup grant as a new "
+            "member (mark switched_from if it came by a switch)"
+            ) in report.cluster("Bklynge").year(2019).warnings
+    # Cklynge counted it on 1 Jan 2019, 16 days after it left Aklynge: warned there too.
+    assert any("left Aklynge less than a month" in w
+               for w in report.cluster("Cklynge").year(2019).warnings)
+    assert not any("less than a month" in w
                    for w in report.cluster("Aklynge").year(2019).warnings)
 
 
