@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+import attrs
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
@@ -162,7 +163,15 @@ def scenarios(draw: st.DrawFn, *, max_clusters: int = 3, max_clinics: int = 6) -
             if counts[where] >= max_clinics:
                 break
             left = draw(_left_date(joined))
-            per_cluster[where].append(Membership(clinic=clinic, joined=joined, left=left,
+            # C4: now and then the capacities change during the membership.
+            end = min(left or LAST_DAY, LAST_DAY)
+            if draw(st.integers(0, 3)) == 0 and end - joined > dt.timedelta(days=2):
+                on = draw(st.dates(joined + dt.timedelta(days=1), end - dt.timedelta(days=1)))
+                clinic_here = attrs.evolve(clinic, capacity_changes=[
+                    (on, draw(st.integers(1, 6)))])
+            else:
+                clinic_here = attrs.evolve(clinic, capacity_changes=())
+            per_cluster[where].append(Membership(clinic=clinic_here, joined=joined, left=left,
                                                  switched_from=switched_from))
             counts[where] += 1
             if left is None or left > LAST_DAY:

@@ -32,16 +32,28 @@ from kiaprules.engine.report import (
     YearPayout,
 )
 from kiaprules.errors import NotCoveredError
-from kiaprules.model.cluster import Cluster, Membership
+from kiaprules.model.cluster import CapacityChange, Cluster, Membership
 from kiaprules.model.money import format_money, from_ore, ore_half_up
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset, unpublished_mode
 
-__all__ = ["KINDS", "ClawedBack", "ClusterQuantities", "LineSpec", "Prices", "YearQuantities",
-           "line_specs", "makes_a_line", "negative_payout_warning", "price", "price_ore"]
+__all__ = ["KINDS", "ClawedBack", "ClusterQuantities", "Grant", "LineSpec", "Prices",
+           "YearQuantities", "line_specs", "makes_a_line", "negative_payout_warning", "price",
+           "price_ore"]
 
 
 # --- the quantities -----------------------------------------------------------------
+
+
+class Grant(NamedTuple):
+    """A startup grant paid to a membership: on its capacities at the start, or, under
+    ``capacity_increase=grant_added`` (I7), per capacity added by ``increase``."""
+
+    membership: Membership
+    capacities: int
+    increase: CapacityChange | None = None
+    #: The capacities before the increase (for its note).
+    before: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -72,7 +84,7 @@ class YearQuantities(NamedTuple):
     first_payout: bool
     counted_on: dt.date
     patients: tuple[tuple[Membership, int], ...]
-    startup: tuple[Membership, ...]
+    startup: tuple[Grant, ...]
     clawbacks: tuple[ClawedBack, ...]
     fraction: Fraction | None
     warnings: tuple[str, ...]
@@ -155,7 +167,7 @@ def line_specs(q: YearQuantities, per_clinic: bool) -> list[LineSpec]:
     clawback (a clawback line for each year in which the grants it repays were paid)."""
     out: list[LineSpec] = []
     if q.startup:
-        caps = tuple(m.clinic.capacities for m in q.startup) if per_clinic \
+        caps = tuple(g.capacities for g in q.startup) if per_clinic \
             else (q.startup_capacities,)
         out.append(LineSpec("startup", "startup_grant", q.year, 1, None, caps,
                             q.startup_capacities))
@@ -205,13 +217,18 @@ def makes_a_line(kind: str, value: ResolvedValue) -> bool:
 _NO_SHARES: Final[tuple[MemberShare, ...]] = ()
 
 
-def _shares(q: YearQuantities, spec: LineSpec, line_rule: Rule, clawed: Sequence[ClawedBack]
-            ) -> tuple[MemberShare, ...]:
+def _shares(q: YearQuantities, spec: LineSpec, line_rule: Rule, clawed: Sequence[ClawedBack],
+            increase_rule: Rule | None = None) -> tuple[MemberShare, ...]:
     """Each clinic's part of a line, with the rule that counted it."""
     if spec.kind == "startup":
-        return tuple(MemberShare(provider_number=str(m.provider_number),
-                                 quantity=m.clinic.capacities, rule=line_rule)
-                     for m in q.startup)
+        return tuple(MemberShare(provider_number=str(g.membership.provider_number),
+                                 quantity=g.capacities, rule=line_rule)
+                     if g.increase is None else
+                     MemberShare(provider_number=str(g.membership.provider_number),
+                                 quantity=g.capacities, rule=increase_rule,
+                                 note=f"capacities {g.before} → {g.increase.capacities} from "
+                                      f"{g.increase.on.isoformat()}")
+                     for g in q.startup)
     if spec.kind == "clawback":
         return tuple(MemberShare(
             provider_number=str(cb.membership.provider_number), quantity=cb.capacities,
@@ -222,7 +239,7 @@ def _shares(q: YearQuantities, spec: LineSpec, line_rule: Rule, clawed: Sequence
                              rule=q.members_rule) for m, n in q.patients)
 
 
-def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[LineKind, Rule],
+def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
                  rounding: str, detail: bool) -> YearPayout:
     per_clinic = rounding == "clinic"
     clawed = dict(_clawbacks_by_year(q))
@@ -242,7 +259,8 @@ def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[LineKind, Rul
                     patient_shares = _shares(q, spec, rule, ())
                 shares, left_out = patient_shares, q.left_out_patients
             elif spec.kind == "startup":
-                shares, left_out = _shares(q, spec, rule, ()), q.left_out_startup
+                shares = _shares(q, spec, rule, (), rules.get("increase"))
+                left_out = q.left_out_startup
             else:
                 shares = _shares(q, spec, rule, clawed[spec.rate_year])
                 left_out = q.left_out_clawback
@@ -286,9 +304,9 @@ def price(
     amount is the same.
     """
     prices = Prices(ruleset, policies)
-    line_rules: dict[LineKind, Rule] = {
+    line_rules: dict[str, Rule] = {
         "startup": rules("startup_grant"), "operating": rules("operating_grant"),
-        "supplement": rules("supplement"),
+        "supplement": rules("supplement"), "increase": rules("capacity_increase"),
         # Under clawback=never no clawback line is ever made; its rule says why.
         "clawback": rules("clawback" if policies["clawback"] == "within_first_year"
                           else "no_clawback")}

@@ -21,7 +21,7 @@ from typing import Final, cast
 
 from dateutil.relativedelta import relativedelta
 
-from kiaprules.engine.pricing import ClawedBack, ClusterQuantities, YearQuantities
+from kiaprules.engine.pricing import ClawedBack, ClusterQuantities, Grant, YearQuantities
 from kiaprules.engine.report import LeftOut
 from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.model.calendar import anniversary
@@ -141,10 +141,17 @@ def _aggregate_cluster(
     pro_rata = policies["founding_year"] == "pro_rata"
     later_startup = policies["late_joiner_startup"] == "first_funded_year"
     claw = policies["clawback"] == "within_first_year"
+    # capacity_increase (I7); a ruleset without it cannot decide an increase (refused below).
+    increases = policies.get("capacity_increase")
+    grant_added = increases == "grant_added"
     rows = [(m, str(m.provider_number), m.joined, m.left or _NO_END, m.clinic.patients)
             for m in cluster.memberships]
     paid_in: dict[str, int] = {}  # provider number → the year its startup grant was paid
-    leavers: dict[int, list[tuple[str, Membership]]] = {}  # year of leaving + 1 → grants
+    # Each membership that got a startup grant: its grants (year paid, capacities), and
+    # the most capacities granted so far (I7: only an increase beyond them is new).
+    granted: dict[tuple[str, dt.date], list[tuple[int, int]]] = {}
+    high_water: dict[tuple[str, dt.date], int] = {}
+    leavers: dict[int, list[tuple[str, Membership]]] = {}  # year of the clawback → leavers
     years: list[YearQuantities] = []
     cluster_warnings: list[str] = []
     no_warnings: tuple[str, ...] = ()
@@ -166,10 +173,37 @@ def _aggregate_cluster(
             due = max(payout_day, cluster.registered)
             due_rule, members_rule = rules("yearly_payout"), rules("late_joiner")
         paid: list[tuple[Membership, int]] = []
-        startup: list[Membership] = []
+        startup: list[Grant] = []
         left_patients: list[LeftOut] = []
         left_startup: list[LeftOut] = []
-        total = clinics = capacities = 0
+        total = clinics = 0
+
+        def increase(m: Membership, pn: str, key: tuple[str, dt.date], counted_on: dt.date,
+                     year: int, startup: list[Grant], left_startup: list[LeftOut]) -> bool:
+            """I7 (C4): capacities above those granted, from a change on or before the
+            counting day: a grant per added capacity, or (the default) none. Whether
+            there was such an increase."""
+            now = m.clinic.capacities_on(counted_on)
+            before = high_water[key]
+            if now <= before:
+                return False
+            high_water[key] = now
+            change = [c for c in m.clinic.capacity_changes if c.on <= counted_on][-1]
+            if increases is None:
+                raise NotCoveredError(
+                    f"capacities grow from {before} to {now} on {change.on.isoformat()}, and "
+                    "the ruleset has no policy capacity_increase (I7) to decide whether that "
+                    "pays a startup grant", path=m.path or cluster.source, record=m.label,
+                    field=f"capacities.{change.on.isoformat()}")
+            if grant_added:
+                startup.append(Grant(m, now - before, change, before))
+                granted[key].append((year, now - before))
+            elif record:
+                left_startup.append(LeftOut(
+                    provider_number=pn, rule=rules("capacity_increase"),
+                    note=f"capacities {before} → {now} from {change.on.isoformat()}: "
+                         "a later increase gets no startup grant"))
+            return True
         for m, pn, joined, left, counts in rows:
             if not joined <= counted_on < left:
                 if record:
@@ -189,8 +223,11 @@ def _aggregate_cluster(
             total += count
             if pairs:
                 paid.append((m, count))
+            key = (pn, joined)
             if pn in paid_in:
-                if record:
+                increased = key in granted and increase(m, pn, key, counted_on, year, startup,
+                                                        left_startup)
+                if record and not increased:
                     left_startup.append(LeftOut(
                         provider_number=pn, rule=rules("startup_once"),
                         note=f"its startup grant was paid in {paid_in[pn]}"
@@ -222,8 +259,11 @@ def _aggregate_cluster(
                     "startup grant as a new member (mark switched_from if it came by a "
                     "switch)")
             paid_in[pn] = year
-            startup.append(m)
-            capacities += m.clinic.capacities
+            # startup_grant: on the capacities at the start of the membership (C4).
+            startup.append(Grant(m, m.clinic.capacities))
+            granted[key] = [(year, m.clinic.capacities)]
+            high_water[key] = m.clinic.capacities
+            increase(m, pn, key, counted_on, year, startup, left_startup)
             if m.left is not None:
                 # Only a leaver's grant can be clawed back, in the payout of the
                 # first year the clinic is no longer counted ("med virkning fra
@@ -236,9 +276,11 @@ def _aggregate_cluster(
             assert m.left is not None
             end = days.anniversary(m.joined) if claw else None
             if end is not None and m.left < end:
-                # clawback (I3): left before joined + 12 months; on the anniversary is not within.
-                clawbacks.append(ClawedBack(membership=m, paid_year=paid_in[pn],
-                                            capacities=m.clinic.capacities, anniversary=end))
+                # clawback (I3): left before joined + 12 months; on the anniversary is
+                # not within. It repays what the membership received (C4).
+                clawbacks.extend(ClawedBack(membership=m, paid_year=paid_year,
+                                            capacities=caps, anniversary=end)
+                                 for paid_year, caps in granted[(pn, m.joined)])
             elif record:
                 left_clawback.append(
                     LeftOut(provider_number=pn, rule=rules("clawback_window"),
@@ -250,8 +292,8 @@ def _aggregate_cluster(
         years.append(YearQuantities(
             year, due, year == founding_year, counted_on, tuple(paid), tuple(startup),
             tuple(clawbacks), fraction, tuple(warnings) if warnings else no_warnings,
-            clinics, total, capacities, due_rule, members_rule, tuple(left_patients),
-            tuple(left_startup), tuple(left_clawback)))
+            clinics, total, sum(g.capacities for g in startup), due_rule, members_rule,
+            tuple(left_patients), tuple(left_startup), tuple(left_clawback)))
     if claw:
         for _, m in sorted((e for entries in leavers.values() for e in entries),
                            key=_leaver_order):

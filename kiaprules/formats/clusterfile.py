@@ -34,13 +34,9 @@ import tomli_w
 
 from kiaprules._files import check_keys, parse_document, read_document
 from kiaprules.errors import ConflictError, InputError, KiapRulesError
+from kiaprules.model.calendar import parse_date
 from kiaprules.model.canonical import cluster_to_dict, jsonable
-from kiaprules.model.cluster import (
-    Clinic,
-    Cluster,
-    Membership,
-    check_overlaps,
-)
+from kiaprules.model.cluster import CapacityChange, Clinic, Cluster, Membership, check_overlaps
 
 __all__ = [
     "cluster_from_dict",
@@ -68,10 +64,12 @@ def _membership(raw: object, *, path: str | None, record: str) -> Membership:
         record = f"{record} ({pn.strip()})"
     check_keys(raw, allowed=CLINIC_KEYS, required=CLINIC_REQUIRED, path=path, record=record)
     try:
+        capacities, changes = _capacities(raw["capacities"], raw["joined"])
         clinic = Clinic(
             provider_number=raw["provider_number"],
-            capacities=raw["capacities"],
+            capacities=capacities,
             patients=raw.get("patients", {}),
+            capacity_changes=changes,
         )
         return Membership(
             clinic=clinic,
@@ -83,6 +81,29 @@ def _membership(raw: object, *, path: str | None, record: str) -> Membership:
         )
     except KiapRulesError as exc:
         raise _located(exc, path, record) from None
+
+
+def _capacities(value: object, joined: object) -> tuple[Any, list[CapacityChange]]:
+    """``capacities`` as the file gives it: a whole number, or a table of dated values
+    whose first date is the day the clinic joined (C4):
+    ``capacities = { "2019-03-01" = 2, "2021-01-01" = 3 }``."""
+    if not isinstance(value, Mapping):
+        return value, []
+    items = list(value.items())
+    if not items:
+        raise InputError("must be a whole number or a table of dated values, got an empty "
+                         "table", field="capacities")
+    first, start = items[0]
+    if parse_date(first, field=f"capacities.{first}") != parse_date(joined, field="joined"):
+        raise InputError(f"the first date must be joined ({joined!s}): the capacities the "
+                         f"membership starts with, got {first!s}", field="capacities")
+    changes = []
+    for day, count in items[1:]:
+        try:
+            changes.append(CapacityChange(on=day, capacities=count))
+        except KiapRulesError as exc:
+            raise exc.located(field=f"capacities.{day}") from None
+    return start, changes
 
 
 def cluster_from_dict(

@@ -21,7 +21,9 @@ __all__ = ["cluster_to_dict", "inputs_fingerprint", "jsonable"]
 def _clinic_to_dict(m: Membership) -> dict[str, Any]:
     out: dict[str, Any] = {
         "provider_number": str(m.provider_number),
-        "capacities": m.clinic.capacities,
+        "capacities": m.clinic.capacities if not m.clinic.capacity_changes else {
+            m.joined.isoformat(): m.clinic.capacities,
+            **{c.on.isoformat(): c.capacities for c in m.clinic.capacity_changes}},
         "joined": m.joined,
         "left": m.left,
         "switched_from": m.switched_from,

@@ -11,6 +11,7 @@ on day D when ``joined <= D < left``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from typing import Any, Final
@@ -22,6 +23,7 @@ from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.model.identifiers import CvrNumber, ProviderNumber
 
 __all__ = [
+    "CapacityChange",
     "Clinic",
     "Cluster",
     "Membership",
@@ -134,13 +136,61 @@ def _check_capacities(_: Any, __: attrs.Attribute[int], value: object) -> None:
     _whole(value, field="capacities", minimum=1, maximum=MAX_CAPACITIES, what="")
 
 
+def _to_change_date(value: object) -> dt.date:
+    return parse_date(value, field="capacities")
+
+
+@attrs.frozen(kw_only=True)
+class CapacityChange:
+    """From ``on``, the clinic has ``capacities`` doctor capacities (C4, interpretation I7)."""
+
+    on: dt.date = attrs.field(converter=_to_change_date)
+    capacities: int = attrs.field(validator=_check_capacities)
+
+
+def _to_capacity_changes(value: object) -> tuple[CapacityChange, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InputError("must be a list of capacity changes", field="capacities")
+    changes = []
+    for item in value:
+        if isinstance(item, CapacityChange):
+            changes.append(item)
+        elif isinstance(item, tuple) and len(item) == 2:
+            changes.append(CapacityChange(on=item[0], capacities=item[1]))
+        else:
+            raise InputError(f"must be (date, capacities) pairs, got {type(item).__name__}",
+                             field="capacities")
+    for before, after in itertools.pairwise(changes):
+        if after.on <= before.on:
+            raise InputError(f"{after.on.isoformat()} must come after "
+                             f"{before.on.isoformat()}: the dates are in increasing order",
+                             field=f"capacities.{after.on.isoformat()}")
+    return tuple(changes)
+
+
 @attrs.frozen(kw_only=True)
 class Clinic:
-    """A clinic: its provider number, doctor capacities and patients per 1 January."""
+    """A clinic: its provider number, doctor capacities and patients per 1 January.
+
+    ``capacities`` are the doctor capacities at the start of the membership;
+    ``capacity_changes`` the later changes, each from its date (C4): a
+    clinic going from 2 to 3 capacities stays one membership.
+    """
 
     provider_number: ProviderNumber = attrs.field(converter=ProviderNumber)
     capacities: int = attrs.field(validator=_check_capacities)
     patients: PatientCounts = attrs.field(converter=_to_patient_counts, factory=PatientCounts)
+    capacity_changes: tuple[CapacityChange, ...] = attrs.field(
+        default=(), converter=_to_capacity_changes)
+
+    def capacities_on(self, day: dt.date) -> int:
+        """The doctor capacities in force on ``day`` (the start's before the first change)."""
+        current = self.capacities
+        for change in self.capacity_changes:
+            if change.on > day:
+                break
+            current = change.capacities
+        return current
 
 
 def _to_joined(value: object) -> dt.date:
@@ -201,6 +251,17 @@ class Membership:
     source: str | None = attrs.field(default=None, eq=False, repr=False)
     path: str | None = attrs.field(default=None, eq=False, repr=False)
 
+    @clinic.validator
+    def _changes_within(self, _: Any, value: Clinic) -> None:
+        # C4: a capacity change falls within the membership, after it starts.
+        for change in value.capacity_changes:
+            if change.on <= self.joined or (self.left is not None and change.on >= self.left):
+                until = f" and before left ({self.left.isoformat()})" if self.left else ""
+                raise InputError(
+                    f"{change.on.isoformat()} is outside the membership: a change of "
+                    f"capacities comes after joined ({self.joined.isoformat()}){until}",
+                    field=f"capacities.{change.on.isoformat()}")
+
     @left.validator
     def _left_after_joined(self, _: Any, value: dt.date | None) -> None:
         if value is not None and value <= self.joined:
@@ -250,7 +311,8 @@ def _sort_memberships(value: object) -> tuple[Membership, ...]:
     # provider number and dates still come out in one order.
     return tuple(sorted(items, key=lambda m: (
         m.clinic.provider_number, m.joined, m.left or dt.date.max, m.switched_from or "",
-        m.clinic.capacities, tuple(m.clinic.patients.items()))))
+        m.clinic.capacities, tuple(m.clinic.patients.items()),
+        tuple((c.on, c.capacities) for c in m.clinic.capacity_changes))))
 
 
 def _optional_cvr(value: object) -> CvrNumber | None:

@@ -25,8 +25,8 @@ import attrs
 from kiaprules.errors import RulesetError
 from kiaprules.rules.ruleset import Citation, Ruleset
 
-__all__ = ["PAYOUT_PARAMETERS", "PAYOUT_POLICIES", "RULES", "Rule", "check_payout_ruleset",
-           "rule"]
+__all__ = ["OPTIONAL_POLICIES", "PAYOUT_PARAMETERS", "PAYOUT_POLICIES", "RULES", "Rule",
+           "check_payout_ruleset", "rule"]
 
 
 @attrs.frozen(kw_only=True)
@@ -111,6 +111,16 @@ RULES: Final[tuple[Rule, ...]] = (
           _GUIDE, "§7.1",
           "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med "
           "driftsmidlerne.", "late_joiner_startup=founding_only"),
+    _rule("capacity_increase", "A later increase of capacities gets no startup grant: the "
+          "grant is a one-off at the start", _GUIDE, "§7.1",
+          "En nystartet klynges økonomi vil bestå af et opstartshonorar - et éngangstilskud - "
+          "på 10.000 kr. pr. lægekapacitet samt et årligt løbende driftstilskud pr. tilmeldt "
+          "patient hos klinikkerne i klyngen på 4,33 kr. pr. patient (reguleres med "
+          "honorarudviklingen).", "capacity_increase=no_grant"),
+    _rule("capacity_increase", "A startup grant per capacity added, in the first payout "
+          "after the increase", _GUIDE, "§7.1",
+          "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med "
+          "driftsmidlerne.", "capacity_increase=grant_added"),
     _rule("clawback_window", "A clinic that left on or after the end of its first year keeps "
           "its startup grant", _GUIDE, "§7.1",
           "Træder en læge ud af klyngen indenfor det første år, føres pengene tilbage til "
@@ -161,7 +171,11 @@ PAYOUT_POLICIES: Final[dict[str, frozenset[str]]] = {
     "late_joiner_startup": frozenset({"first_funded_year", "founding_only"}),
     "unpublished_years": frozenset({"carry_forward", "refuse"}),
     "rounding": frozenset({"line", "clinic"}),
+    "capacity_increase": frozenset({"no_grant", "grant_added"}),
 }
+#: Policies a ruleset may leave out: the engine refuses only the input that needs them
+#: (a ruleset written before capacity changes could be recorded has no I7).
+OPTIONAL_POLICIES: Final = frozenset({"capacity_increase"})
 
 
 def check_payout_ruleset(ruleset: Ruleset) -> None:
@@ -172,6 +186,8 @@ def check_payout_ruleset(ruleset: Ruleset) -> None:
                                path=ruleset.source, field=f"parameters.{name}")
     for name, known in PAYOUT_POLICIES.items():
         policy = ruleset.policies.get(name)
+        if policy is None and name in OPTIONAL_POLICIES:
+            continue
         if policy is None:
             raise RulesetError(f"is missing: the payout engine needs policy {name!r} "
                                f"(ruleset {ruleset.id!r})", path=ruleset.source,

@@ -177,3 +177,112 @@ def test_a_switch_never_produces_a_startup_grant(move: dt.date, marked: bool) ->
     assert sum(_startup(report, "Køgeklyngen").values()) == Decimal("10000.00")
     assert not [m for c, year in report if c.name == "Køgeklyngen" for line in year.lines
                 if line.kind == "startup" for m in line.members if m.provider_number == "33333"]
+
+
+# --- C4: capacities change over time (I7) ------------------------------------------------
+
+
+def _growing(capacity_changes: list[tuple[str, int]], *, left: str | None = None) -> list:  # type: ignore[type-arg]
+    # Founded 1 March 2019. 12345 joins with 2 capacities; 67890 (1 capacity) joins on
+    # 1 June 2020, so that 2021 has a startup line of its own.
+    grower = member("12345", "2019-03-01", capacities=2, left=left)
+    grower = attrs.evolve(grower, clinic=attrs.evolve(grower.clinic,
+                                                      capacity_changes=capacity_changes))
+    return [cluster("Amagerklyngen", "2019-03-01", [grower, member("67890", "2020-06-01")])]
+
+
+def _startup_by_year(clusters: list, **kw: object) -> dict[int, Decimal]:  # type: ignore[type-arg]
+    report = compute_payouts(clusters, RULESET, years=range(2019, 2024), **kw)  # type: ignore[arg-type]
+    return {y.year: y.amount("startup") for _, y in report if y.amount("startup")}
+
+
+def test_the_startup_grant_is_paid_on_the_capacities_at_the_start() -> None:
+    # 2 capacities at the start → 2 × 10,000 = 20,000 kr in 2019; the increase to 3 on
+    # 1 Jan 2021 gets nothing by default; 67890's 10,000 kr in 2021 (first counted).
+    assert _startup_by_year(_growing([("2021-01-01", 3)])) == {
+        2019: Decimal("20000.00"), 2021: Decimal("10000.00")}
+
+
+def test_the_increase_without_a_grant_is_shown_as_left_out_of_the_startup_line() -> None:
+    report = compute_payouts(_growing([("2021-01-01", 3)]), RULESET, years=[2021])
+    startup = next(ln for ln in report.clusters[0].year(2021).lines if ln.kind == "startup")
+    assert [(m.provider_number, m.quantity) for m in startup.members] == [("67890", 1)]
+    assert [(o.provider_number, o.rule.id, o.note) for o in startup.left_out] == [
+        ("12345", "capacity_increase",
+         "capacities 2 → 3 from 2021-01-01: a later increase gets no startup grant")]
+
+
+def test_under_grant_added_the_added_capacity_is_paid_in_the_first_payout_after() -> None:
+    # The increase on 1 June 2021 is first counted on 1 Jan 2022: 1 × 10,000 in 2022.
+    policies = {"capacity_increase": "grant_added"}
+    assert _startup_by_year(_growing([("2021-06-01", 3)]), policies=policies) == {
+        2019: Decimal("20000.00"), 2021: Decimal("10000.00"), 2022: Decimal("10000.00")}
+    report = compute_payouts(_growing([("2021-06-01", 3)]), RULESET, years=[2022],
+                             policies=policies)
+    startup = next(ln for ln in report.clusters[0].year(2022).lines if ln.kind == "startup")
+    [share] = startup.members
+    assert (share.provider_number, share.quantity, share.note) == (
+        "12345", 1, "capacities 2 → 3 from 2021-06-01")
+    assert share.rule is not None and share.rule.policy == "capacity_increase=grant_added"
+
+
+def test_a_decrease_claws_nothing_back_and_a_new_increase_pays_only_above_the_granted() -> None:
+    # 2 → 1 (2020) → 3 (2022): nothing for the decrease; under grant_added, 1 capacity
+    # (3 above the 2 granted) in 2022: 10,000 kr.
+    changes = [("2020-01-01", 1), ("2022-01-01", 3)]
+    assert _startup_by_year(_growing(changes)) == {2019: Decimal("20000.00"),
+                                                   2021: Decimal("10000.00")}
+    assert _startup_by_year(_growing(changes), policies={"capacity_increase": "grant_added"}) \
+        == {2019: Decimal("20000.00"), 2021: Decimal("10000.00"), 2022: Decimal("10000.00")}
+    report = compute_payouts(_growing(changes), RULESET, years=range(2019, 2024))
+    assert not [y for _, y in report if y.amount("clawback")]
+
+
+def test_a_clawback_repays_what_the_membership_received() -> None:
+    # Joined 1 Mar 2019 with 2, 3 from 1 Jan 2020 (grant_added: +1 in 2020), left
+    # 1 Feb 2020, within its first year: clawed back in 2021 at each year's rate:
+    # 2 × 10,000 (paid 2019) + 1 × 10,000 (paid 2020) = 30,000 kr.
+    clusters = _growing([("2020-01-01", 3)], left="2020-02-01")
+    report = compute_payouts(clusters, RULESET, years=range(2019, 2022),
+                             policies={"capacity_increase": "grant_added"})
+    clawbacks = [ln for ln in report.clusters[0].year(2021).lines if ln.kind == "clawback"]
+    assert [(ln.quantity, ln.amount) for ln in clawbacks] == [
+        (2, Decimal("-20000.00")), (1, Decimal("-10000.00"))]
+    # By default the increase was not paid: only the 20,000 goes back.
+    report = compute_payouts(clusters, RULESET, years=range(2019, 2022))
+    assert report.clusters[0].year(2021).amount("clawback") == Decimal("-20000.00")
+
+
+def test_a_ruleset_without_i7_refuses_only_an_increase_it_cannot_decide() -> None:
+    from kiaprules.errors import NotCoveredError
+    from kiaprules.rules.loader import ruleset_from_data
+
+    data = RULESET.to_data()
+    del data["policies"]["capacity_increase"]
+    old = ruleset_from_data(data, source="old.toml")
+    assert compute_payouts(_growing([]), old, years=[2019]).total == \
+        compute_payouts(_growing([]), RULESET, years=[2019]).total
+    try:
+        compute_payouts(_growing([("2021-01-01", 3)]), old, years=[2021])
+    except NotCoveredError as exc:
+        assert exc.field == "capacities.2021-01-01"
+        assert "no policy capacity_increase (I7)" in str(exc)
+    else:
+        raise AssertionError("an increase under a ruleset without I7 was computed")
+
+
+@settings(max_examples=80)
+@given(start=st.integers(1, 6), steps=st.lists(
+    st.tuples(st.dates(dt.date(2019, 3, 2), dt.date(2024, 12, 31)), st.integers(1, 9)),
+    max_size=4, unique_by=lambda s: s[0]))
+def test_a_recorded_capacity_change_never_produces_a_clawback(
+        start: int, steps: list[tuple[dt.date, int]]) -> None:
+    """Whatever the capacities do, a clinic that never leaves is never clawed back, and its
+    start's grant (start × 10,000) is the only startup grant it gets by default."""
+    changes = sorted(steps)
+    grower = member("12345", "2019-03-01", capacities=start)
+    grower = attrs.evolve(grower, clinic=attrs.evolve(grower.clinic, capacity_changes=changes))
+    clusters = [cluster("Amagerklyngen", "2019-03-01", [grower])]
+    report = compute_payouts(clusters, RULESET, years=range(2019, 2026))
+    assert not [y for _, y in report if y.amount("clawback")]
+    assert sum(y.amount("startup") for _, y in report) == Decimal(start * 10_000)

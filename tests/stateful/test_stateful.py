@@ -180,6 +180,8 @@ class Stay:
     joined: dt.date
     left: dt.date | None = None
     switched_from: str | None = None
+    #: C4: (from, capacities) changes recorded during the membership.
+    capacity_changes: list[tuple[dt.date, int]] = attrs.Factory(list)
 
 
 @attrs.define
@@ -240,6 +242,8 @@ class ClusterHistories(RuleBasedStateMachine):
             day = self.today
         if day <= stay.joined:
             return None  # left is the first day no longer a member: after joined
+        if stay.capacity_changes and day <= stay.capacity_changes[-1][0]:
+            return None  # a change of capacities falls within the membership
         self.today = day
         return day
 
@@ -255,7 +259,8 @@ class ClusterHistories(RuleBasedStateMachine):
                 c = self.clinics[s.provider_number]
                 memberships.append(Membership(
                     clinic=Clinic(provider_number=c.provider_number, capacities=c.capacities,
-                                  patients=dict(c.counts)),
+                                  patients=dict(c.counts),
+                                  capacity_changes=list(s.capacity_changes)),
                     joined=s.joined, left=s.left, switched_from=s.switched_from))
             out.append(Cluster(name=head.name, cvr=CVR, coordinator="Anne Jensen",
                                founded=head.founded, registered=head.registered,
@@ -327,6 +332,20 @@ class ClusterHistories(RuleBasedStateMachine):
         stay.left = day
         self.log.append(f"leave({days=}, {who=}, {when=})"
                         f"  # {stay.provider_number} leaves {stay.cluster} on {day}")
+
+    @precondition(lambda self: any(s.left is None for s in self.stays))
+    @rule(days=DAYS, who=PICK, capacities=st.integers(1, 6))
+    def change_capacities(self, days: int, who: int, capacities: int) -> None:
+        """C4: a member's doctor capacities change from today, within one membership."""
+        self._advance(days)
+        current = self._current()
+        stay = current[who % len(current)]
+        last = stay.capacity_changes[-1][0] if stay.capacity_changes else stay.joined
+        if self.today <= last:
+            return
+        stay.capacity_changes.append((self.today, capacities))
+        self.log.append(f"change_capacities({days=}, {who=}, {capacities=})"
+                        f"  # {stay.provider_number} in {stay.cluster} on {self.today}")
 
     @precondition(lambda self: len(self.heads) >= 2 and any(s.left is None for s in self.stays))
     @rule(days=DAYS, who=PICK, to=PICK, when=WHEN)
