@@ -31,7 +31,7 @@ from kiaprules.rules.overrides import Override
 from kiaprules.rules.payout import check_payout_ruleset
 from kiaprules.rules.ruleset import Ruleset
 
-__all__ = ["Computation", "compute_payouts", "default_years", "prepare"]
+__all__ = ["Computation", "compute_payouts", "default_years", "policy_readings", "prepare"]
 
 
 
@@ -96,6 +96,19 @@ class Computation:
         return {k: v for k, v in sorted(self.policies.items()) if v != defaults.get(k, v)}
 
 
+def policy_readings(ruleset: Ruleset, policies: Mapping[str, str] | None, *,
+                    strict: bool) -> dict[str, str]:
+    """Every policy's reading: the caller's choices (checked), the defaults, and strict
+    mode, which refuses what no source publishes (I5) and a cluster whose money would be
+    withheld (C2)."""
+    chosen = ruleset.check_policies(dict(policies or {}))
+    if strict:
+        chosen["unpublished_years"] = "refuse"
+        if "unregistered" in chosen:
+            chosen["unregistered"] = "refuse"
+    return chosen
+
+
 def prepare(
     clusters: Cluster | Iterable[Cluster],
     ruleset: Ruleset | str | os.PathLike[str] | None = None,
@@ -119,9 +132,7 @@ def prepare(
     rs = base
     for ov in ovs:
         rs = ov.apply(rs)
-    chosen = rs.check_policies(dict(policies or {}))
-    if strict:
-        chosen["unpublished_years"] = "refuse"
+    chosen = policy_readings(rs, policies, strict=strict)
     check_overlaps((*items, *others))
     year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \
         if years is not None else default_years(items)

@@ -35,11 +35,12 @@ from kiaprules.errors import NotCoveredError
 from kiaprules.model.cluster import CapacityChange, Cluster, Membership
 from kiaprules.model.money import format_money, from_ore, ore_half_up
 from kiaprules.rules.payout import Rule
+from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset, unpublished_mode
 
 __all__ = ["KINDS", "ClawedBack", "ClusterQuantities", "Grant", "LineSpec", "Prices",
            "YearQuantities", "line_specs", "makes_a_line", "negative_payout_warning", "price",
-           "price_ore"]
+           "price_ore", "withheld_warning"]
 
 
 # --- the quantities -----------------------------------------------------------------
@@ -110,6 +111,9 @@ class ClusterQuantities:
     cluster: Cluster
     years: tuple[YearQuantities, ...]
     warnings: tuple[str, ...]
+    #: The unmet registration requirements its money is withheld for (C2); empty
+    #: when it is paid.
+    withheld: tuple[RegistrationProblem, ...] = ()
 
 
 # --- the one pricing function -------------------------------------------------------
@@ -239,8 +243,15 @@ def _shares(q: YearQuantities, spec: LineSpec, line_rule: Rule, clawed: Sequence
                              rule=q.members_rule) for m, n in q.patients)
 
 
+def withheld_warning(problem: RegistrationProblem) -> str:
+    """What a withheld year says of each unmet requirement, with its citation (C2)."""
+    return (f"withheld: {problem.message} [{problem.citation.document} "
+            f"{problem.citation.section}]")
+
+
 def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
-                 rounding: str, detail: bool) -> YearPayout:
+                 rounding: str, detail: bool, withheld: tuple[RegistrationProblem, ...]
+                 ) -> YearPayout:
     per_clinic = rounding == "clinic"
     clawed = dict(_clawbacks_by_year(q))
     lines: list[Line] = []
@@ -275,11 +286,15 @@ def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
     for line in lines:
         if line.assumption and line.assumption not in warnings:
             warnings = (*warnings, line.assumption)
-    if total < 0:
+    if withheld:
+        warnings = (*warnings, *(withheld_warning(p) for p in withheld))
+    elif total < 0:
         warnings = (*warnings, negative_payout_warning(total))
     return YearPayout(year=q.year, due=q.due, lines=tuple(lines), warnings=warnings,
                       first_payout=q.first_payout, counted_on=q.counted_on, clinics=q.clinics,
-                      due_rule=q.due_rule, members_rule=q.members_rule)
+                      due_rule=q.due_rule, members_rule=q.members_rule,
+                      withheld=total if withheld else None, withheld_because=withheld,
+                      withheld_rule=rules["withheld"] if withheld else None)
 
 
 def negative_payout_warning(total: Decimal) -> str:
@@ -310,6 +325,8 @@ def price(
         # Under clawback=never no clawback line is ever made; its rule says why.
         "clawback": rules("clawback" if policies["clawback"] == "within_first_year"
                           else "no_clawback")}
+    if policies.get("unregistered", "withhold") == "withhold":
+        line_rules["withheld"] = rules("withheld")
     wanted = set(years)
     out = []
     for cq in quantities:
@@ -319,7 +336,7 @@ def price(
                 continue
             try:
                 payouts.append(_year_payout(q, prices, line_rules, policies["rounding"],
-                                            detail))
+                                            detail, cq.withheld))
             except NotCoveredError as exc:
                 raise exc.located(path=cq.cluster.source,
                                   record=f"{cq.cluster.name} {q.year}") from None

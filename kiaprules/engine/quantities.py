@@ -27,6 +27,7 @@ from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.model.calendar import anniversary
 from kiaprules.model.cluster import Cluster, Membership, memberships_by_provider
 from kiaprules.rules.payout import Rule, rule
+from kiaprules.rules.registration import RegistrationProblem, unpaid_because
 from kiaprules.rules.ruleset import MonthDay, Ruleset, unpublished_mode
 
 __all__ = ["Days", "aggregate", "cluster_warnings", "rules_in_force"]
@@ -304,7 +305,29 @@ def _aggregate_cluster(
                     f"clinic {m.provider_number} left on {m.left.isoformat()}, within its "
                     f"first year; its startup grant is clawed back in {clawed_in}, "
                     "after the years computed")
-    return ClusterQuantities(cluster=cluster, years=tuple(years), warnings=tuple(cluster_warnings))
+    withheld = _withheld(cluster, policies.get("unregistered", "withhold"), cluster_warnings)
+    return ClusterQuantities(cluster=cluster, years=tuple(years),
+                             warnings=tuple(cluster_warnings), withheld=withheld)
+
+
+def _withheld(cluster: Cluster, reading: str, warnings: list[str]
+              ) -> tuple[RegistrationProblem, ...]:
+    """C2: the unmet requirements that withhold ``cluster``'s money, under the policy
+    ``unregistered`` (withhold, compute as if registered, or refuse: strict mode)."""
+    problems = tuple(unpaid_because(cluster))
+    if not problems:
+        return ()
+    if reading == "refuse":
+        raise NotCoveredError(
+            f"{'; '.join(p.message for p in problems)}: its money would be withheld, and "
+            "strict mode refuses to compute it (C2)", path=cluster.source,
+            record=cluster.name, field="cvr" if problems[0].code == "cvr_missing"
+            else "coordinator")
+    if reading == "as_registered":
+        warnings.extend(f"computed as if registered (unregistered=as_registered): "
+                        f"{p.message}" for p in problems)
+        return ()
+    return problems
 
 
 def aggregate(

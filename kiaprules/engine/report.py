@@ -30,6 +30,7 @@ from kiaprules.errors import InputError
 from kiaprules.model.canonical import inputs_fingerprint
 from kiaprules.model.money import format_kr, format_money, format_rate
 from kiaprules.rules.payout import Rule
+from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import Citation
 
 if TYPE_CHECKING:
@@ -140,14 +141,28 @@ class YearPayout:
     due_rule: Rule | None = attrs.field(default=None, repr=False)
     #: The rule that decided which clinics are counted on ``counted_on``.
     members_rule: Rule | None = attrs.field(default=None, repr=False)
+    #: What would have been paid, when the cluster's money is withheld (C2): then
+    #: ``total`` is 0.00. ``None`` when the year is paid.
+    withheld: Decimal | None = None
+    #: The unmet registration requirements it is withheld for, and the rule.
+    withheld_because: tuple[RegistrationProblem, ...] = attrs.field(default=(), repr=False)
+    withheld_rule: Rule | None = attrs.field(default=None, repr=False)
 
     @property
     def total(self) -> Decimal:
-        """The sum of the lines (each already rounded to the øre)."""
+        """What is paid: the sum of the lines (each already rounded to the øre), or 0.00
+        when the cluster's money is withheld (C2)."""
+        if self.withheld is not None:
+            return Decimal("0.00")
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
     def amount(self, kind: LineKind) -> Decimal:
+        """The sum of the lines of ``kind``, as computed (withheld or not)."""
         return sum((ln.amount for ln in self.lines if ln.kind == kind), Decimal("0.00"))
+
+    def paid(self, kind: LineKind) -> Decimal:
+        """What is paid on the lines of ``kind``: 0.00 when the year is withheld."""
+        return Decimal("0.00") if self.withheld is not None else self.amount(kind)
 
     @property
     def rests_on_assumption(self) -> bool:
@@ -158,6 +173,7 @@ class YearPayout:
             "year": self.year,
             "due": self.due.isoformat(),
             "total": format_money(self.total),
+            "withheld": format_money(self.withheld) if self.withheld is not None else None,
             "first_payout": self.first_payout,
             "counted_on": self.counted_on.isoformat() if self.counted_on else None,
             "warnings": list(self.warnings),
@@ -234,7 +250,13 @@ class PayoutReport:
 
     @property
     def total(self) -> Decimal:
+        """What is paid, all clusters and years together (withheld money left out)."""
         return sum((y.total for _, y in self), Decimal("0.00"))
+
+    @property
+    def withheld(self) -> Decimal:
+        """What would have been paid to clusters whose money is withheld (C2)."""
+        return sum((y.withheld for _, y in self if y.withheld is not None), Decimal("0.00"))
 
     # --- renderings -----------------------------------------------------------
 
@@ -264,15 +286,17 @@ class PayoutReport:
                              ln.quantity, format_rate(ln.rate), fraction,
                              format_money(ln.amount), ln.assumption or "", ln.rule.id,
                              ln.parameter, ln.value_from.isoformat(),
-                             f"{ln.citation.document} {ln.citation.section}"])
+                             f"{ln.citation.document} {ln.citation.section}",
+                             "yes" if year.withheld is not None else "no"])
         return csv_text(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
-                         "amount", "assumption", "rule", "parameter", "value_from", "source"],
-                        rows)
+                         "amount", "assumption", "rule", "parameter", "value_from", "source",
+                         "withheld"], rows)
 
     def _rows(self) -> list[list[str]]:
         rows = []
         for cluster, year in self:
             mark = " *" if year.rests_on_assumption else ""
+            mark += " †" if year.withheld is not None else ""
             rows.append([cluster.name, str(year.year), year.due.isoformat(),
                          *(format_kr(year.amount(k)) for k in KINDS),
                          format_kr(year.total) + mark])
@@ -289,6 +313,10 @@ class PayoutReport:
             notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in non_default.items()))
         if any(y.rests_on_assumption for _, y in self):
             notes.append("* the total rests on a figure no source publishes (see warnings)")
+        if any(y.withheld is not None for _, y in self):
+            notes.append(f"† withheld: {format_kr(self.withheld)} kr would be paid to clusters "
+                         "that do not meet the registration requirements (see warnings); "
+                         "their totals are 0.00")
         warnings = [f"warning: {w}" for w in self.all_warnings()]
         return "\n".join([text, "", *notes, *warnings]) + "\n"
 

@@ -33,13 +33,15 @@ from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = ["GroupKey", "Groups", "group_key"]
 
-#: (parameter, year whose rate applies, kind, sign, fraction or None, year paid)
-GroupKey: TypeAlias = "tuple[str, int, str, int, Fraction | None, int]"
+#: (parameter, year whose rate applies, kind, sign, fraction or None, year paid,
+#: withheld: whether the cluster's money is withheld, C2)
+GroupKey: TypeAlias = "tuple[str, int, str, int, Fraction | None, int, bool]"
 
 
-def group_key(spec: LineSpec, year: int) -> GroupKey:
-    """The group of a line of ``year``: what prices it."""
-    return (spec.parameter, spec.rate_year, spec.kind, spec.sign, spec.fraction, year)
+def group_key(spec: LineSpec, year: int, withheld: bool) -> GroupKey:
+    """The group of a line of ``year``: what prices it, and whether it is paid."""
+    return (spec.parameter, spec.rate_year, spec.kind, spec.sign, spec.fraction, year,
+            withheld)
 
 
 class Groups:
@@ -60,11 +62,12 @@ class Groups:
         wanted = set(years)
         for cq in quantities:
             name = cq.cluster.name
+            withheld = bool(cq.withheld)
             for q in cq.years:
                 if q.year not in wanted or q.is_empty:
                     continue
                 for spec in line_specs(q, per_clinic):
-                    key = group_key(spec, q.year)
+                    key = group_key(spec, q.year, withheld)
                     self.groups.setdefault(key, []).extend(spec.quantities)
                     self.names.setdefault(key, set()).add(name)
                     self.first.setdefault(key, (cq.cluster, q.year))
@@ -74,6 +77,9 @@ class Groups:
               overridden: frozenset[str] = frozenset(),
               ) -> tuple[dict[tuple[int, str], int], list[tuple[GroupKey, ResolvedValue]]]:
         """Øre by (year paid, kind), and each group that makes lines with its value.
+
+        The lines of clusters whose money is withheld (C2) are not paid: their øre
+        are under (year, ``"withheld"``), not under their kind.
 
         ``shared`` caches the lookups of parameters not in ``overridden`` across
         calls (a sweep's variants share the base's); the others are looked up
@@ -86,7 +92,7 @@ class Groups:
         used: list[tuple[GroupKey, ResolvedValue]] = []
         amounts = self.amounts
         for key, qs in self.groups.items():
-            param, rate_year, kind, sign, fraction, year = key
+            param, rate_year, kind, sign, fraction, year, withheld = key
             cache = own if param in overridden else shared
             value = cache.get((param, rate_year))
             if value is None:
@@ -104,5 +110,6 @@ class Groups:
             amount = amounts.get((key, rate))
             if amount is None:
                 amount = amounts[(key, rate)] = price_ore(rate, qs, sign, fraction)
-            ore[(year, kind)] = ore.get((year, kind), 0) + amount
+            paid_as = "withheld" if withheld else kind
+            ore[(year, paid_as)] = ore.get((year, paid_as), 0) + amount
         return ore, used

@@ -29,6 +29,7 @@ from kiaprules.engine.pricing import (
     makes_a_line,
     negative_payout_warning,
     price_ore,
+    withheld_warning,
 )
 from kiaprules.engine.quantities import aggregate, cluster_warnings
 from kiaprules.engine.report import PayoutReport
@@ -54,7 +55,11 @@ MAX_LISTED_WARNINGS: Final = 20
 
 @attrs.frozen(kw_only=True)
 class SummaryRow:
-    """One year, all clusters: how many are paid, on what, and how much."""
+    """One year, all clusters: how many are paid, on what, and how much.
+
+    Clusters whose money is withheld (C2) are not counted or paid: what they would
+    have been paid is ``withheld``.
+    """
 
     year: int
     clusters: int
@@ -66,11 +71,13 @@ class SummaryRow:
     clawback: Decimal
     total: Decimal
     rests_on_assumption: bool
+    withheld: Decimal = _ZERO
 
     def to_dict(self) -> dict[str, Any]:
         return {"year": self.year, "clusters": self.clusters, "clinics": self.clinics,
                 "patients": self.patients,
                 **{k: format_money(getattr(self, k)) for k in (*_KINDS, "total")},
+                "withheld": format_money(self.withheld),
                 "rests_on_assumption": self.rests_on_assumption}
 
 
@@ -111,6 +118,11 @@ class NationalSummary:
     def amount(self, kind: str) -> Decimal:
         return sum((getattr(r, kind) for r in self.rows), _ZERO)
 
+    @property
+    def withheld(self) -> Decimal:
+        """What would have been paid to clusters whose money is withheld (C2)."""
+        return sum((r.withheld for r in self.rows), _ZERO)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
@@ -118,7 +130,8 @@ class NationalSummary:
             "overrides": list(self.overrides),
             "years": [r.to_dict() for r in self.rows],
             "total": {**{k: format_money(self.amount(k)) for k in _KINDS},
-                      "total": format_money(self.total)},
+                      "total": format_money(self.total),
+                      "withheld": format_money(self.withheld)},
             "assumptions": [a.to_dict() for a in self.assumptions],
             "warnings": list(self.warnings),
         }
@@ -128,9 +141,9 @@ class NationalSummary:
 
     def to_csv(self) -> str:
         return csv_text(["year", "clusters", "clinics", "patients", *_KINDS, "total",
-                         "rests_on_assumption"],
+                         "withheld", "rests_on_assumption"],
                         ([r.year, r.clusters, r.clinics, r.patients,
-                          *(format_money(getattr(r, k)) for k in (*_KINDS, "total")),
+                          *(format_money(getattr(r, k)) for k in (*_KINDS, "total", "withheld")),
                           "yes" if r.rests_on_assumption else "no"] for r in self.rows))
 
     def to_table(self) -> str:
@@ -151,6 +164,9 @@ class NationalSummary:
         if self.assumptions:
             notes.append("* the total rests on a figure no source publishes:")
             notes.extend(f"  {a}" for a in self.assumptions)
+        notes.extend(f"withheld {r.year}: {format_kr(r.withheld)} kr would be paid to clusters "
+                     "that do not meet the registration requirements; not in the table (see "
+                     "warnings)" for r in self.rows if r.withheld)
         listed = self.warnings[:MAX_LISTED_WARNINGS]
         notes.extend(f"warning: {w}" for w in listed)
         if len(self.warnings) > len(listed):
@@ -167,7 +183,12 @@ def summarise(report: PayoutReport) -> NationalSummary:
     for cluster, year in report:
         row = acc.get(year.year)
         if row is None:
-            row = acc[year.year] = [0, 0, 0, _ZERO, _ZERO, _ZERO, _ZERO, False]
+            row = acc[year.year] = [0, 0, 0, _ZERO, _ZERO, _ZERO, _ZERO, False, _ZERO]
+        if year.withheld is not None:
+            row[8] += year.withheld
+            single.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings
+                          if not any(w == ln.assumption for ln in year.lines))
+            continue
         row[0] += 1
         row[1] += year.clinics
         assumed: set[str] = set()
@@ -185,7 +206,7 @@ def summarise(report: PayoutReport) -> NationalSummary:
     rows = tuple(
         SummaryRow(year=y, clusters=r[0], clinics=r[1], patients=r[2], startup=r[3],
                    operating=r[4], supplement=r[5], clawback=r[6],
-                   total=r[3] + r[4] + r[5] + r[6], rests_on_assumption=r[7])
+                   total=r[3] + r[4] + r[5] + r[6], rests_on_assumption=r[7], withheld=r[8])
         for y, r in sorted(acc.items()))
     assumptions = tuple(AssumptionNote(year=y, parameter=p, clusters=len(names), message=m)
                         for (y, p, m), names in sorted(notes.items()))
@@ -220,9 +241,10 @@ def national_summary(
     groups = Groups(quantities, year_list, per_clinic)
     lookups: dict[tuple[str, int], ResolvedValue] = {}
     ore, used = groups.price(rs, chosen["unpublished_years"], lookups)
-    assumed_years = {key[5] for key, value in used if value.assumption}
+    paid = [(key, value) for key, value in used if not key[6]]  # key[6]: withheld (C2)
+    assumed_years = {key[5] for key, value in paid if value.assumption}
     names: dict[tuple[int, str, str], set[str]] = {}
-    for key, value in used:
+    for key, value in paid:
         if value.assumption:
             names.setdefault((key[5], key[0], value.assumption), set()).update(groups.names[key])
     counts: dict[int, list[int]] = {}
@@ -233,15 +255,19 @@ def national_summary(
             if q.year not in wanted or q.is_empty:
                 continue
             row = counts.setdefault(q.year, [0, 0, 0])
-            row[0] += 1
-            row[1] += q.clinics
-            row[2] += q.total_patients if q.clinics else 0
             lines = [(spec, lookups[(spec.parameter, spec.rate_year)])
                      for spec in line_specs(q, per_clinic)]
             lines = [(spec, value) for spec, value in lines if makes_a_line(spec.kind, value)]
             assumed = {value.assumption for _, value in lines if value.assumption}
             single.extend(f"{cq.cluster.name} {q.year}: {w}" for w in q.warnings
                           if w not in assumed)
+            if cq.withheld:  # C2: not counted, not paid; what is withheld is said
+                single.extend(f"{cq.cluster.name} {q.year}: {withheld_warning(p)}"
+                              for p in cq.withheld)
+                continue
+            row[0] += 1
+            row[1] += q.clinics
+            row[2] += q.total_patients if q.clinics else 0
             if q.clawbacks:  # only a clawback makes a year negative
                 total = sum(price_ore(value.value, spec.quantities, spec.sign, spec.fraction)
                             for spec, value in lines)
@@ -254,7 +280,8 @@ def national_summary(
         rows.append(SummaryRow(year=year, clusters=n_clusters, clinics=clinics, patients=patients,
                                startup=amounts[0], operating=amounts[1], supplement=amounts[2],
                                clawback=amounts[3], total=sum(amounts, _ZERO),
-                               rests_on_assumption=year in assumed_years))
+                               rests_on_assumption=year in assumed_years,
+                               withheld=from_ore(ore.get((year, "withheld"), 0))))
     return NationalSummary(
         ruleset_id=rs.id, fingerprint=rs.fingerprint, policies=run.non_default_policies,
         overrides=tuple(str(o) for o in run.overrides), rows=tuple(rows),

@@ -43,7 +43,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
-from kiaprules.engine.compute import prepare
+from kiaprules.engine.compute import policy_readings, prepare
 from kiaprules.engine.pricing import KINDS
 from kiaprules.engine.quantities import aggregate
 from kiaprules.engine.totals import Groups
@@ -134,6 +134,8 @@ class SweepRow:
     by_kind: tuple[tuple[str, Decimal], ...]
     by_year: tuple[tuple[int, Decimal], ...]
     assumptions: tuple[str, ...]
+    #: What would have been paid to clusters whose money is withheld (C2), not in ``total``.
+    withheld: Decimal = Decimal("0.00")
 
     def amount(self, kind: str) -> Decimal:
         return dict(self.by_kind)[kind]
@@ -143,6 +145,7 @@ class SweepRow:
                 "total": format_money(self.total), "difference": format_money(self.difference),
                 "by_kind": {k: format_money(v) for k, v in self.by_kind},
                 "by_year": {str(y): format_money(v) for y, v in self.by_year},
+                "withheld": format_money(self.withheld),
                 "assumptions": list(self.assumptions)}
 
 
@@ -187,6 +190,9 @@ class Sweep:
                  f"{self.aggregations} aggregation{'' if self.aggregations == 1 else 's'}"]
         if any(r.assumptions for r in (self.base, *self.rows)):
             notes.append("* the total rests on a figure no source publishes")
+        notes.extend(f"withheld under {r.name}: {format_kr(r.withheld)} kr would be paid to "
+                     "clusters that do not meet the registration requirements; not in the "
+                     "totals" for r in (self.base, *self.rows) if r.withheld)
         return "\n".join([text, "", *notes]) + "\n"
 
 
@@ -226,9 +232,7 @@ def sweep(
     def run(variant: Variant) -> SweepRow:
         ovs = tuple(o if isinstance(o, Override) else Override.parse(o)
                     for o in variant.overrides)
-        chosen = base_rs.check_policies({**given, **variant.policies})
-        if strict:
-            chosen["unpublished_years"] = "refuse"
+        chosen = policy_readings(base_rs, {**given, **variant.policies}, strict=strict)
         rs = base_rs
         for ov in ovs:
             rs = ov.apply(rs)
@@ -247,20 +251,22 @@ def sweep(
         mode = chosen["unpublished_years"]
         ore, used = groups.price(rs, mode, shared.setdefault(mode, {}),
                                  frozenset(o.parameter for o in ovs))
-        by_kind: dict[str, int] = dict.fromkeys(_KINDS, 0)
+        by_kind: dict[str, int] = dict.fromkeys((*_KINDS, "withheld"), 0)
         by_year: dict[int, int] = {}
         for (year, kind), amount in ore.items():
             by_kind[kind] += amount
-            by_year[year] = by_year.get(year, 0) + amount
-        assumptions = {value.assumption for _, value in used if value.assumption}
-        total = sum(by_kind.values())
+            if kind != "withheld":  # C2: what is withheld is not paid
+                by_year[year] = by_year.get(year, 0) + amount
+        assumptions = {value.assumption for key, value in used
+                       if value.assumption and not key[6]}
+        total = sum(by_kind[k] for k in _KINDS)
         return SweepRow(
             name=variant.label, overrides=tuple(str(o) for o in (*base_ovs, *ovs)),
             policies={k: v for k, v in sorted(chosen.items()) if v != defaults.get(k, v)},
             total=from_ore(total), difference=from_ore(0),
             by_kind=tuple((k, from_ore(by_kind[k])) for k in _KINDS),
             by_year=tuple((y, from_ore(by_year.get(y, 0))) for y in year_list),
-            assumptions=tuple(sorted(assumptions)))
+            assumptions=tuple(sorted(assumptions)), withheld=from_ore(by_kind["withheld"]))
 
     base = run(Variant(name="base"))
     rows = tuple(attrs.evolve(r, difference=r.total - base.total)

@@ -108,7 +108,7 @@ def compare_reports(base: PayoutReport, variant: PayoutReport) -> Comparison:
     def index(report: PayoutReport) -> dict[tuple[str, int], dict[str, Decimal]]:
         out: dict[tuple[str, int], dict[str, Decimal]] = {}
         for c, y in report:
-            out[(c.name, y.year)] = {"total": y.total, **{k: y.amount(k) for k in KINDS}}
+            out[(c.name, y.year)] = {"total": y.total, **{k: y.paid(k) for k in KINDS}}
         return out
 
     a, b = index(base), index(variant)

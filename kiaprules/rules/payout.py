@@ -95,6 +95,13 @@ RULES: Final[tuple[Rule, ...]] = (
           _GUIDE, "§7.1",
           "Det er muligt at tilføje klyngemedlemmer efterfølgende, men tilskuddet for disse "
           "klyngemedlemmer udløses først ved årsskiftet."),
+    # --- whether the money is paid (C2) -------------------------------------------------
+    _rule("withheld", "A cluster that does not meet the registration requirements is paid "
+          "nothing: its amounts are withheld", _GUIDE, "§1.1",
+          "I får først tildelt midler fra regionen til klyngearbejdet når klyngen er "
+          "registreret og anmeldt til Kvalitetsprogrammet og der foreligger godkendte "
+          "vedtægter for klyngen og et referat af den stiftende generalforsamling.",
+          "unregistered=withhold"),
     # --- who is left out --------------------------------------------------------------
     _rule("left_cluster", "A clinic that has left is no longer counted, from the next "
           "1 January", _GUIDE, "§7.1",
@@ -172,10 +179,12 @@ PAYOUT_POLICIES: Final[dict[str, frozenset[str]]] = {
     "unpublished_years": frozenset({"carry_forward", "refuse"}),
     "rounding": frozenset({"line", "clinic"}),
     "capacity_increase": frozenset({"no_grant", "grant_added"}),
+    "unregistered": frozenset({"withhold", "as_registered", "refuse"}),
 }
-#: Policies a ruleset may leave out: the engine refuses only the input that needs them
-#: (a ruleset written before capacity changes could be recorded has no I7).
-OPTIONAL_POLICIES: Final = frozenset({"capacity_increase"})
+#: Policies a ruleset may leave out: a ruleset written before capacity changes could be
+#: recorded has no I7 (the engine refuses only an increase it cannot decide), and one
+#: without ``unregistered`` withholds, as the sources say (C2).
+OPTIONAL_POLICIES: Final = frozenset({"capacity_increase", "unregistered"})
 
 
 def check_payout_ruleset(ruleset: Ruleset) -> None:

@@ -13,7 +13,7 @@ import attrs
 from kiaprules.model.cluster import Cluster, find_overlaps
 from kiaprules.rules.ruleset import Citation
 
-__all__ = ["RegistrationProblem", "check_registration"]
+__all__ = ["GATES_PAYMENT", "RegistrationProblem", "check_registration", "unpaid_because"]
 
 
 @attrs.frozen(kw_only=True)
@@ -89,3 +89,20 @@ def check_registration(cluster: Cluster) -> list[RegistrationProblem]:
             code="provider_number_twice", message=overlap.message, citation=ONE_CLUSTER,
             record=overlap.second[1].label))
     return problems
+
+
+#: The requirements whose absence stops the money (C2): "I får først tildelt midler
+#: fra regionen til klyngearbejdet når klyngen er registreret" (Guide til klyngestart
+#: §1.1), and registration needs a coordinator and a CVR number.
+GATES_PAYMENT = frozenset({"coordinator_missing", "cvr_missing"})
+
+
+def unpaid_because(cluster: Cluster) -> list[RegistrationProblem]:
+    """The unmet requirements that stop ``cluster``'s money (C2); empty when it is paid.
+
+    >>> import datetime as dt
+    >>> from kiaprules import Cluster
+    >>> [p.code for p in unpaid_because(Cluster(name="Ny", founded=dt.date(2019, 3, 1)))]
+    ['coordinator_missing', 'cvr_missing']
+    """
+    return [p for p in check_registration(cluster) if p.code in GATES_PAYMENT]

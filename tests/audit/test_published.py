@@ -586,8 +586,10 @@ class Case:
         """The figure under ``rate``, computed independently by compute_payouts."""
         override = Override(parameter=self.parameter, value=rate,
                             start=dt.date(self.year, 1, 1), end=dt.date(self.year + 1, 1, 1))
+        # The shorthand cluster has no CVR number: the examples are of a registered one.
+        policies = {"unregistered": "as_registered", **(self.policies or {})}
         report = compute_payouts([self.cluster], RULESET, years=[self.year],
-                                 overrides=[override], policies=self.policies)
+                                 overrides=[override], policies=policies)
         [cluster] = report.clusters
         [year] = [y for y in cluster.years if y.year == self.year]
         return year.total if self.kind == "total" else year.amount(self.kind)  # type: ignore[arg-type]

@@ -286,7 +286,8 @@ def computations(draw: st.DrawFn) -> dict[str, Any]:
                           patients=counts()),
             joined=joined, left=left,
             switched_from=draw(st.sampled_from([None, "Nabo-klyngen"]))))
-    cluster = Cluster(name="Genereret klynge", founded=founded, registered=registered,
+    cluster = Cluster(name="Genereret klynge", cvr="12345674", coordinator="Anne Jensen",
+                      founded=founded, registered=registered,
                       memberships=members)
     last = min(year + draw(st.integers(0, 2)), 2025)
     years = list(range(year, last + 1))

@@ -14,7 +14,7 @@ from decimal import Decimal
 import attrs
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from strategies_payouts import RULESET, cluster, member
+from strategies_payouts import RULESET, cluster, member, scenarios
 
 from kiaprules import compute_payouts
 
@@ -286,3 +286,100 @@ def test_a_recorded_capacity_change_never_produces_a_clawback(
     report = compute_payouts(clusters, RULESET, years=range(2019, 2026))
     assert not [y for _, y in report if y.amount("clawback")]
     assert sum(y.amount("startup") for _, y in report) == Decimal(start * 10_000)
+
+
+# --- C2: registration gates the money ----------------------------------------------------
+
+
+def _unregistered(**head: object) -> list:  # type: ignore[type-arg]
+    # Founded 1 March 2019 with 2 clinics (2 and 1 capacities, 1,000 patients each).
+    registered = cluster("Amagerklyngen", "2019-03-01", [
+        member("11111", "2019-03-01", capacities=2), member("22222", "2019-03-01")])
+    return [attrs.evolve(registered, **head)]
+
+
+def test_a_cluster_without_a_cvr_number_is_paid_nothing_and_its_amounts_are_withheld() -> None:
+    # 2019 would pay: startup 3 × 10,000 = 30,000; operating 4.33 × 2,000 = 8,660;
+    # supplement 2.16 × 2,000 = 4,320; together 42,980.00, withheld.
+    report = compute_payouts(_unregistered(cvr=None), RULESET, years=[2019, 2020])
+    y2019 = report.clusters[0].year(2019)
+    assert [(ln.kind, ln.amount) for ln in y2019.lines] == [
+        ("startup", Decimal("30000.00")), ("operating", Decimal("8660.00")),
+        ("supplement", Decimal("4320.00"))]
+    assert (y2019.total, y2019.withheld) == (Decimal("0.00"), Decimal("42980.00"))
+    assert y2019.to_dict()["total"] == "0.00" and y2019.to_dict()["withheld"] == "42980.00"
+    assert "withheld: no CVR number: funds flow only to a cluster registered with its CVR " \
+        "number [Guide til klyngestart §7.1]" in y2019.warnings
+    assert y2019.withheld_rule is not None and y2019.withheld_rule.citation.section == "§1.1"
+    # 2020: (4.33 + 2.16) × 2,000 = 12,980.00 withheld; the report pays nothing.
+    assert report.total == Decimal("0.00")
+    assert report.withheld == Decimal("42980.00") + Decimal("12980.00")
+
+
+def test_each_unmet_requirement_is_named_with_its_citation() -> None:
+    report = compute_payouts(_unregistered(cvr=None, coordinator=None), RULESET, years=[2019])
+    warnings = report.clusters[0].year(2019).warnings
+    assert [w for w in warnings if w.startswith("withheld")] == [
+        "withheld: no coordinator: a cluster needs an elected coordinator to be registered "
+        "[Håndbog 2024 §5]",
+        "withheld: no CVR number: funds flow only to a cluster registered with its CVR number "
+        "[Guide til klyngestart §7.1]"]
+
+
+def test_a_policy_computes_an_unregistered_cluster_as_registered_for_what_ifs() -> None:
+    paid = compute_payouts(_unregistered(coordinator=None), RULESET, years=[2019],
+                           policies={"unregistered": "as_registered"})
+    assert paid.total == Decimal("42980.00") and paid.withheld == Decimal("0.00")
+    assert any("computed as if registered" in w and "no coordinator" in w
+               for w in paid.all_warnings())
+
+
+def test_strict_mode_refuses_an_unregistered_cluster() -> None:
+    from kiaprules import NotCoveredError
+
+    try:
+        compute_payouts(_unregistered(cvr=None), RULESET, years=[2022], strict=True)
+    except NotCoveredError as exc:
+        assert (exc.record, exc.field) == ("Amagerklyngen", "cvr")
+        assert "strict mode refuses" in str(exc)
+    else:
+        raise AssertionError("strict mode computed an unregistered cluster")
+
+
+def test_national_summaries_and_sweeps_leave_withheld_money_out() -> None:
+    from kiaprules import national_summary, sweep
+
+    clusters = [*_unregistered(cvr=None), cluster("Bornholmklyngen", "2019-03-01", [
+        member("33333", "2019-03-01")])]
+    # Bornholmklyngen 2019: 10,000 + (4.33 + 2.16) × 1,000 = 16,490.00 paid.
+    summary = national_summary(clusters, years=[2019])
+    [row] = summary.rows
+    assert (row.clusters, row.total, row.withheld) == (1, Decimal("16490.00"),
+                                                       Decimal("42980.00"))
+    assert summary == compute_payouts(clusters, years=[2019]).summary()
+    assert "withheld 2019: 42,980.00 kr" in summary.to_table()
+    result = sweep(clusters, [{"overrides": ["operating_rate@2019=4.00"]}], years=[2019])
+    assert (result.base.total, result.base.withheld) == (Decimal("16490.00"),
+                                                         Decimal("42980.00"))
+    # At 4.00: Bornholm 10,000 + 6.16 × 1,000 = 16,160; Amager withheld 30,000 + 12,320.
+    assert (result.rows[0].total, result.rows[0].withheld) == (Decimal("16160.00"),
+                                                               Decimal("42320.00"))
+
+
+@settings(max_examples=40)
+@given(clusters=scenarios(), which=st.integers(0, 2))
+def test_withholding_pays_nothing_and_withholds_exactly_what_registration_would_pay(
+        clusters: list, which: int) -> None:  # type: ignore[type-arg]
+    gone = clusters[which % len(clusters)]
+    changed = [attrs.evolve(c, cvr=None) if c is gone else c for c in clusters]
+    before = compute_payouts(clusters, RULESET)
+    after = compute_payouts(changed, RULESET)
+    for (c1, y1), (c2, y2) in zip(before, after, strict=True):
+        assert (c1.name, y1.year) == (c2.name, y2.year)
+        if c1.name == gone.name:
+            assert (y2.total, y2.withheld) == (Decimal("0.00"), sum(
+                (ln.amount for ln in y1.lines), Decimal("0.00")))
+            assert [ln.amount for ln in y2.lines] == [ln.amount for ln in y1.lines]
+        else:
+            assert y2 == y1
+    assert after.total + after.withheld == before.total

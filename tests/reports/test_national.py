@@ -304,7 +304,8 @@ def test_the_national_summary_equals_the_report_s_on_generated_scenarios(
 
 
 def test_a_negative_year_is_warned_about_in_the_national_summary() -> None:
-    cluster = Cluster(name="K", founded="2022-02-01", memberships=[
+    cluster = Cluster(name="K", cvr="12345674", coordinator="Anne Jensen",
+                      founded="2022-02-01", memberships=[
         Membership(clinic=Clinic(provider_number="11111", capacities=9,
                                  patients={"2022": 10, "2023": 10}),
                    joined="2022-02-01", left="2022-06-01"),
