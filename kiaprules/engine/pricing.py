@@ -24,6 +24,7 @@ import attrs
 
 from kiaprules.engine.report import (
     KINDS,
+    AnniversaryTest,
     ClusterPayouts,
     LeftOut,
     Line,
@@ -100,6 +101,8 @@ class YearQuantities(NamedTuple):
     left_out_patients: tuple[LeftOut, ...] = ()
     left_out_startup: tuple[LeftOut, ...] = ()
     left_out_clawback: tuple[LeftOut, ...] = ()
+    #: The dated payout day a yearly payout is due on (None for the first payout).
+    due_value: ResolvedValue | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -237,10 +240,19 @@ def _shares(q: YearQuantities, spec: LineSpec, line_rule: Rule, clawed: Sequence
         return tuple(MemberShare(
             provider_number=str(cb.membership.provider_number), quantity=cb.capacities,
             note=f"joined {cb.membership.joined.isoformat()}, left "
-                 f"{cb.membership.left.isoformat() if cb.membership.left else ''}, "
-                 f"startup grant paid {cb.paid_year}", rule=line_rule) for cb in clawed)
+                 f"{cb.membership.left.isoformat() if cb.membership.left else ''}, before "
+                 f"the end of its first year {cb.anniversary.isoformat()}; startup grant paid "
+                 f"{cb.paid_year}", rule=line_rule) for cb in clawed)
     return tuple(MemberShare(provider_number=str(m.provider_number), quantity=n,
                              rule=q.members_rule) for m, n in q.patients)
+
+
+def _anniversary_test(cb: ClawedBack, year: int) -> AnniversaryTest:
+    assert cb.membership.left is not None
+    return AnniversaryTest(provider_number=str(cb.membership.provider_number),
+                           joined=cb.membership.joined, anniversary=cb.anniversary,
+                           left=cb.membership.left, grant_paid=cb.paid_year,
+                           clawed_back_in=year)
 
 
 def withheld_warning(problem: RegistrationProblem) -> str:
@@ -257,6 +269,7 @@ def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
     lines: list[Line] = []
     patient_shares: tuple[MemberShare, ...] | None = None
     for spec in line_specs(q, per_clinic):
+        tests: tuple[AnniversaryTest, ...] = ()
         value = prices.get(spec.parameter, spec.rate_year)
         if not makes_a_line(spec.kind, value):
             continue
@@ -275,12 +288,14 @@ def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
             else:
                 shares = _shares(q, spec, rule, clawed[spec.rate_year])
                 left_out = q.left_out_clawback
+                tests = tuple(_anniversary_test(cb, q.year) for cb in clawed[spec.rate_year])
         lines.append(Line(
             kind=spec.kind, quantity=spec.total, rate=value.value,
             amount=from_ore(price_ore(value.value, spec.quantities, spec.sign, spec.fraction)),
             rule=rule, parameter=value.parameter, value_from=value.source_start,
             citation=value.citation, assumption=value.assumption, members=shares,
-            fraction=spec.fraction, rounding=rounding, left_out=left_out))
+            fraction=spec.fraction, rounding=rounding, left_out=left_out,
+            anniversary_tests=tests))
     warnings = q.warnings
     total = sum((line.amount for line in lines), from_ore(0))
     for line in lines:
@@ -292,7 +307,7 @@ def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
         warnings = (*warnings, negative_payout_warning(total))
     return YearPayout(year=q.year, due=q.due, lines=tuple(lines), warnings=warnings,
                       first_payout=q.first_payout, counted_on=q.counted_on, clinics=q.clinics,
-                      due_rule=q.due_rule, members_rule=q.members_rule,
+                      due_rule=q.due_rule, members_rule=q.members_rule, due_value=q.due_value,
                       withheld=total if withheld else None, withheld_because=withheld,
                       withheld_rule=rules["withheld"] if withheld else None)
 

@@ -28,7 +28,7 @@ from kiaprules.model.calendar import anniversary
 from kiaprules.model.cluster import Cluster, Membership, memberships_by_provider
 from kiaprules.rules.payout import Rule, rule
 from kiaprules.rules.registration import RegistrationProblem, unpaid_because
-from kiaprules.rules.ruleset import MonthDay, Ruleset, unpublished_mode
+from kiaprules.rules.ruleset import MonthDay, ResolvedValue, Ruleset, unpublished_mode
 
 __all__ = ["Days", "aggregate", "cluster_warnings", "rules_in_force"]
 
@@ -56,20 +56,27 @@ class Days:
         self.ruleset = ruleset
         self.mode = unpublished_mode(policies)
         self.years: dict[int, tuple[dt.date, dt.date]] = {}
+        self.payout_values: dict[int, ResolvedValue] = {}
         self.windows: dict[dt.date, dt.date] = {}
 
-    def _day(self, name: str, year: int) -> dt.date:
-        value = self.ruleset.lookup(name, dt.date(year, 1, 1), unpublished=self.mode).value
-        assert isinstance(value, MonthDay)
-        return value.in_year(year)
+    def _day(self, name: str, year: int) -> tuple[dt.date, ResolvedValue]:
+        resolved = self.ruleset.lookup(name, dt.date(year, 1, 1), unpublished=self.mode)
+        assert isinstance(resolved.value, MonthDay)
+        return resolved.value.in_year(year), resolved
 
     def counting_and_payout(self, year: int) -> tuple[dt.date, dt.date]:
         """The counting day and the payout day of ``year``."""
         days = self.years.get(year)
         if days is None:
-            days = self.years[year] = (self._day("counting_day", year),
-                                       self._day("payout_day", year))
+            counting, _ = self._day("counting_day", year)
+            payout, self.payout_values[year] = self._day("payout_day", year)
+            days = self.years[year] = (counting, payout)
         return days
+
+    def payout_value(self, year: int) -> ResolvedValue:
+        """The dated value that gave ``year``'s payout day (its status and citation)."""
+        self.counting_and_payout(year)
+        return self.payout_values[year]
 
     def first_year_not_counted(self, left: dt.date) -> int:
         """The first year whose counting day is on or after ``left``: the first year the
@@ -159,6 +166,7 @@ def _aggregate_cluster(
     for year in range(founding_year, last_year + 1):
         warnings: list[str] = []
         fraction = None
+        due_value = None
         if year == founding_year:
             # first_payout: due when registration is completed; founding_members:
             # the clinics of the first day, paid on their patients per 1 January.
@@ -171,6 +179,7 @@ def _aggregate_cluster(
             # late_joiner, yearly_payout: members and patients count per 1 January;
             # the payout is made on the payout day, never before registration.
             counted_on, payout_day = days.counting_and_payout(year)
+            due_value = days.payout_value(year)
             due = max(payout_day, cluster.registered)
             due_rule, members_rule = rules("yearly_payout"), rules("late_joiner")
         paid: list[tuple[Membership, int]] = []
@@ -294,7 +303,7 @@ def _aggregate_cluster(
             year, due, year == founding_year, counted_on, tuple(paid), tuple(startup),
             tuple(clawbacks), fraction, tuple(warnings) if warnings else no_warnings,
             clinics, total, sum(g.capacities for g in startup), due_rule, members_rule,
-            tuple(left_patients), tuple(left_startup), tuple(left_clawback)))
+            tuple(left_patients), tuple(left_startup), tuple(left_clawback), due_value))
     if claw:
         for _, m in sorted((e for entries in leavers.values() for e in entries),
                            key=_leaver_order):

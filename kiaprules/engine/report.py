@@ -31,7 +31,7 @@ from kiaprules.model.canonical import inputs_fingerprint
 from kiaprules.model.money import format_kr, format_money, format_rate
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
-from kiaprules.rules.ruleset import Citation
+from kiaprules.rules.ruleset import Citation, ResolvedValue
 
 if TYPE_CHECKING:
     # Type-only: the reports layer attaches the methods that return these.
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from kiaprules.reports.summary import NationalSummary
     from kiaprules.reports.whatif import Comparison
 
-__all__ = ["KINDS", "ClusterPayouts", "LeftOut", "Line", "LineKind", "MemberShare",
-           "PayoutReport", "YearPayout"]
+__all__ = ["KINDS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line", "LineKind",
+           "MemberShare", "PayoutReport", "YearPayout"]
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
@@ -76,6 +76,31 @@ class LeftOut:
 
 
 @attrs.frozen(kw_only=True)
+class AnniversaryTest:
+    """The one-year test of a clawback (I3) with its dates, and the year it falls in (C1)."""
+
+    provider_number: str
+    joined: dt.date
+    anniversary: dt.date
+    left: dt.date
+    grant_paid: int
+    clawed_back_in: int
+
+    @property
+    def text(self) -> str:
+        return (f"joined {self.joined.isoformat()}, first year ends "
+                f"{self.anniversary.isoformat()}, left {self.left.isoformat()}: within its "
+                f"first year (I3); grant paid {self.grant_paid}, clawed back in "
+                f"{self.clawed_back_in}, the first year it is not counted (C1)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"provider_number": self.provider_number, "joined": self.joined.isoformat(),
+                "anniversary": self.anniversary.isoformat(), "left": self.left.isoformat(),
+                "within_first_year": self.left < self.anniversary,
+                "grant_paid": self.grant_paid, "clawed_back_in": self.clawed_back_in}
+
+
+@attrs.frozen(kw_only=True)
 class Line:
     """One line of a payout: ``amount`` = ``rate`` × ``quantity`` (× ``fraction``), rounded.
 
@@ -99,6 +124,8 @@ class Line:
     #: The clinics of the cluster that this line does not count, each with the
     #: rule that left it out (recorded with ``detail=True``).
     left_out: tuple[LeftOut, ...] = ()
+    #: For a clawback line, the one-year test of each clinic it claws back.
+    anniversary_tests: tuple[AnniversaryTest, ...] = ()
 
     @property
     def unrounded(self) -> Fraction:
@@ -137,8 +164,10 @@ class YearPayout:
     #: How many clinics are paid on their patients this year (members on the
     #: counting day). Not part of the JSON: the shares of the lines list them.
     clinics: int = 0
-    #: The rule that made the payout due on ``due`` (first or yearly payout).
+    #: The rule that made the payout due on ``due`` (first or yearly payout), and
+    #: for a yearly payout the dated payout day it used (C5: its status shows).
     due_rule: Rule | None = attrs.field(default=None, repr=False)
+    due_value: ResolvedValue | None = attrs.field(default=None, repr=False)
     #: The rule that decided which clinics are counted on ``counted_on``.
     members_rule: Rule | None = attrs.field(default=None, repr=False)
     #: What would have been paid, when the cluster's money is withheld (C2): then

@@ -1,10 +1,14 @@
 """Explanations: a payout derived line by line, for an auditor to follow.
 
 For one cluster and year: which rule each line applies (with its source
-sentence), which dated value gave the rate (with its own source, and whether
-a source publishes it), the quantity clinic by clinic, the arithmetic, the
-rounding, and the total as the sum of the lines. The same as plain text
+sentence, and the policy reading in force), which dated value gave the rate
+(with its own source, and whether a source publishes it), the quantity
+clinic by clinic, every clinic of the cluster the line leaves out and the
+rule that left it out (C6), the one-year test of a clawback with its dates,
+the arithmetic, the rounding, the total as the sum of the lines, and whether
+the money is withheld (C2). The same as plain text
 (:meth:`Explanation.to_text`) and as data (:meth:`Explanation.to_dict`).
+Everything shown is what the engine recorded: nothing is worked out again.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from kiaprules.engine.report import Line, PayoutReport, YearPayout
 from kiaprules.errors import InputError
 from kiaprules.model.money import format_kr, format_money, format_rate
 from kiaprules.rules.payout import Rule
+from kiaprules.rules.registration import RegistrationProblem
+from kiaprules.rules.ruleset import ResolvedValue
 
 __all__ = ["Explanation", "explain"]
 
@@ -40,6 +46,13 @@ _COUNTED = {
     ("founding_members", "founding_members=registration"):
         "members on the day registration was completed (I2)",
 }
+
+
+def _value_dict(value: ResolvedValue) -> dict[str, Any]:
+    return {"parameter": value.parameter, "value": str(value.value),
+            "in_force_from": value.source_start.isoformat(),
+            "published": value.assumption is None, "assumption": value.assumption,
+            "citation": value.citation.to_dict()}
 
 
 def _n(value: int) -> str:
@@ -76,6 +89,9 @@ class Step:
             "number": self.number,
             "kind": ln.kind,
             "rule": ln.rule.to_dict(),
+            "left_out": [{"provider_number": o.provider_number, "rule": o.rule.to_dict(),
+                          "note": o.note} for o in ln.left_out],
+            "anniversary_tests": [t.to_dict() for t in ln.anniversary_tests],
             "value": {"parameter": ln.parameter, "rate": format_rate(ln.rate),
                       "in_force_from": ln.value_from.isoformat(),
                       "published": ln.assumption is None, "assumption": ln.assumption,
@@ -109,6 +125,10 @@ class Explanation:
     steps: tuple[Step, ...]
     total: Decimal
     warnings: tuple[str, ...]
+    due_value: ResolvedValue | None = None
+    withheld: Decimal | None = None
+    withheld_because: tuple[RegistrationProblem, ...] = ()
+    withheld_rule: Rule | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +138,7 @@ class Explanation:
             "counted_on": self.counted_on.isoformat() if self.counted_on else None,
             "first_payout": self.first_payout,
             "due_rule": self.due_rule.to_dict(),
+            "due_value": None if self.due_value is None else _value_dict(self.due_value),
             "members_rule": self.members_rule.to_dict(),
             "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
             "policies": self.policies,
@@ -125,6 +146,10 @@ class Explanation:
             "steps": [s.to_dict() for s in self.steps],
             "total": format_money(self.total),
             "total_rule": "the total is the sum of the rounded lines (I6)",
+            "withheld": None if self.withheld is None else {
+                "amount": format_money(self.withheld),
+                "rule": self.withheld_rule.to_dict() if self.withheld_rule else None,
+                "because": [p.to_dict() for p in self.withheld_because]},
             "warnings": list(self.warnings),
         }
 
@@ -139,6 +164,11 @@ class Explanation:
         w("")
         w(f"Due date: {self.due_rule.title}.")
         w(f"  {self.due_rule.citation}")
+        if self.due_value is not None:
+            v = self.due_value
+            status = "published" if v.assumption is None else f"ASSUMED: {v.assumption}"
+            w(f"  Payout day {v.value} ({v.parameter}, in force from "
+              f"{v.source_start.isoformat()}; {status})")
         if self.counted_on is not None:
             what = _COUNTED.get((self.members_rule.id, self.members_rule.policy),
                                 self.members_rule.title)
@@ -161,6 +191,17 @@ class Explanation:
                 note = f"  ({m.note})" if m.note else ""
                 w(f"     {m.provider_number:<{width}}  {_n(m.quantity):>9}{note}")
             w(f"     {'total':<{width}}  {_n(ln.quantity):>9}")
+            for test in ln.anniversary_tests:
+                w(f"   One-year test, {test.provider_number}: {test.text}")
+            if ln.left_out:
+                w(f"   Left out ({len(ln.left_out)} clinic{'' if len(ln.left_out) == 1 else 's'}"
+                  " of the cluster):")
+                width = max(len(left.provider_number) for left in ln.left_out)
+                for left in ln.left_out:
+                    w(f"     {left.provider_number:<{width}}  {left.rule.id}: {left.note}")
+                for rule in dict.fromkeys(left.rule for left in ln.left_out):
+                    policy = f", under {rule.policy}" if rule.policy else ""
+                    w(f"     {rule.id}{policy}: {rule.citation}")
             if ln.fraction is not None:
                 w(f"   Pro rata (I1): {ln.fraction.numerator} of {ln.fraction.denominator} days "
                   "of the founding year, from the founding general assembly")
@@ -170,7 +211,15 @@ class Explanation:
         w("")
         parts = " + ".join(f"(−{format_kr(-s.line.amount)})" if s.line.amount < 0
                            else format_kr(s.line.amount) for s in self.steps)
-        w(f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr")
+        if self.withheld is None:
+            w(f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr")
+        else:
+            w(f"Sum of the lines: {parts or '0.00'} = {format_kr(self.withheld)} kr, withheld; "
+              "total paid 0.00 kr")
+            if self.withheld_rule is not None:
+                w(f"  Withheld (C2): {self.withheld_rule.citation}")
+            for p in self.withheld_because:
+                w(f"  Unmet: {p.message}. {p.citation}")
         for warning in self.warnings:
             w(f"Warning: {warning}")
         return "\n".join(out) + "\n"
@@ -213,5 +262,7 @@ def explain(report: PayoutReport, cluster: str | None = None, year: int | None =
         ruleset_id=report.ruleset_id, fingerprint=report.fingerprint,
         policies=dict(sorted(report.policies.items())), overrides=report.overrides,
         steps=tuple(Step(line=ln, number=i) for i, ln in enumerate(payout.lines, 1)),
-        total=payout.total, warnings=payout.warnings,
+        total=payout.total, warnings=payout.warnings, due_value=payout.due_value,
+        withheld=payout.withheld, withheld_because=payout.withheld_because,
+        withheld_rule=payout.withheld_rule,
     )

@@ -40,7 +40,11 @@ class Rule:
     policy: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "title": self.title, "citation": self.citation.to_dict()}
+        out: dict[str, object] = {"id": self.id, "title": self.title,
+                                  "citation": self.citation.to_dict()}
+        if self.policy is not None:
+            out["policy"] = self.policy
+        return out
 
 
 _GUIDE: Final = "Guide til klyngestart"

@@ -292,7 +292,9 @@ def computations(draw: st.DrawFn) -> dict[str, Any]:
     last = min(year + draw(st.integers(0, 2)), 2025)
     years = list(range(year, last + 1))
     strict = False
-    if all(y == 2018 or y >= 2022 for y in years):
+    # Strict mode computes only what is published: the 2018 rates (C5: the startup
+    # grant is published for 2018–2021 only, the operating rate not for 2019–2021).
+    if all(y == 2018 for y in years):
         strict = draw(st.booleans(), label="strict")
     overrides = []
     for _ in range(draw(st.integers(0, 2))):

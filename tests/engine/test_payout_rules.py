@@ -488,10 +488,10 @@ def test_no_supplement_line_outside_2019_to_2021(year: int) -> None:
 
 @pytest.mark.parametrize(("year", "rate", "amount", "document", "section"), [
     (2018, "4.33", "53453.85", "Guide til klyngestart", "§7.1"),
-    (2022, "1.12", "13826.40", "kiap.dk Klyngeadministration", "Klyngemidler"),
-    (2023, "2.32", "28640.40", "kiap.dk Klyngeadministration", "Klyngemidler"),
+    (2022, "1.12", "13826.40", "kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler"),
+    (2023, "2.32", "28640.40", "kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler"),
     (2024, "3.55", "43824.75", "Håndbog 2024", "§10"),
-    (2025, "3.65", "45059.25", "kiap.dk Klyngeadministration", "Klyngemidler"),
+    (2025, "3.65", "45059.25", "kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler"),
 ])
 def test_published_operating_rate_is_applied_without_assumption(
         year: int, rate: str, amount: str, document: str, section: str) -> None:
@@ -560,29 +560,36 @@ def test_refuse_policy_is_strict_mode() -> None:
 def _with_unpublished(name: str, start: str) -> Ruleset:
     """The shipped ruleset with ``name`` unpublished from ``start`` on (a made-up gap)."""
     data = RULESET.to_data()
-    values = data["parameters"][name]["values"]
+    values = [v for v in data["parameters"][name]["values"] if v["from"] < start]
     values.append({"from": start, "status": "unpublished", "reason": "a gap for the test",
                    "citation": values[-1]["citation"]})
+    data["parameters"][name]["values"] = values
     return ruleset_from_data(data, source=f"{name}-gap")
 
 
 @pytest.mark.parametrize("name", ["payout_day", "counting_day"])
 def test_strict_mode_refuses_a_year_whose_payout_or_counting_day_is_unpublished(
         name: str) -> None:
-    """I5 governs every dated figure: in strict mode an unpublished day is refused too."""
-    gap = _with_unpublished(name, "2023-01-01")
-    steady = [_steady("2022-01-01")]
+    """I5 governs every dated figure: in strict mode an unpublished day is refused too.
+    (From 2025 on: the 1 March payout day is published from 2024, an assumption before.)"""
+    gap = _with_unpublished(name, "2025-01-01")
+    steady = [_steady("2024-01-01")]
     example = load_clusters(EXAMPLE)
     with pytest.raises(NotCoveredError) as info:
-        compute_payouts(example, gap, years=[2023], strict=True)
+        compute_payouts(example, gap, years=[2025], strict=True)
     # Named where it arose: the file and the cluster whose days were looked up.
     assert (info.value.path, info.value.record) == (str(EXAMPLE), "Køgeklyngen")
-    carried = compute_payouts(steady, gap, years=[2023])
-    assert carried.clusters == compute_payouts(steady, RULESET, years=[2023]).clusters
+    carried = compute_payouts(steady, gap, years=[2025])
+    shipped = compute_payouts(steady, RULESET, years=[2025])
+    assert [(y.due, y.lines) for _, y in carried] == [(y.due, y.lines) for _, y in shipped]
+    # A payout day carried forward says so (I5).
+    [(_, year)] = list(carried)
+    assert year.due_value is not None
+    assert year.due_value.status == ("assumption" if name == "payout_day" else "published")
     for strict in ({"strict": True}, {"policies": {"unpublished_years": "refuse"}}):
         with pytest.raises(NotCoveredError) as info:
-            compute_payouts(steady, gap, years=[2023], **strict)  # type: ignore[arg-type]
-        assert (info.value.field, info.value.date) == (name, dt.date(2023, 1, 1))
+            compute_payouts(steady, gap, years=[2025], **strict)  # type: ignore[arg-type]
+        assert (info.value.field, info.value.date) == (name, dt.date(2025, 1, 1))
 
 
 def test_strict_mode_refuses_a_clawback_window_that_is_unpublished() -> None:

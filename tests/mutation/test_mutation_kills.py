@@ -412,7 +412,8 @@ def test_a_clawback_share_says_when_the_clinic_joined_and_left_and_when_it_was_p
     report = compute_payouts([_leaver("2018-09-01")], RULESET, years=[2019])
     [clawback] = [ln for ln in report.clusters[0].year(2019).lines if ln.kind == "clawback"]
     assert [(m.provider_number, m.quantity, m.note) for m in clawback.members] == [
-        ("11111", 2, "joined 2018-01-01, left 2018-09-01, startup grant paid 2018")]
+        ("11111", 2, "joined 2018-01-01, left 2018-09-01, before the end of its first year "
+                     "2019-01-01; startup grant paid 2018")]
 
 
 def test_a_clusters_payouts_keep_the_file_it_was_read_from() -> None:

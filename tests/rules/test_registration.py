@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 import pytest
-from conftest import DOMAIN, EXAMPLE_CLUSTER, SOURCES
+from conftest import EXAMPLE_CLUSTER
 
 from kiaprules import (
     Clinic,
@@ -143,12 +143,8 @@ PROBLEM_CLUSTERS = {
 
 
 @pytest.mark.parametrize("code", sorted(PROBLEM_CLUSTERS))
-def test_every_registration_quote_is_verbatim_in_its_source(code: str) -> None:
+def test_every_registration_problem_cites_a_shipped_document(code: str) -> None:
+    # The quotes themselves are checked against the sources in tests/static/test_quotes.py.
     [problem] = check_registration(PROBLEM_CLUSTERS[code])
     assert problem.code == code
-    document = load_ruleset().documents[problem.citation.document]
-    path = SOURCES / document["file"] if "file" in document else DOMAIN
-    if not path.is_file():
-        pytest.skip(f"{path} is not available")
-    text = " ".join(path.read_text(encoding="utf-8").split())
-    assert " ".join(problem.citation.quote.split()) in text
+    assert problem.citation.document in load_ruleset().documents

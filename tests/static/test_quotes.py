@@ -1,0 +1,107 @@
+"""Every quote in the project stands word for word in its source: the one place that checks it.
+
+The sources are the two documents and the kiap.dk page stored in
+``shared/sources`` (beside the repository). Every citation the project makes
+is collected here: the shipped rulesets' dated values and policies, the
+payout rules, the registration requirements, the spending rules, and the
+printed lines of the published worked examples. Each quote must appear in
+the file of the document it names, whitespace aside; a quote with "[…]"
+stands in the source as its parts, in order. No quote is checked against
+DOMAIN.md (a brief, not a source). Without the sources the tests skip, except
+in CI (``CI`` set, as ``.ci/run`` sets it), where they fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import sources_or_skip
+
+from kiaprules import load_published, load_ruleset
+from kiaprules.audit.published import shipped_published
+from kiaprules.rules import registration
+from kiaprules.rules.loader import available_rulesets
+from kiaprules.rules.payout import RULES
+from kiaprules.rules.ruleset import Citation
+
+RULESET = load_ruleset("dk-kiap")
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def citations() -> Iterator[tuple[str, Citation]]:
+    """(where it is made, the citation) for every citation in the package and its data."""
+    for ruleset in available_rulesets():
+        for name, parameter in sorted(ruleset.parameters.items()):
+            for value in parameter.values:
+                yield f"{ruleset.id}:{name}@{value.start}", value.citation
+        for name, policy in sorted(ruleset.policies.items()):
+            yield f"{ruleset.id}:policy:{name}", policy.citation
+    for rule in RULES:
+        yield f"payout rule {rule.id} ({rule.policy or 'always'})", rule.citation
+    for name in ("COORDINATOR", "CVR", "MEMBERS", "ONE_CLUSTER"):
+        yield f"registration {name}", getattr(registration, name)
+    yield from _spending_citations()
+    for path in shipped_published():
+        example = load_published(path)
+        for figure in example.figures:
+            yield (f"{example.id} {figure.label}",
+                   Citation(document=example.document, section=example.section,
+                            quote=figure.line))
+
+
+def _spending_citations() -> Iterator[tuple[str, Citation]]:
+    from kiaprules.expenses import classify
+
+    for name in dir(classify):
+        value = getattr(classify, name)
+        if isinstance(value, Citation):
+            yield f"spending {name}", value
+
+
+CITATIONS = sorted(citations(), key=lambda c: c[0])
+
+
+def _source_text(document: str) -> str:
+    meta = RULESET.documents.get(document)
+    assert meta is not None, f"{document!r} is not among the shipped ruleset's documents"
+    assert "file" in meta, f"{document!r} names no stored source file"
+    path: Path = sources_or_skip() / meta["file"]
+    return _normalised(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("where", "citation"), CITATIONS, ids=[c[0] for c in CITATIONS])
+def test_every_quote_stands_word_for_word_in_its_source(where: str, citation: Citation) -> None:
+    text = _source_text(citation.document)
+    assert citation.quote.strip() and citation.section.strip(), where
+    position = 0
+    for part in re.split(r"\s*\[…\]\s*", _normalised(citation.quote)):
+        found = text.find(part, position)
+        assert found >= 0, f"{where}: not in {citation.document}: {part!r}"
+        position = found + len(part)
+
+
+@pytest.mark.parametrize("document", sorted(RULESET.documents))
+def test_every_document_is_a_stored_source(document: str) -> None:
+    meta = RULESET.documents[document]
+    assert "file" in meta, document
+    assert (sources_or_skip() / meta["file"]).is_file(), meta["file"]
+
+
+def test_the_guides_two_sections_numbered_7_3_are_told_apart() -> None:
+    """The Guide has two headings numbered 7.3; a citation of either names it by title."""
+    for where, citation in CITATIONS:
+        if citation.document == "Guide til klyngestart" and citation.section.startswith("§7.3"):
+            assert citation.section in ("§7.3 Brug af klyngemidler",
+                                        "§7.3 Regler for budget og klyngeregnskab"), where
+
+
+def test_the_quote_check_covers_every_kind_of_citation() -> None:
+    kinds = {where.split(" ")[0].split(":")[0] for where, _ in CITATIONS}
+    assert {"dk-kiap", "payout", "registration", "spending"} <= kinds
+    assert any(where.startswith("guide-7.2") for where, _ in CITATIONS)
