@@ -6,7 +6,8 @@ is collected here: the shipped rulesets' dated values and policies, the
 payout rules, the registration requirements, the spending rules, and the
 printed lines of the published worked examples. Each quote must appear in
 the file of the document it names, whitespace aside; a quote with "[…]"
-stands in the source as its parts, in order. No quote is checked against
+stands in the source as its parts, in order; the sources' underline markup
+(``<u>``) is not part of a quote. No quote is checked against
 DOMAIN.md (a brief, not a source). Without the sources the tests skip, except
 in CI (``CI`` set, as ``.ci/run`` sets it), where they fail.
 """
@@ -31,7 +32,8 @@ RULESET = load_ruleset("dk-kiap")
 
 
 def _normalised(text: str) -> str:
-    return " ".join(text.split())
+    """Whitespace folded; the sources' underline markup (``<u>…</u>``) is no word."""
+    return " ".join(re.sub(r"</?u>", "", text).split())
 
 
 def citations() -> Iterator[tuple[str, Citation]]:
@@ -80,7 +82,7 @@ def test_every_quote_stands_word_for_word_in_its_source(where: str, citation: Ci
     text = _source_text(citation.document)
     assert citation.quote.strip() and citation.section.strip(), where
     position = 0
-    for part in re.split(r"\s*\[…\]\s*", _normalised(citation.quote)):
+    for part in re.split(r"\s*\[(?:…|\.\.\.)\]\s*", _normalised(citation.quote)):
         found = text.find(part, position)
         assert found >= 0, f"{where}: not in {citation.document}: {part!r}"
         position = found + len(part)
@@ -99,6 +101,51 @@ def test_the_guides_two_sections_numbered_7_3_are_told_apart() -> None:
         if citation.document == "Guide til klyngestart" and citation.section.startswith("§7.3"):
             assert citation.section in ("§7.3 Brug af klyngemidler",
                                         "§7.3 Regler for budget og klyngeregnskab"), where
+
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = ("Guide til klyngestart", "Håndbog 2024", "kiap.dk Klyngeadministration")
+
+
+def doc_quotes() -> Iterator[tuple[str, str, str]]:
+    """(where, document, quote) for every block quote of the docs: a quote's document is
+    named on its own "— Document §x" line, or in the paragraph just before it."""
+    for path in sorted([*(ROOT / "docs").glob("*.md"), ROOT / "README.md"]):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        i = 0
+        while i < len(lines):
+            if not lines[i].startswith(">") or lines[i].startswith(">>>"):
+                i += 1
+                continue
+            j = i
+            while j < len(lines) and lines[j].startswith(">") and not lines[j].startswith(">>>"):
+                j += 1
+            block = [line[1:].strip() for line in lines[i:j]]
+            attribution = [line for line in block if line.startswith("—")]
+            text = " ".join(line for line in block if not line.startswith("—"))
+            before = []
+            k = i - 1
+            while k >= 0 and not lines[k].strip():
+                k -= 1
+            while k >= 0 and lines[k].strip():
+                before.insert(0, lines[k])
+                k -= 1
+            said = " ".join(attribution) if attribution else " ".join(before)
+            named = [d for d in DOCUMENTS if d in " ".join(said.split())]
+            yield f"{path.name}:{i + 1}", named[-1] if named else "", text
+            i = j
+
+
+DOC_QUOTES = list(doc_quotes())
+
+
+@pytest.mark.parametrize(("where", "document", "quote"), DOC_QUOTES,
+                         ids=[q[0] for q in DOC_QUOTES])
+def test_every_quote_in_the_docs_stands_in_its_source(where: str, document: str,
+                                                      quote: str) -> None:
+    assert document, f"{where}: the quote names no source document"
+    test_every_quote_stands_word_for_word_in_its_source(
+        where, Citation(document=document, section="(docs)", quote=quote))
 
 
 def test_the_quote_check_covers_every_kind_of_citation() -> None:
