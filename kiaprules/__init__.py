@@ -44,7 +44,6 @@ from kiaprules.errors import (
 )
 from kiaprules.expenses.classify import (
     Classification,
-    Expense,
     ExpenseReport,
     classify,
     classify_expenses,
@@ -53,6 +52,7 @@ from kiaprules.expenses.classify import (
 from kiaprules.expenses.ledger import Account, AccountYear, LedgerInput, build_ledger
 from kiaprules.formats.clusterfile import dumps_clusters, load_clusters, loads_clusters
 from kiaprules.model.cluster import Clinic, Cluster, Membership, PatientCounts
+from kiaprules.model.expense import Expense
 from kiaprules.model.identifiers import CprNumber, CvrNumber, ProviderNumber
 from kiaprules.model.money import to_money
 from kiaprules.reports.explain import Explanation

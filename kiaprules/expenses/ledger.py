@@ -26,9 +26,10 @@ from kiaprules._render import csv_text, json_text, table_text
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import PayoutReport
 from kiaprules.errors import InputError, KiapRulesError
-from kiaprules.expenses.classify import Classification, Expense, classify
+from kiaprules.expenses.classify import Classification, classify
 from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.model.cluster import Cluster
+from kiaprules.model.expense import Expense
 from kiaprules.model.money import format_kr, format_money, to_money
 from kiaprules.rules.ruleset import MonthDay, Ruleset
 
