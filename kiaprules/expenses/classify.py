@@ -19,20 +19,15 @@ table.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
 import attrs
 
-from kiaprules import _files
-from kiaprules._files import check_keys, read_document
 from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import mask_cpr_like
-from kiaprules.errors import InputError, KiapRulesError, NotCoveredError
+from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.model.expense import Expense
 from kiaprules.model.money import (
     format_kr,
@@ -389,105 +384,6 @@ def classify(expense: Expense, ruleset: Ruleset) -> Classification:
 
 
 # --- files and reports ------------------------------------------------------------
-
-EXPENSE_KEYS: Final = frozenset({
-    "id", "date", "amount", "category", "payee", "payee_role", "description", "participants",
-    "abroad", "documentation", "hours", "hourly_rate", "recipient_cvr", "recipient_cpr"})
-CSV_COLUMNS: Final = ("id", "date", "amount", "category", "payee", "payee_role", "description",
-                      "participants", "abroad", "documentation", "hours", "hourly_rate",
-                      "recipient_cvr", "recipient_cpr")
-
-
-def expense_from_dict(raw: object, *, path: str | None, record: str) -> Expense:
-    if not isinstance(raw, Mapping):
-        raise InputError("must be a table", path=path, record=record)
-    if isinstance(raw.get("id"), str) and raw["id"].strip():
-        record = f"{record} ({raw['id'].strip()})"
-    check_keys(raw, allowed=EXPENSE_KEYS,
-               required={"date", "amount", "category", "payee", "payee_role"},
-               path=path, record=record)
-    try:
-        return Expense(**{k: v for k, v in raw.items()}, source=record, path=path)
-    except KiapRulesError as exc:
-        raise exc.located(path=path, record=record) from None
-
-
-def _csv_row(row: Mapping[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, text in row.items():
-        value = (text or "").strip()
-        if value == "":
-            continue
-        if key == "participants":
-            out[key] = int(value) if value.isdigit() else value
-        elif key == "abroad":
-            lowered = value.lower()
-            out[key] = True if lowered in ("true", "yes", "1", "ja") else \
-                False if lowered in ("false", "no", "0", "nej") else value
-        elif key == "documentation":
-            out[key] = [d.strip() for d in value.split(";") if d.strip()]
-        else:
-            out[key] = value
-    return out
-
-
-def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Expense]]:
-    """The account head and the expenses of an expenses file (.toml, .json or .csv)."""
-    name = os.fspath(path)
-    if name.lower().endswith(".csv"):
-        try:
-            size = os.stat(name).st_size
-            if size > _files.MAX_FILE_BYTES:
-                raise InputError(f"is {size:,} bytes; files over {_files.MAX_FILE_BYTES:,} "
-                                 "bytes are refused", path=name)
-            # utf-8-sig: spreadsheet programs start a "CSV UTF-8" file with a BOM.
-            with open(name, encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                header = list(reader.fieldnames or [])
-                rows = list(reader)
-        except FileNotFoundError:
-            raise InputError("no such file", path=name) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
-        except (OSError, csv.Error) as exc:
-            raise InputError(f"cannot be read as CSV: {exc}", path=name) from None
-        if not header:
-            raise InputError("is empty: the first line names the columns", path=name)
-        for i, row in enumerate(rows, 2):
-            if None in row:
-                raise InputError(f"has {len(header) + len(row[None])} fields, the header "
-                                 f"{len(header)}", path=name, record=f"row[{i}]")
-        unknown = sorted(set(header) - set(CSV_COLUMNS))
-        if unknown:
-            raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
-                             path=name, field=mask_cpr_like(unknown[0]))
-        expenses = [expense_from_dict(_csv_row(r), path=name, record=f"row[{i}]")
-                    for i, r in enumerate(rows, 2)]
-        _refuse_duplicate_ids(expenses, name)
-        return {}, expenses
-    document = read_document(name)
-    check_keys(document, allowed={"account", "expense", "general_assembly", "budget"},
-               path=name)
-    raw = document.get("expense", [])
-    if not isinstance(raw, list):
-        raise InputError("must be a list of [[expense]] tables", path=name, field="expense")
-    expenses = [expense_from_dict(r, path=name, record=f"expense[{i}]")
-                for i, r in enumerate(raw, 1)]
-    _refuse_duplicate_ids(expenses, name)
-    return document, expenses
-
-
-def _refuse_duplicate_ids(expenses: Sequence[Expense], path: str) -> None:
-    """Two records with one id would be booked twice: refuse, naming both."""
-    seen: dict[str, Expense] = {}
-    for e in expenses:
-        if not e.id:
-            continue
-        if e.id in seen:
-            raise InputError(f"is also the id of {seen[e.id].label}: an expense is booked once",
-                             path=path, record=e.label, field="id")
-        seen[e.id] = e
-
 
 @attrs.frozen(kw_only=True)
 class ExpenseReport:

@@ -48,7 +48,8 @@ from kiaprules import (
     load_ruleset,
 )
 from kiaprules.cli import main
-from kiaprules.expenses.classify import SEVERITY, expense_from_dict
+from kiaprules.expenses.classify import SEVERITY
+from kiaprules.formats.expensefile import expense_from_dict
 from kiaprules.model.expense import CATEGORIES, DOCUMENTATION, ROLES
 from kiaprules.model.money import round_ore
 

@@ -31,7 +31,7 @@ from kiaprules import (
     load_ruleset,
 )
 from kiaprules.engine.compute import _round_fraction
-from kiaprules.expenses.ledger import ledger_input_from_document
+from kiaprules.formats.expensefile import ledger_input_from_document
 from kiaprules.model.identifiers import CprNumber
 
 RULESET = load_ruleset("dk-kiap")
