@@ -44,15 +44,16 @@ from kiaprules.errors import (
 )
 from kiaprules.expenses.classify import (
     Classification,
-    Expense,
     ExpenseReport,
     classify,
     classify_expenses,
-    load_expense_records,
 )
-from kiaprules.expenses.ledger import Account, AccountYear, LedgerInput, build_ledger
+from kiaprules.expenses.ledger import Account, AccountYear, build_ledger
 from kiaprules.formats.clusterfile import dumps_clusters, load_clusters, loads_clusters
+from kiaprules.formats.expensefile import load_expense_records
+from kiaprules.model.account import LedgerInput
 from kiaprules.model.cluster import Clinic, Cluster, Membership, PatientCounts
+from kiaprules.model.expense import Expense
 from kiaprules.model.identifiers import CprNumber, CvrNumber, ProviderNumber
 from kiaprules.model.money import to_money
 from kiaprules.reports.explain import Explanation

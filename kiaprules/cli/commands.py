@@ -21,9 +21,10 @@ from kiaprules.audit.receipt import make_receipt, verify_receipt, write_receipt
 from kiaprules.engine.compute import compute_payouts, prepare
 from kiaprules.engine.report import PayoutReport
 from kiaprules.errors import InputError, KiapRulesError
-from kiaprules.expenses.classify import classify_expenses, load_expense_records
-from kiaprules.expenses.ledger import build_ledger, ledger_input_from_document
+from kiaprules.expenses.classify import classify_expenses
+from kiaprules.expenses.ledger import build_ledger
 from kiaprules.formats.clusterfile import dumps_clusters, load_clusters
+from kiaprules.formats.expensefile import ledger_input_from_document, load_expense_records
 from kiaprules.model.calendar import parse_years
 from kiaprules.model.cluster import Cluster
 from kiaprules.reports.summary import national_summary

@@ -1,4 +1,4 @@
-"""Expenses: what cluster funds may pay for, each decision with its source.
+"""Expenses classified: each gets the reasons of the spending rules that speak on it.
 
 Every expense gets exactly one status, the most serious its reasons imply:
 
@@ -9,252 +9,47 @@ Every expense gets exactly one status, the most serious its reasons imply:
                   recommended rate, a combination the sources do not decide);
 ``allowed``       a source allows it and nothing is missing.
 
-The rules are dated code: each :class:`SpendingRule` quotes its source and
-says from when to when it applies, so the move to PLO-administered accounts
-on 1 April 2023 (the ruleset's ``funds_account``) applies by the expense's
-date. Thresholds come from the ruleset, with their status: a published
-figure, or a local policy setting. See docs/expenses.md for the decision
-table.
+The rules are data, in :data:`kiaprules.rules.spending.SPENDING_RULES`; the
+classifier walks that registry: the first purpose rule that matches, then
+every documentation and care rule whose condition holds, each giving a
+:class:`Reason` with its rule id, status, words and citation. Rules tied to
+who administers the funds apply by the expense's date (the ruleset's
+``funds_account``: PLO from 1 April 2023); thresholds come from the
+ruleset, with their status: a published figure, or a local policy setting.
+See docs/expenses.md for the decision table.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import os
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
-from typing import Any, Final, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import attrs
 
-from kiaprules import _files
-from kiaprules._files import check_keys, read_document
 from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import mask_cpr_like
-from kiaprules.errors import InputError, KiapRulesError, NotCoveredError
-from kiaprules.model.calendar import parse_date
-from kiaprules.model.identifiers import CprNumber, CvrNumber
-from kiaprules.model.money import (
-    format_kr,
-    format_money,
-    format_rate,
-    parse_decimal,
-    round_ore,
-    to_money,
-)
+from kiaprules.errors import InputError, NotCoveredError
+from kiaprules.model.expense import CATEGORIES, Expense
+from kiaprules.model.money import format_kr, format_money
 from kiaprules.rules.ruleset import Citation, Ruleset
+from kiaprules.rules.spending import (
+    PAID_FOR_WORK,
+    SEVERITY,
+    SPENDING_RULES,
+    Facts,
+    SpendingRule,
+    Status,
+    Threshold,
+    When,
+)
 
 __all__ = [
-    "CATEGORIES",
-    "DOCUMENTATION",
-    "ROLES",
     "Classification",
-    "Expense",
     "ExpenseReport",
     "Reason",
     "classify",
     "classify_expenses",
+    "classify_with_rules",
 ]
-
-CATEGORIES: Final = (
-    "honorarium", "room_rental", "catering", "meeting_equipment", "meeting_material",
-    "speaker_fee", "facilitator_fee", "consultant_fee", "conference", "mileage", "transport",
-    "lost_earnings", "medical_equipment", "clinic_operations", "study_trip", "other",
-)
-ROLES: Final = (
-    "coordinator", "board_member", "treasurer", "secretary", "speaker", "facilitator",
-    "consultant", "member", "clinic", "venue", "supplier",
-)
-DOCUMENTATION: Final = ("contract", "timesheet", "receipt", "invoice", "attendance_list")
-
-Status = Literal["allowed", "needs_review", "incomplete", "not_allowed"]
-#: From least to most serious; an expense takes the most serious of its reasons.
-SEVERITY: Final[tuple[Status, ...]] = ("allowed", "needs_review", "incomplete", "not_allowed")
-
-_TASK_ROLES: Final = frozenset({"coordinator", "board_member", "treasurer", "secretary",
-                                "speaker", "facilitator", "consultant"})
-_FEES: Final = frozenset({"speaker_fee", "facilitator_fee", "consultant_fee"})
-_PAID_FOR_WORK: Final = frozenset({"honorarium"}) | _FEES
-_MAX_AMOUNT: Final = Decimal("100000000")  # 100 million kr: larger is a typo
-
-
-# --- the record -------------------------------------------------------------------
-
-
-def _choice(options: tuple[str, ...], field: str) -> Any:
-    def convert(value: object) -> str:
-        if value not in options:
-            raise InputError(f"must be one of {', '.join(options)}, got {value!r}", field=field)
-        return str(value)
-    return convert
-
-
-def _documentation(value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InputError("must be a list of documents", field="documentation")
-    items = list(value)
-    for item in items:
-        if item not in DOCUMENTATION:
-            raise InputError(f"must be among {', '.join(DOCUMENTATION)}, got {item!r}",
-                             field="documentation")
-    return tuple(sorted(set(items)))
-
-
-def _amount(value: object) -> Decimal:
-    amount = to_money(value, field="amount")
-    if amount <= 0:
-        raise InputError(f"must be more than 0, got {value!r}", field="amount")
-    if amount > _MAX_AMOUNT:
-        raise InputError(f"must be at most {_MAX_AMOUNT:,} kr (larger is implausible), got "
-                         f"{value!r}", field="amount")
-    return amount
-
-
-def _optional_rate(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    rate = to_money(value, field="hourly_rate", allow_negative=False)
-    if rate == 0:
-        raise InputError("must be more than 0", field="hourly_rate")
-    return rate
-
-
-def _optional_hours(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    hours = parse_decimal(value, field="hours", what="a number of hours")
-    if hours <= 0 or hours > 10000:
-        raise InputError(f"must be more than 0 and at most 10,000, got {value!r}", field="hours")
-    return hours
-
-
-def _optional_participants(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 100000:
-        raise InputError(f"must be a whole number ≥ 1, got {value!r}", field="participants")
-    return value
-
-
-def _optional_cvr(value: object) -> CvrNumber | None:
-    return None if value in (None, "") else CvrNumber(value, field="recipient_cvr")
-
-
-def _optional_cpr(value: object) -> CprNumber | None:
-    return None if value in (None, "") else CprNumber(value, field="recipient_cpr")
-
-
-def _text(field: str, *, required: bool) -> Any:
-    def convert(value: object) -> str:
-        if value is None and not required:
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise InputError(f"must be {'non-empty ' if required else ''}text, got {value!r}",
-                             field=field)
-        return value.strip()
-    return convert
-
-
-def _to_id(value: object) -> str:
-    return str(_text("id", required=False)(value))
-
-
-def _to_payee(value: object) -> str:
-    return str(_text("payee", required=True)(value))
-
-
-def _to_description(value: object) -> str:
-    return str(_text("description", required=False)(value))
-
-
-def _to_category(value: object) -> str:
-    return str(_choice(CATEGORIES, "category")(value))
-
-
-def _to_role(value: object) -> str:
-    return str(_choice(ROLES, "payee_role")(value))
-
-
-def _bool(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise InputError(f"must be true or false, got {value!r}", field="abroad")
-    return value
-
-
-def _date(value: object) -> dt.date:
-    return parse_date(value, field="date")
-
-
-@attrs.frozen(kw_only=True)
-class Expense:
-    """One expense of a cluster's funds. A CPR number in it is never shown unmasked."""
-
-    id: str = attrs.field(converter=_to_id, default="")
-    date: dt.date = attrs.field(converter=_date)
-    amount: Decimal = attrs.field(converter=_amount)
-    category: str = attrs.field(converter=_to_category)
-    payee: str = attrs.field(converter=_to_payee)
-    payee_role: str = attrs.field(converter=_to_role)
-    description: str = attrs.field(converter=_to_description, default="")
-    participants: int | None = attrs.field(converter=_optional_participants, default=None)
-    abroad: bool = attrs.field(converter=_bool, default=False)
-    documentation: tuple[str, ...] = attrs.field(converter=_documentation, default=())
-    hours: Decimal | None = attrs.field(converter=_optional_hours, default=None)
-    hourly_rate: Decimal | None = attrs.field(converter=_optional_rate, default=None)
-    recipient_cvr: CvrNumber | None = attrs.field(converter=_optional_cvr, default=None)
-    recipient_cpr: CprNumber | None = attrs.field(converter=_optional_cpr, default=None)
-    source: str | None = attrs.field(default=None, eq=False, repr=False)
-    path: str | None = attrs.field(default=None, eq=False, repr=False)
-
-    @property
-    def label(self) -> str:
-        return self.source or (f"expense {self.id}" if self.id else "expense")
-
-    @property
-    def recipient(self) -> str | None:
-        """The recipient's identifier as shown: CVR number, or the masked CPR number."""
-        if self.recipient_cvr:
-            return f"CVR {self.recipient_cvr}"
-        if self.recipient_cpr:
-            return f"CPR {self.recipient_cpr.masked}"
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The expense as plain data, with any CPR number masked."""
-        out: dict[str, Any] = {
-            "id": mask_cpr_like(self.id), "date": self.date.isoformat(),
-            "amount": format_money(self.amount), "category": self.category,
-            "payee": mask_cpr_like(self.payee), "payee_role": self.payee_role,
-            "description": mask_cpr_like(self.description), "participants": self.participants,
-            "abroad": self.abroad, "documentation": list(self.documentation),
-            "hours": None if self.hours is None else str(self.hours),
-            "hourly_rate": None if self.hourly_rate is None else format_money(self.hourly_rate),
-            "recipient": self.recipient,
-        }
-        return out
-
-
-# --- reasons and rules ------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class Threshold:
-    """A figure an expense was compared with, and whether a source publishes it."""
-
-    parameter: str
-    value: Decimal
-    kind: Literal["published", "local_policy"]
-    citation: Citation
-    note: str | None = None
-
-    @property
-    def described(self) -> str:
-        return "published figure" if self.kind == "published" else "local policy setting"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"parameter": self.parameter, "value": format_rate(self.value),
-                "kind": self.kind, "note": self.note, "citation": self.citation.to_dict()}
 
 
 @attrs.frozen(kw_only=True)
@@ -275,242 +70,10 @@ class Reason:
         return out
 
 
-def _c(document: str, section: str, quote: str) -> Citation:
-    return Citation(document=document, section=section, quote=quote)
-
-
-HB, GUIDE, KIAP = "Håndbog 2024", "Guide til klyngestart", "kiap.dk Klyngeadministration"
-
-# Håndbog 2024 §11, what the funds may be used for, "i henhold til overenskomstaftalen".
-Q_HONORARIA = _c(HB, "§11", "Honorar til klyngekoordinator og bestyrelse og andre med opgaver i "
-                 "klyngearbejdet")
-Q_MEETINGS = _c(HB, "§11", "Udgifter til mødeafholdelse, dvs. lokaleleje og forplejning")
-Q_MEETING_EQUIPMENT = _c(GUIDE, "§7.3", "Udgifter til mødeafholdelse dvs. lokaleleje, "
-                         "forplejning og evt. mødeudstyr")
-Q_MATERIAL = _c(GUIDE, "§7.3", "Evt. udgifter til konsulentbistand, særligt materiale til "
-                "møder etc.")
-Q_FEES = _c(HB, "§11", "Honorar til oplægsholder, facilitatorer eller udgifter til øvrig "
-            "konsulentbistand til klyngearbejdet")
-Q_NO_REFUND = _c(HB, "§11", "Klyngemidlerne kan ikke gives som refusion til klyngemedlemmer "
-                 "individuelt eller de tilknyttede klinikker som mødehonorar/refusion for tabt "
-                 "arbejdsfortjeneste.")
-Q_NO_TRANSPORT = _c(HB, "§11", "Der udbetales heller ikke for medlemmernes transportudgifter "
-                    "til klyngemøder.")
-Q_SPECIAL_WORK = _c(HB, "§11", "Klyngen kan dog aftale, at enkelte medlemmer udfører særligt "
-                    "honoreret arbejde for klyngen efter nærmere aftale (klyngekoordinator, "
-                    "bestyrelsesmedlemmer, sekretær, oplægsholder mv.).")
-Q_NO_MEDICAL = _c(HB, "§11", "Klyngemidlerne kan ikke finansiere indkøb af medicinsk udstyr og "
-                  "andre tiltag rettet mod patientbehandlingen - eller lignende tiltag som "
-                  "henføres til klinikdrift.")
-Q_CONFERENCES = _c(HB, "§11", "Klyngemidler kan finansiere klyngekoordinator og evt. "
-                   "bestyrelsesmedlemmers deltagelse i konferencer og temadage, men klyngemidler "
-                   "kan ikke anvendes til at betale for studieture for klyngens medlemmer til "
-                   "udlandet.")
-Q_CARE = _c(HB, "§11", "Generelt set henstiller PLO til, at klyngerne udviser omtanke i brugen "
-            "af klyngemidler og undgår arrangementer på dyre restauranter og konferencesteder.")
-Q_NOT_BACK = _c(GUIDE, "§7.3", "Klyngemidlerne kan således ikke \"tilbageføres\" til medlemmerne "
-                "individuelt eller de tilknyttede klinikker.")
-Q_MILEAGE = _c(HB, "§13", "Ved kørsel i egen bil til kursusaktiviteter fx netværks- og "
-               "inspirationsdage kan udbetales skattepligtig kørselsgodtgørelse til koordinator "
-               "eller bestyrelsesmedlemmer, som har kontakt med klyngen.")
-Q_MILEAGE_OTHERS = _c(HB, "§13", "Øvrige oplægsholdere mv. kan få udbetalt kørselsgodtgørelse "
-                      "som del af honoraret.")
-Q_PLO_HONORARIUM = _c(HB, "§12", "Ved indsendelse af hver anmodning om honorar-udbetaling til "
-                      "PLO i zExpense, skal kopi af kontrakt eller timeopgørelse inkl. en timesats "
-                      "samtidig uploades som et bilag (faktura) i app'en.")
-Q_PLO_RECIPIENT = _c(HB, "§12", "I forbindelse med udbetaling af honoraret skal modtager "
-                     "angive, hvilket CVR-nummer (B-indkomst) eller CPR-nummer (A-indkomst), som "
-                     "honoraret skal udbetales til.")
-Q_PLO_RECEIPTS = _c(HB, "§12", "Alle klyngens bonner og bilag fra mødeaktiviteter forbundet med "
-                    "klyngearbejdet, skal uploades til PLO som dokumentation via "
-                    "bogføringssystemet zExpense.")
-Q_GUIDE_CONTRACT = _c(GUIDE, "§6", "Tilknytning af klyngekoordinator, kasserer, sekretær etc. "
-                      "på konsulentbasis forudsætter udarbejdelse af en kontrakt, hvori opgaver "
-                      "og honorering beskrives (se udkast på kiap.dk).")
-Q_GUIDE_B_INCOME = _c(GUIDE, "§6", "Honoraret skal indberettes til SKAT af klyngen og opgives "
-                      "som B-indkomst af modtager.")
-Q_GUIDE_RECEIPTS = _c(GUIDE, "§7.3", "Det anbefales også, at man gemmer fakturaer og øvrige "
-                      "bilag til klyngearbejdet, hvis klyngen på et tidspunkt skulle blive "
-                      "omfattet af andre regnskabsregler.")
-Q_VOCABULARY = _c(HB, "§11", "Klyngens midler kan i henhold til overenskomstaftalen bruges til:")
-
-
-def _reason(rule: str, status: Status, text: str, citation: Citation,
-            threshold: Threshold | None = None) -> Reason:
-    return Reason(rule=rule, status=status, text=text, citation=citation, threshold=threshold)
-
-
-def _purpose(e: Expense) -> list[Reason]:
-    """What the money is for, by category and payee role (the decision table)."""
-    cat, role = e.category, e.payee_role
-    if cat == "lost_earnings":
-        return [_reason("no_lost_earnings", "not_allowed", "lost earnings are never refunded "
-                        "from cluster funds", Q_NO_REFUND)]
-    if cat in ("medical_equipment", "clinic_operations"):
-        return [_reason("no_patient_or_clinic_costs", "not_allowed", "funds cannot pay for "
-                        "medical equipment, patient treatment or running a clinic",
-                        Q_NO_MEDICAL)]
-    if cat == "study_trip":
-        if e.abroad:
-            return [_reason("no_study_trips_abroad", "not_allowed", "funds cannot pay for study "
-                            "trips abroad for the cluster's members", Q_CONFERENCES)]
-        return [_reason("study_trip_review", "needs_review", "a study trip in Denmark is "
-                        "neither allowed nor forbidden by the sources", Q_CONFERENCES)]
-    if cat == "other":
-        return [_reason("other_review", "needs_review", "the category 'other' is not one the "
-                        "sources decide", Q_VOCABULARY)]
-    if role in ("member", "clinic") and cat in ("transport", "mileage"):
-        return [_reason("no_member_transport", "not_allowed", "members' transport to cluster "
-                        "meetings is not paid", Q_NO_TRANSPORT)]
-    if cat in _PAID_FOR_WORK:
-        if role == "clinic":
-            return [_reason("no_funds_to_clinics", "not_allowed", "funds cannot be handed to "
-                            "the member clinics", Q_NOT_BACK)]
-        if role == "member":
-            return [_reason("member_special_work", "needs_review", "a member may be paid only "
-                            "for special work agreed with the cluster, never a meeting fee",
-                            Q_SPECIAL_WORK)]
-        if role in ("venue", "supplier"):
-            return [_reason("role_mismatch", "needs_review", f"a {cat.replace('_', ' ')} paid "
-                            f"to a {role} is not a combination the sources decide",
-                            Q_HONORARIA if cat == "honorarium" else Q_FEES)]
-        return [_reason("honorarium_allowed" if cat == "honorarium" else "fee_allowed",
-                        "allowed", "pay for work for the cluster is allowed",
-                        Q_HONORARIA if cat == "honorarium" else Q_FEES)]
-    if cat in ("room_rental", "catering", "meeting_equipment", "meeting_material"):
-        citation = {"room_rental": Q_MEETINGS, "catering": Q_MEETINGS,
-                    "meeting_equipment": Q_MEETING_EQUIPMENT,
-                    "meeting_material": Q_MATERIAL}[cat]
-        if role in ("member", "clinic"):
-            return [_reason("meeting_cost_to_member", "needs_review", "a meeting cost paid to "
-                            "a member or a member clinic must not hand funds back to them",
-                            Q_NOT_BACK)]
-        return [_reason("meeting_costs_allowed", "allowed", "meeting costs are allowed",
-                        citation)]
-    if cat == "conference":
-        if role in ("coordinator", "board_member"):
-            if e.abroad:
-                return [_reason("conference_abroad_review", "needs_review", "a conference "
-                                "abroad is allowed for the coordinator and board, but asks "
-                                "for care", Q_CARE)]
-            return [_reason("conference_allowed", "allowed", "the coordinator's and board's "
-                            "conferences and theme days are allowed", Q_CONFERENCES)]
-        return [_reason("conference_others_review", "needs_review", f"conferences are allowed "
-                        f"for the coordinator and board; a {role.replace('_', ' ')} is not "
-                        "named", Q_CONFERENCES)]
-    if cat == "mileage":
-        if role in ("coordinator", "board_member"):
-            return [_reason("mileage_allowed", "allowed", "taxable mileage for the coordinator "
-                            "or board to course activities is allowed", Q_MILEAGE)]
-        return [_reason("mileage_in_honorarium", "needs_review", "other speakers etc. get "
-                        "mileage as part of their honorarium, not as a separate payment",
-                        Q_MILEAGE_OTHERS)]
-    # transport, for roles other than members and clinics
-    return [_reason("transport_review", "needs_review", f"transport for a "
-                    f"{role.replace('_', ' ')} is not decided by the sources; members' "
-                    "transport to meetings is not paid", Q_NO_TRANSPORT)]
-
-
-def _plo_account(e: Expense, ruleset: Ruleset) -> bool:
-    """Whether the funds were PLO-administered on the expense's date (from 1 April 2023)."""
-    return bool(ruleset.lookup("funds_account", e.date).value == "plo_account")
-
-
-def _documents(e: Expense, plo: bool) -> list[Reason]:
-    """The documentation and identity the sources require, by the expense's date."""
-    reasons: list[Reason] = []
-    docs = set(e.documentation)
-    if e.category in _PAID_FOR_WORK:
-        # An invoice stands in for a contract for a consultant's help, and for
-        # any fee before 1 April 2023; since then PLO wants the contract or
-        # time sheet with every honorarium payout, and a speaker's or
-        # facilitator's fee is an honorarium ("Honorar til oplægsholder,
-        # facilitatorer", Håndbog 2024 §11).
-        invoice_enough = "invoice" in docs and (
-            e.category == "consultant_fee" or (e.category in _FEES and not plo))
-        if not docs & {"contract", "timesheet"} and not invoice_enough:
-            reasons.append(_reason(
-                "honorarium_contract", "incomplete", "a contract or time sheet is missing",
-                Q_PLO_HONORARIUM if plo else Q_GUIDE_CONTRACT))
-        if e.hourly_rate is None and plo and e.category == "honorarium":
-            reasons.append(_reason("honorarium_hourly_rate", "incomplete", "the hourly rate "
-                                   "(timesats) is missing", Q_PLO_HONORARIUM))
-        if e.recipient_cvr is None and e.recipient_cpr is None:
-            reasons.append(_reason("recipient_identity", "incomplete", "the recipient's CVR "
-                                   "number (B-income) or CPR number (A-income) is missing",
-                                   Q_PLO_RECIPIENT if plo else Q_GUIDE_B_INCOME))
-        elif e.recipient_cvr is not None and e.recipient_cpr is not None:
-            reasons.append(_reason("recipient_ambiguous", "needs_review", "both a CVR and a CPR "
-                                   "number are given; the recipient names one", Q_PLO_RECIPIENT))
-    elif e.category == "mileage" and e.recipient_cvr is None and e.recipient_cpr is None:
-        reasons.append(_reason("recipient_identity", "incomplete", "taxable mileage needs the "
-                               "recipient's CVR or CPR number", Q_MILEAGE))
-    if not docs & {"receipt", "invoice", "contract", "timesheet"}:
-        if plo:
-            reasons.append(_reason("receipts_required", "incomplete", "no receipt or invoice: "
-                                   "since 1 April 2023 every voucher goes to PLO",
-                                   Q_PLO_RECEIPTS))
-        else:
-            reasons.append(_reason("receipts_recommended", "needs_review", "no receipt or "
-                                   "invoice: the Guide asks clusters to keep them",
-                                   Q_GUIDE_RECEIPTS))
-    return reasons
-
-
-def _threshold(ruleset: Ruleset, parameter: str, day: dt.date) -> Threshold | None:
-    try:
-        value = ruleset.lookup(parameter, day)
-    except NotCoveredError:
-        return None
-    kind: Literal["published", "local_policy"] = "published" if value.assumption is None \
-        else "local_policy"
-    return Threshold(parameter=parameter, value=value.value, kind=kind,
-                     citation=value.citation, note=value.assumption)
-
-
-def _care(e: Expense, ruleset: Ruleset) -> list[Reason]:
-    """Where the sources ask for care: prices above a threshold go to review."""
-    reasons: list[Reason] = []
-    if e.hourly_rate is not None and e.category in _PAID_FOR_WORK:
-        limit = _threshold(ruleset, "consultant_hourly_rate", e.date)
-        if limit is None:
-            first = ruleset.parameter("consultant_hourly_rate").first_date
-            published = ruleset.parameter("consultant_hourly_rate").values[0].citation
-            reasons.append(_reason(
-                "consultant_rate_unpublished", "allowed",
-                f"PLO's recommended hourly rate is published only from {first.isoformat()}; "
-                f"the hourly rate {format_money(e.hourly_rate)} was not compared", published))
-        elif e.hourly_rate > limit.value:
-            reasons.append(_reason(
-                "hourly_rate_above_recommended", "needs_review",
-                f"the hourly rate {format_money(e.hourly_rate)} is above PLO's recommended "
-                f"{format_money(limit.value)} ({limit.described})",
-                limit.citation, limit))
-        if e.hours is not None:
-            product = round_ore(e.hours * e.hourly_rate)
-            if product != e.amount:
-                reasons.append(_reason(
-                    "amount_not_hours_times_rate", "needs_review",
-                    f"the amount {format_money(e.amount)} is not hours × rate "
-                    f"({e.hours} × {format_money(e.hourly_rate)} = {format_money(product)})",
-                    Q_PLO_HONORARIUM))
-    per = {"catering": "catering_review_per_participant",
-           "room_rental": "venue_review_per_participant"}.get(e.category)
-    if per is not None and e.payee_role not in ("member", "clinic"):
-        limit = _threshold(ruleset, per, e.date)
-        if e.participants is None:
-            reasons.append(_reason("participants_missing", "needs_review", "without the number "
-                                   "of participants the cost per participant cannot be checked",
-                                   Q_CARE))
-        elif limit is not None:
-            # Compared exactly; shown to the øre.
-            each = round_ore(e.amount / e.participants)
-            if e.amount > limit.value * e.participants:
-                reasons.append(_reason(
-                    "expensive_venue" if e.category == "room_rental" else "expensive_catering",
-                    "needs_review", f"{format_money(each)} kr per participant is above "
-                    f"{format_money(limit.value)} ({limit.described})", Q_CARE, limit))
-    return reasons
+def _reason(rule: SpendingRule, expense: Expense, facts: Facts) -> Reason:
+    return Reason(rule=rule.id, status=rule.status, text=rule.reason_text(expense, facts),
+                  citation=rule.citation,
+                  threshold=None if rule.threshold is None else facts.threshold(rule.threshold))
 
 
 @attrs.frozen(kw_only=True)
@@ -534,7 +97,7 @@ class Classification:
 
 
 def _income_type(e: Expense, plo: bool) -> Literal["A", "B"] | None:
-    if e.category not in _PAID_FOR_WORK and e.category != "mileage":
+    if e.category not in PAID_FOR_WORK and e.category != "mileage":
         return None
     if e.recipient_cvr is not None:
         return "B"
@@ -546,121 +109,72 @@ def _income_type(e: Expense, plo: bool) -> Literal["A", "B"] | None:
     return None
 
 
+@attrs.frozen
+class _Walk:
+    """A registry laid out for walking: only the rules that can speak on an expense.
+
+    Per category, the purpose rules that could match it (a :class:`When`
+    names its categories; any other condition could match anything); per
+    funds period, the documentation and care rules that apply in it. Each
+    list keeps the registry's order, so the first purpose rule that matches
+    is the registry's first, and the reasons come in registry order.
+    """
+
+    purpose: Mapping[str, tuple[SpendingRule, ...]]
+    others: Mapping[bool, tuple[SpendingRule, ...]]
+
+    @classmethod
+    def of(cls, rules: Sequence[SpendingRule]) -> _Walk:
+        purpose = [r for r in rules if r.stage == "purpose"]
+        others = [r for r in rules if r.stage != "purpose"]
+        return cls(
+            purpose={c: tuple(r for r in purpose if not isinstance(r.condition, When)
+                              or c in r.condition.categories) for c in CATEGORIES},
+            others={plo: tuple(r for r in others if r.in_force(plo_account=plo))
+                    for plo in (False, True)})
+
+
+_REGISTRY = _Walk.of(SPENDING_RULES)
+
+
 def classify(expense: Expense, ruleset: Ruleset) -> Classification:
     """The one status of ``expense``, with every reason and its citation."""
+    return _classify(expense, ruleset, _REGISTRY)
+
+
+def classify_with_rules(expense: Expense, ruleset: Ruleset,
+                        rules: Sequence[SpendingRule]) -> Classification:
+    """:func:`classify` by ``rules`` instead of the registry (e.g. without local policy)."""
+    return _classify(expense, ruleset, _Walk.of(rules))
+
+
+def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk) -> Classification:
     try:
-        plo = _plo_account(expense, ruleset)
+        facts = Facts.of(expense, ruleset)
     except NotCoveredError:
         first = ruleset.parameter("funds_account").first_date
         raise InputError(
             f"{expense.date.isoformat()} is before the ruleset {ruleset.id!r} begins "
             f"({first.isoformat()}); no spending rule covers it", path=expense.path,
             record=expense.label, field="date", date=expense.date) from None
-    reasons = [*_purpose(expense), *_documents(expense, plo), *_care(expense, ruleset)]
+    # What the money is for: the first purpose rule that matches decides.
+    for rule in walk.purpose[expense.category]:
+        if rule.applies(expense, facts):
+            reasons = [_reason(rule, expense, facts)]
+            break
+    else:
+        raise NotCoveredError(f"no spending rule decides what a {expense.category} paid to a "
+                              f"{expense.payee_role} is for", path=expense.path,
+                              record=expense.label, field="category")
+    # Documentation and care: every rule whose condition holds adds its reason.
+    reasons += [_reason(r, expense, facts) for r in walk.others[facts.plo_account]
+                if r.condition(expense, facts)]
     status = max((r.status for r in reasons), key=SEVERITY.index)
     return Classification(expense=expense, status=status, reasons=tuple(reasons),
-                          income_type=_income_type(expense, plo))
+                          income_type=_income_type(expense, facts.plo_account))
 
 
-# --- files and reports ------------------------------------------------------------
-
-EXPENSE_KEYS: Final = frozenset({
-    "id", "date", "amount", "category", "payee", "payee_role", "description", "participants",
-    "abroad", "documentation", "hours", "hourly_rate", "recipient_cvr", "recipient_cpr"})
-CSV_COLUMNS: Final = ("id", "date", "amount", "category", "payee", "payee_role", "description",
-                      "participants", "abroad", "documentation", "hours", "hourly_rate",
-                      "recipient_cvr", "recipient_cpr")
-
-
-def expense_from_dict(raw: object, *, path: str | None, record: str) -> Expense:
-    if not isinstance(raw, Mapping):
-        raise InputError("must be a table", path=path, record=record)
-    if isinstance(raw.get("id"), str) and raw["id"].strip():
-        record = f"{record} ({raw['id'].strip()})"
-    check_keys(raw, allowed=EXPENSE_KEYS,
-               required={"date", "amount", "category", "payee", "payee_role"},
-               path=path, record=record)
-    try:
-        return Expense(**{k: v for k, v in raw.items()}, source=record, path=path)
-    except KiapRulesError as exc:
-        raise exc.located(path=path, record=record) from None
-
-
-def _csv_row(row: Mapping[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, text in row.items():
-        value = (text or "").strip()
-        if value == "":
-            continue
-        if key == "participants":
-            out[key] = int(value) if value.isdigit() else value
-        elif key == "abroad":
-            lowered = value.lower()
-            out[key] = True if lowered in ("true", "yes", "1", "ja") else \
-                False if lowered in ("false", "no", "0", "nej") else value
-        elif key == "documentation":
-            out[key] = [d.strip() for d in value.split(";") if d.strip()]
-        else:
-            out[key] = value
-    return out
-
-
-def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Expense]]:
-    """The account head and the expenses of an expenses file (.toml, .json or .csv)."""
-    name = os.fspath(path)
-    if name.lower().endswith(".csv"):
-        try:
-            size = os.stat(name).st_size
-            if size > _files.MAX_FILE_BYTES:
-                raise InputError(f"is {size:,} bytes; files over {_files.MAX_FILE_BYTES:,} "
-                                 "bytes are refused", path=name)
-            # utf-8-sig: spreadsheet programs start a "CSV UTF-8" file with a BOM.
-            with open(name, encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                header = list(reader.fieldnames or [])
-                rows = list(reader)
-        except FileNotFoundError:
-            raise InputError("no such file", path=name) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
-        except (OSError, csv.Error) as exc:
-            raise InputError(f"cannot be read as CSV: {exc}", path=name) from None
-        if not header:
-            raise InputError("is empty: the first line names the columns", path=name)
-        for i, row in enumerate(rows, 2):
-            if None in row:
-                raise InputError(f"has {len(header) + len(row[None])} fields, the header "
-                                 f"{len(header)}", path=name, record=f"row[{i}]")
-        unknown = sorted(set(header) - set(CSV_COLUMNS))
-        if unknown:
-            raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
-                             path=name, field=mask_cpr_like(unknown[0]))
-        expenses = [expense_from_dict(_csv_row(r), path=name, record=f"row[{i}]")
-                    for i, r in enumerate(rows, 2)]
-        _refuse_duplicate_ids(expenses, name)
-        return {}, expenses
-    document = read_document(name)
-    check_keys(document, allowed={"account", "expense", "general_assembly", "budget"},
-               path=name)
-    raw = document.get("expense", [])
-    if not isinstance(raw, list):
-        raise InputError("must be a list of [[expense]] tables", path=name, field="expense")
-    expenses = [expense_from_dict(r, path=name, record=f"expense[{i}]")
-                for i, r in enumerate(raw, 1)]
-    _refuse_duplicate_ids(expenses, name)
-    return document, expenses
-
-
-def _refuse_duplicate_ids(expenses: Sequence[Expense], path: str) -> None:
-    """Two records with one id would be booked twice: refuse, naming both."""
-    seen: dict[str, Expense] = {}
-    for e in expenses:
-        if not e.id:
-            continue
-        if e.id in seen:
-            raise InputError(f"is also the id of {seen[e.id].label}: an expense is booked once",
-                             path=path, record=e.label, field="id")
-        seen[e.id] = e
+# --- reports --------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)

@@ -21,78 +21,20 @@ from typing import Any
 
 import attrs
 
-from kiaprules._files import check_keys
 from kiaprules._render import csv_text, json_text, table_text
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import PayoutReport
-from kiaprules.errors import InputError, KiapRulesError
-from kiaprules.expenses.classify import Classification, Expense, classify
-from kiaprules.model.calendar import parse_date, parse_year
+from kiaprules.errors import InputError
+from kiaprules.expenses.classify import Classification, classify
+from kiaprules.model.account import LedgerInput
 from kiaprules.model.cluster import Cluster
-from kiaprules.model.money import format_kr, format_money, to_money
+from kiaprules.model.expense import Expense
+from kiaprules.model.money import format_kr, format_money
 from kiaprules.rules.ruleset import MonthDay, Ruleset
 
-__all__ = ["Account", "AccountYear", "LedgerInput", "build_ledger", "ledger_input_from_document"]
+__all__ = ["Account", "AccountYear", "build_ledger"]
 
 _ZERO = Decimal("0.00")
-
-
-@attrs.frozen(kw_only=True)
-class LedgerInput:
-    """The account's own data: opening balance, general assemblies, approved budgets."""
-
-    cluster: str | None = None
-    opening_balance: Decimal = _ZERO
-    general_assemblies: tuple[dt.date, ...] = ()
-    budgets: Mapping[int, Decimal] = attrs.field(factory=dict)
-
-
-def ledger_input_from_document(document: Mapping[str, Any], path: str) -> LedgerInput:
-    """The ``[account]``, ``[[general_assembly]]`` and ``[[budget]]`` tables of an expenses file."""
-    account = document.get("account", {})
-    if not isinstance(account, Mapping):
-        raise InputError("must be a table", path=path, record="account")
-    check_keys(account, allowed={"cluster", "opening_balance"}, path=path, record="account")
-    cluster = account.get("cluster")
-    if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
-        raise InputError(f"must be the cluster's name, got {cluster!r}", path=path,
-                         record="account", field="cluster")
-    try:
-        opening = to_money(account.get("opening_balance", "0"), field="opening_balance")
-    except KiapRulesError as exc:
-        raise exc.located(path=path, record="account") from None
-    assemblies = []
-    for i, raw in enumerate(_tables(document, "general_assembly", path), 1):
-        record = f"general_assembly[{i}]"
-        check_keys(raw, allowed={"date"}, required={"date"}, path=path, record=record)
-        try:
-            assemblies.append(parse_date(raw["date"], field="date"))
-        except KiapRulesError as exc:
-            raise exc.located(path=path, record=record) from None
-    budgets: dict[int, Decimal] = {}
-    for i, raw in enumerate(_tables(document, "budget", path), 1):
-        record = f"budget[{i}]"
-        check_keys(raw, allowed={"year", "amount"}, required={"year", "amount"}, path=path,
-                   record=record)
-        try:
-            year = parse_year(raw["year"], field="year")
-            amount = to_money(raw["amount"], field="amount", allow_negative=False)
-        except KiapRulesError as exc:
-            raise exc.located(path=path, record=record) from None
-        if year in budgets:
-            raise InputError(f"a budget for {year} is given twice", path=path, record=record,
-                             field="year")
-        budgets[year] = amount
-    return LedgerInput(cluster=cluster.strip() if isinstance(cluster, str) else None,
-                       opening_balance=opening, general_assemblies=tuple(sorted(assemblies)),
-                       budgets=budgets)
-
-
-def _tables(document: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
-    raw = document.get(key, [])
-    if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
-        raise InputError(f"must be a list of [[{key}]] tables", path=path, field=key)
-    return raw
 
 
 @attrs.frozen(kw_only=True)

@@ -60,7 +60,9 @@ from kiaprules import (
     verify_receipt,
 )
 from kiaprules.cli import main
-from kiaprules.expenses.ledger import ledger_input_from_document  # the `ledger` command's reader
+from kiaprules.formats.expensefile import (
+    ledger_input_from_document,  # the `ledger` command's reader
+)
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = tomllib.loads((CORPUS / "EXPECTED.toml").read_text(encoding="utf-8"))["case"]

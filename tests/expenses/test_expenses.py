@@ -9,8 +9,10 @@ turned into tables here:
 * ``CASES``: named cases for every documentation, identity and review rule,
   and the boundaries (1 April 2023, 1 October 2024, the review thresholds).
 
-Every rule id ``_expenses.py`` can emit appears in one of them, and every
-reason's citation quotes its source verbatim, in the section it names.
+Every rule of the registry (``kiaprules.rules.spending.SPENDING_RULES``), in
+each of its forms, is given by one of them; every rule's citation quotes its
+source verbatim, in the section it names. Properties over the registry close
+the file's property section.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import io
 import json
 import re
 import textwrap
+from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -48,17 +51,13 @@ from kiaprules import (
     load_ruleset,
 )
 from kiaprules.cli import main
-from kiaprules.expenses.classify import (
-    CATEGORIES,
-    DOCUMENTATION,
-    ROLES,
-    SEVERITY,
-    expense_from_dict,
-)
+from kiaprules.expenses.classify import classify_with_rules
+from kiaprules.formats.expensefile import expense_from_dict
+from kiaprules.model.expense import CATEGORIES, DOCUMENTATION, ROLES
 from kiaprules.model.money import round_ore
+from kiaprules.rules.spending import SEVERITY, SPENDING_RULES, Facts
 
 RULESET = load_ruleset("dk-kiap")
-EXPENSES_MODULE = REPO_ROOT / "kiaprules" / "expenses" / "classify.py"
 EXAMPLE_EXPENSES = REPO_ROOT / "examples" / "koegeklyngen-expenses.toml"
 EXAMPLE_CLUSTER = REPO_ROOT / "examples" / "koegeklyngen.toml"
 DOCS = REPO_ROOT / "docs" / "expenses.md"
@@ -343,6 +342,9 @@ CASES = [
          ["honorarium_allowed", "honorarium_contract"], "honorarium-no_contract-incomplete"),
     case(honorarium(documentation=("timesheet",)), "allowed", ["honorarium_allowed"],
          "honorarium-timesheet_is_enough"),
+    case(honorarium(date=dt.date(2023, 3, 31), documentation=("invoice",)), "incomplete",
+         ["honorarium_allowed", "honorarium_contract", "consultant_rate_unpublished"],
+         "honorarium-no_contract-before_plo-guide_6"),
     case(fee("speaker_fee", "speaker", documentation=("attendance_list",)), "incomplete",
          ["fee_allowed", "honorarium_contract", "receipts_required"],
          "speaker_fee-no_invoice-incomplete"),
@@ -412,22 +414,21 @@ def test_rule_case(fields: dict[str, Any], status: str, rules: list[str]) -> Non
     assert rules_of(result) == rules
 
 
-def _rules_in_module() -> set[str]:
-    """Every rule id `_expenses.py` can emit: the first argument of each `_reason(...)`."""
-    source = EXPENSES_MODULE.read_text(encoding="utf-8")
-    found: set[str] = set()
-    for call in re.finditer(r'_reason\(\s*"([a-z_]+)"(?:\s+if\s[^,]*?\selse\s+"([a-z_]+)")?',
-                            source):
-        found.update(name for name in call.groups() if name)
-    return found
-
-
-def test_every_rule_the_module_can_emit_has_a_named_case() -> None:
-    emitted = _rules_in_module()
-    assert len(emitted) >= 30  # the parser found the calls
-    assert emitted == set(RULE_STATUS)
+def test_every_registered_rule_has_a_named_case() -> None:
+    """Every rule id of the registry has its status here and a case; every form of a rule
+    (an id may have several, one per citation: by date, by category) is given by one."""
+    assert {r.id for r in SPENDING_RULES} == set(RULE_STATUS)
+    for rule in SPENDING_RULES:
+        assert rule.status == RULE_STATUS[rule.id], rule.id
     covered = set(MATRIX.values()) | {r for p in CASES for r in p.values[2]}
     assert covered == set(RULE_STATUS)
+    forms = {(r.id, r.citation) for r in SPENDING_RULES}
+    assert len(forms) == len(SPENDING_RULES)  # a form is told apart by its citation
+    fields = [documented(c, r, abroad=a) for c, a, r in MATRIX] + [p.values[0] for p in CASES]
+    given = {(reason.rule, reason.citation) for f in fields for reason in run_classify(f).reasons}
+    missing = sorted(f"{rule} ({c.document} {c.section})" for rule, c in forms - given)
+    assert not missing, f"no case gives these forms of a rule: {missing}"
+    assert given <= forms
 
 
 # --- citations: verbatim, in the section named ----------------------------------------------
@@ -506,6 +507,20 @@ def test_every_citation_quotes_its_source_verbatim_in_the_section_it_names(
     assert seen >= 25
 
 
+def test_every_registered_rule_quotes_its_source_verbatim_in_the_section_it_names(
+    source_texts: dict[str, tuple[str, list[tuple[int, str]]]],
+) -> None:
+    """The same check on the registry itself, so a rule no case reaches is checked too."""
+    domain = (REPO_ROOT.parent / "shared" / "DOMAIN.md").read_text(encoding="utf-8")
+    for rule in SPENDING_RULES:
+        c = rule.citation
+        if c.document == "kiap.dk Klyngeadministration":
+            assert _norm(c.quote) in _norm(domain), (rule.id, c.quote)
+            continue
+        text, heads = source_texts[c.document]
+        assert _section_of(c.quote, text, heads) == c.section, (rule.id, c)
+
+
 # --- docs/expenses.md says what the engine does --------------------------------------------------
 
 
@@ -531,6 +546,22 @@ def _docs_decision_table() -> dict[tuple[str, bool, str], str]:
 def test_the_docs_decision_table_is_the_engines() -> None:
     documented_table = _docs_decision_table()
     assert documented_table == {key: RULE_STATUS[rule] for key, rule in MATRIX.items()}
+
+
+def test_the_docs_decision_table_is_the_registrys() -> None:
+    """Read off the registry's purpose rules (the first that matches), cell by cell; a category
+    the docs show in one row must be decided alike at home and abroad."""
+    documented_table = _docs_decision_table()
+    split = {category for category, abroad, _ in documented_table if abroad}
+    purpose = [r for r in SPENDING_RULES if r.stage == "purpose"]
+    for category in CATEGORIES:
+        for role in ROLES:
+            for abroad in (False, True):
+                expense = Expense(**plain(category, role, abroad=abroad))
+                facts = Facts.of(expense, RULESET)
+                first = next(r for r in purpose if r.applies(expense, facts))
+                cell = (category, abroad and category in split, role)
+                assert documented_table[cell] == first.status, (cell, first.id)
 
 
 def test_the_docs_name_every_rule_and_quote_every_source_sentence() -> None:
@@ -827,6 +858,59 @@ def test_classification_ignores_the_order_of_documents_and_repeats(fields: dict[
     b = classify(Expense(**{**fields, "documentation": [*reversed(docs), *docs]}), RULESET)
     assert a.status == b.status
     assert rules_of(a) == rules_of(b)
+
+
+# --- properties of the registry -------------------------------------------------------------
+
+_PURPOSE_RULES = tuple(r for r in SPENDING_RULES if r.stage == "purpose")
+_OTHER_RULES = tuple(r for r in SPENDING_RULES if r.stage != "purpose")
+_FORMS = {(r.id, r.citation): r for r in SPENDING_RULES}
+_LOCAL_POLICY = {r.id for r in SPENDING_RULES if r.basis == "local_policy"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(expenses)
+@example(Expense(**honorarium(date=dt.date(2023, 4, 1), hourly_rate=None, hours=None)))
+@example(Expense(**meeting("catering", "member", participants=None, documentation=())))
+def test_the_first_purpose_rule_that_applies_decides_and_the_worst_reason_sets_the_status(
+        expense: Expense) -> None:
+    result = classify(expense, RULESET)
+    facts = Facts.of(expense, RULESET)
+    first = next(r for r in _PURPOSE_RULES if r.applies(expense, facts))
+    assert (result.reasons[0].rule, result.reasons[0].citation) == (first.id, first.citation)
+    for reason in result.reasons:
+        rule = _FORMS[(reason.rule, reason.citation)]
+        assert (rule.stage == "purpose") == (reason is result.reasons[0])
+        assert rule.applies(expense, facts)
+        assert reason.status == rule.status
+    # every documentation and care rule that applies gave its reason, once
+    others = [(r.id, r.citation) for r in _OTHER_RULES if r.applies(expense, facts)]
+    assert [(r.rule, r.citation) for r in result.reasons[1:]] == others
+    assert result.status == max((r.status for r in result.reasons), key=SEVERITY.index)
+
+
+@settings(max_examples=100, deadline=None)
+@given(expenses, st.permutations(_OTHER_RULES), st.booleans())
+def test_the_order_of_the_documentation_and_care_rules_changes_only_the_order_of_reasons(
+        expense: Expense, others: list[Any], purpose_first: bool) -> None:
+    rules = (*_PURPOSE_RULES, *others) if purpose_first else (*others, *_PURPOSE_RULES)
+    a = classify(expense, RULESET)
+    b = classify_with_rules(expense, RULESET, rules)
+    assert (b.status, b.income_type, b.reasons[0]) == (a.status, a.income_type, a.reasons[0])
+    assert Counter(b.reasons) == Counter(a.reasons)
+
+
+@settings(max_examples=100, deadline=None)
+@given(expenses)
+@example(Expense(**meeting("catering", participants=None)))
+@example(Expense(**meeting("catering", amount="16800.00", participants=24)))
+def test_leaving_out_the_local_policy_rules_takes_away_only_their_reasons(
+        expense: Expense) -> None:
+    full = classify(expense, RULESET)
+    sources = classify_with_rules(expense, RULESET,
+                                  [r for r in SPENDING_RULES if r.basis == "source"])
+    assert list(sources.reasons) == [r for r in full.reasons if r.rule not in _LOCAL_POLICY]
+    assert SEVERITY.index(sources.status) <= SEVERITY.index(full.status)
 
 
 # --- CPR numbers are never shown ------------------------------------------------------------

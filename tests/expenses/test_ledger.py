@@ -40,7 +40,7 @@ from kiaprules import (
     load_ruleset,
 )
 from kiaprules.cli import main
-from kiaprules.expenses.ledger import ledger_input_from_document
+from kiaprules.formats.expensefile import ledger_input_from_document
 
 RULESET = load_ruleset("dk-kiap")
 EXAMPLE_CLUSTER = REPO_ROOT / "examples" / "koegeklyngen.toml"

@@ -31,7 +31,7 @@ from kiaprules import (
     load_ruleset,
 )
 from kiaprules.engine.pricing import price_ore
-from kiaprules.expenses.ledger import ledger_input_from_document
+from kiaprules.formats.expensefile import ledger_input_from_document
 from kiaprules.model.identifiers import CprNumber
 
 RULESET = load_ruleset("dk-kiap")
@@ -638,6 +638,7 @@ REASON_TEXTS = {
     ('expensive_venue', '1000.01 kr per participant is above 1000.00 (local policy setting)', 'Håndbog 2024', '§11', 'Generelt set henstiller PLO til, at klyn'),  # noqa: E501
     ('fee_allowed', 'pay for work for the cluster is allowed', 'Håndbog 2024', '§11', 'Honorar til oplægsholder, facilitatorer '),  # noqa: E501
     ('honorarium_allowed', 'pay for work for the cluster is allowed', 'Håndbog 2024', '§11', 'Honorar til klyngekoordinator og bestyre'),  # noqa: E501
+    ('honorarium_contract', 'a contract or time sheet is missing', 'Guide til klyngestart', '§6', 'Tilknytning af klyngekoordinator, kasser'),  # noqa: E501
     ('honorarium_contract', 'a contract or time sheet is missing', 'Håndbog 2024', '§12', 'Ved indsendelse af hver anmodning om hon'),  # noqa: E501
     ('honorarium_hourly_rate', 'the hourly rate (timesats) is missing', 'Håndbog 2024', '§12', 'Ved indsendelse af hver anmodning om hon'),  # noqa: E501
     ('hourly_rate_above_recommended', "the hourly rate 1200.00 is above PLO's recommended 1072.02 (published figure)", 'kiap.dk Klyngeadministration', 'Honorarer', 'plejehjemstakst'),  # noqa: E501

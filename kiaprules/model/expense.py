@@ -1,0 +1,195 @@
+"""An expense of a cluster's funds, and the words an expense is written in.
+
+:class:`Expense` is the record an expenses file holds (docs/expenses.md, "The
+expense file"): frozen, keyword-only, every field converted and checked at
+construction, so an expense that exists is well-formed. Its vocabulary
+(``CATEGORIES``, ``ROLES``, ``DOCUMENTATION``) is what the spending rules
+(:mod:`kiaprules.rules.spending`) decide on. A CPR number in it is kept only
+masked in every rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from kiaprules._text import mask_cpr_like
+from kiaprules.errors import InputError
+from kiaprules.model.calendar import parse_date
+from kiaprules.model.identifiers import CprNumber, CvrNumber
+from kiaprules.model.money import format_money, parse_decimal, to_money
+
+__all__ = ["CATEGORIES", "DOCUMENTATION", "ROLES", "Expense"]
+
+#: What the money is for (docs/expenses.md, "Vocabulary", gives the Danish words).
+CATEGORIES: Final = (
+    "honorarium", "room_rental", "catering", "meeting_equipment", "meeting_material",
+    "speaker_fee", "facilitator_fee", "consultant_fee", "conference", "mileage", "transport",
+    "lost_earnings", "medical_equipment", "clinic_operations", "study_trip", "other",
+)
+#: The payee's role for the cluster.
+ROLES: Final = (
+    "coordinator", "board_member", "treasurer", "secretary", "speaker", "facilitator",
+    "consultant", "member", "clinic", "venue", "supplier",
+)
+#: The documents an expense can be held with.
+DOCUMENTATION: Final = ("contract", "timesheet", "receipt", "invoice", "attendance_list")
+
+_MAX_AMOUNT: Final = Decimal("100000000")  # 100 million kr: larger is a typo
+
+
+def _choice(options: tuple[str, ...], field: str) -> Any:
+    def convert(value: object) -> str:
+        if value not in options:
+            raise InputError(f"must be one of {', '.join(options)}, got {value!r}", field=field)
+        return str(value)
+    return convert
+
+
+def _documentation(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InputError("must be a list of documents", field="documentation")
+    items = list(value)
+    for item in items:
+        if item not in DOCUMENTATION:
+            raise InputError(f"must be among {', '.join(DOCUMENTATION)}, got {item!r}",
+                             field="documentation")
+    return tuple(sorted(set(items)))
+
+
+def _amount(value: object) -> Decimal:
+    amount = to_money(value, field="amount")
+    if amount <= 0:
+        raise InputError(f"must be more than 0, got {value!r}", field="amount")
+    if amount > _MAX_AMOUNT:
+        raise InputError(f"must be at most {_MAX_AMOUNT:,} kr (larger is implausible), got "
+                         f"{value!r}", field="amount")
+    return amount
+
+
+def _optional_rate(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    rate = to_money(value, field="hourly_rate", allow_negative=False)
+    if rate == 0:
+        raise InputError("must be more than 0", field="hourly_rate")
+    return rate
+
+
+def _optional_hours(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    hours = parse_decimal(value, field="hours", what="a number of hours")
+    if hours <= 0 or hours > 10000:
+        raise InputError(f"must be more than 0 and at most 10,000, got {value!r}", field="hours")
+    return hours
+
+
+def _optional_participants(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 100000:
+        raise InputError(f"must be a whole number ≥ 1, got {value!r}", field="participants")
+    return value
+
+
+def _optional_cvr(value: object) -> CvrNumber | None:
+    return None if value in (None, "") else CvrNumber(value, field="recipient_cvr")
+
+
+def _optional_cpr(value: object) -> CprNumber | None:
+    return None if value in (None, "") else CprNumber(value, field="recipient_cpr")
+
+
+def _text(field: str, *, required: bool) -> Any:
+    def convert(value: object) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise InputError(f"must be {'non-empty ' if required else ''}text, got {value!r}",
+                             field=field)
+        return value.strip()
+    return convert
+
+
+def _to_id(value: object) -> str:
+    return str(_text("id", required=False)(value))
+
+
+def _to_payee(value: object) -> str:
+    return str(_text("payee", required=True)(value))
+
+
+def _to_description(value: object) -> str:
+    return str(_text("description", required=False)(value))
+
+
+def _to_category(value: object) -> str:
+    return str(_choice(CATEGORIES, "category")(value))
+
+
+def _to_role(value: object) -> str:
+    return str(_choice(ROLES, "payee_role")(value))
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"must be true or false, got {value!r}", field="abroad")
+    return value
+
+
+def _date(value: object) -> dt.date:
+    return parse_date(value, field="date")
+
+
+@attrs.frozen(kw_only=True)
+class Expense:
+    """One expense of a cluster's funds. A CPR number in it is never shown unmasked."""
+
+    id: str = attrs.field(converter=_to_id, default="")
+    date: dt.date = attrs.field(converter=_date)
+    amount: Decimal = attrs.field(converter=_amount)
+    category: str = attrs.field(converter=_to_category)
+    payee: str = attrs.field(converter=_to_payee)
+    payee_role: str = attrs.field(converter=_to_role)
+    description: str = attrs.field(converter=_to_description, default="")
+    participants: int | None = attrs.field(converter=_optional_participants, default=None)
+    abroad: bool = attrs.field(converter=_bool, default=False)
+    documentation: tuple[str, ...] = attrs.field(converter=_documentation, default=())
+    hours: Decimal | None = attrs.field(converter=_optional_hours, default=None)
+    hourly_rate: Decimal | None = attrs.field(converter=_optional_rate, default=None)
+    recipient_cvr: CvrNumber | None = attrs.field(converter=_optional_cvr, default=None)
+    recipient_cpr: CprNumber | None = attrs.field(converter=_optional_cpr, default=None)
+    source: str | None = attrs.field(default=None, eq=False, repr=False)
+    path: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return self.source or (f"expense {self.id}" if self.id else "expense")
+
+    @property
+    def recipient(self) -> str | None:
+        """The recipient's identifier as shown: CVR number, or the masked CPR number."""
+        if self.recipient_cvr:
+            return f"CVR {self.recipient_cvr}"
+        if self.recipient_cpr:
+            return f"CPR {self.recipient_cpr.masked}"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The expense as plain data, with any CPR number masked."""
+        out: dict[str, Any] = {
+            "id": mask_cpr_like(self.id), "date": self.date.isoformat(),
+            "amount": format_money(self.amount), "category": self.category,
+            "payee": mask_cpr_like(self.payee), "payee_role": self.payee_role,
+            "description": mask_cpr_like(self.description), "participants": self.participants,
+            "abroad": self.abroad, "documentation": list(self.documentation),
+            "hours": None if self.hours is None else str(self.hours),
+            "hourly_rate": None if self.hourly_rate is None else format_money(self.hourly_rate),
+            "recipient": self.recipient,
+        }
+        return out
