@@ -203,7 +203,8 @@ def _ruleset_with_sets(args: argparse.Namespace) -> Ruleset:
 
 def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
     _, expenses = load_expense_records(args.file)
-    report = classify_expenses(expenses, _ruleset_with_sets(args))
+    report = classify_expenses(expenses, _ruleset_with_sets(args),
+                               policies=_policies(args.policy))
     out.write(_render(report, args.format))
     return EXIT_OK
 
@@ -333,6 +334,8 @@ def _parser() -> _Parser:
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH")
     p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE",
                    help="override a threshold, e.g. catering_review_per_participant@2024=600")
+    p.add_argument("--policy", action="append", default=[], metavar="NAME=VALUE",
+                   help="choose a reading of a policy, e.g. --policy participants_missing=ignore")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(run=_cmd_expenses)
 

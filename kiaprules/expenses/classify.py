@@ -137,20 +137,29 @@ class _Walk:
 _REGISTRY = _Walk.of(SPENDING_RULES)
 
 
-def classify(expense: Expense, ruleset: Ruleset) -> Classification:
-    """The one status of ``expense``, with every reason and its citation."""
-    return _classify(expense, ruleset, _REGISTRY)
+def classify(expense: Expense, ruleset: Ruleset, *,
+             policies: Mapping[str, str] | None = None) -> Classification:
+    """The one status of ``expense``, with every reason and its citation.
+
+    ``policies`` choose readings of the ruleset's policies by name; of the
+    spending rules, a local-policy rule can be switched off
+    (``participants_missing = "ignore"``).
+    """
+    return _classify(expense, ruleset, _REGISTRY, policies)
 
 
 def classify_with_rules(expense: Expense, ruleset: Ruleset,
-                        rules: Sequence[SpendingRule]) -> Classification:
+                        rules: Sequence[SpendingRule], *,
+                        policies: Mapping[str, str] | None = None) -> Classification:
     """:func:`classify` by ``rules`` instead of the registry (e.g. without local policy)."""
-    return _classify(expense, ruleset, _Walk.of(rules))
+    return _classify(expense, ruleset, _Walk.of(rules), policies)
 
 
-def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk) -> Classification:
+def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
+              policies: Mapping[str, str] | None) -> Classification:
+    chosen = ruleset.check_policies(dict(policies or {})) if policies else {}
     try:
-        facts = Facts.of(expense, ruleset)
+        facts = Facts.of(expense, ruleset, chosen)
     except NotCoveredError:
         first = ruleset.parameter("funds_account").first_date
         raise InputError(
@@ -168,7 +177,7 @@ def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk) -> Classification
                               record=expense.label, field="category")
     # Documentation and care: every rule whose condition holds adds its reason.
     reasons += [_reason(r, expense, facts) for r in walk.others[facts.plo_account]
-                if r.condition(expense, facts)]
+                if r.switched_on(facts) and r.condition(expense, facts)]
     status = max((r.status for r in reasons), key=SEVERITY.index)
     return Classification(expense=expense, status=status, reasons=tuple(reasons),
                           income_type=_income_type(expense, facts.plo_account))
@@ -221,9 +230,10 @@ class ExpenseReport:
         return f"{table}\n\n{len(self.items)} expenses: {summary}\n"
 
 
-def classify_expenses(expenses: Sequence[Expense], ruleset: Ruleset) -> ExpenseReport:
+def classify_expenses(expenses: Sequence[Expense], ruleset: Ruleset, *,
+                      policies: Mapping[str, str] | None = None) -> ExpenseReport:
     """Classify every expense; the report is sorted by date, then id."""
-    items = sorted((classify(e, ruleset) for e in expenses),
+    items = sorted((classify(e, ruleset, policies=policies) for e in expenses),
                    key=lambda c: (c.expense.date, c.expense.id, c.expense.amount,
                                   c.expense.category, c.expense.payee))
     return ExpenseReport(ruleset_id=ruleset.id, fingerprint=ruleset.fingerprint,

@@ -24,7 +24,7 @@ import attrs
 from kiaprules._render import csv_text, json_text, table_text
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import PayoutReport
-from kiaprules.errors import InputError
+from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.expenses.classify import Classification, classify
 from kiaprules.model.account import LedgerInput
 from kiaprules.model.cluster import Cluster
@@ -160,7 +160,7 @@ def build_ledger(
             raise InputError(f"{e.date.isoformat()} is before {cluster.name} was founded "
                              f"({cluster.founded.isoformat()})", path=e.path, record=e.label,
                              field="date", date=e.date)
-    classified = [classify(e, ruleset) for e in expenses]
+    classified = [classify(e, ruleset, policies=policies) for e in expenses]
     received: list[Receipt] = [Receipt(year=y.year, due=y.due, amount=y.total)
                                for y in report.cluster(cluster.name).years]
     last = max([r.due.year for r in received] + [c.expense.date.year for c in classified]
@@ -198,12 +198,16 @@ def build_ledger(
         for assembly in account.general_assemblies:
             if assembly.year != year:
                 continue
-            earliest = ruleset.lookup("general_assembly_earliest", assembly).value
-            assert isinstance(earliest, MonthDay)
-            if assembly < earliest.in_year(year):
+            try:
+                after = ruleset.lookup("general_assembly_earliest", assembly).value
+            except NotCoveredError:
+                continue  # C5: the advice applies from 1 April 2023, when PLO keeps the accounts
+            assert isinstance(after, MonthDay)
+            # "efter 15. marts" (Håndbog 2024 §12): after that day, so the day itself is early.
+            if assembly <= after.in_year(year):
                 warnings.append(
-                    f"the general assembly on {assembly.isoformat()} is before "
-                    f"{earliest.in_year(year).isoformat()}: PLO cannot send the year's "
+                    f"the general assembly on {assembly.isoformat()} is not after "
+                    f"{after.in_year(year).isoformat()}: PLO cannot send the year's "
                     "accounts before 1 March (Håndbog 2024 §12)")
         budget = account.budgets.get(year)
         spent = sum((c.expense.amount for c in booked), _ZERO)

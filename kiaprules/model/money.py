@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from kiaprules.errors import InputError, MoneyTypeError
 
 __all__ = ["ORE", "format_kr", "format_money", "format_rate", "from_ore", "ore_half_up",
-           "parse_decimal", "round_ore", "to_money", "to_rate"]
+           "parse_decimal", "per_unit_ore", "product_ore", "round_ore", "to_money", "to_rate"]
 
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
@@ -164,6 +164,27 @@ def round_ore(value: Decimal) -> Decimal:
     """
     numerator, denominator = value.as_integer_ratio()
     return from_ore(ore_half_up(100 * numerator, denominator))
+
+
+def product_ore(a: Decimal, b: Decimal) -> Decimal:
+    """``a`` × ``b`` rounded to the øre, half up, exactly (no decimal context reaches it).
+
+    >>> product_ore(Decimal("7.5"), Decimal("1072.03"))
+    Decimal('8040.23')
+    """
+    an, ad = a.as_integer_ratio()
+    bn, bd = b.as_integer_ratio()
+    return from_ore(ore_half_up(100 * an * bn, ad * bd))
+
+
+def per_unit_ore(amount: Decimal, units: int) -> Decimal:
+    """``amount`` / ``units`` rounded to the øre, half up, exactly.
+
+    >>> per_unit_ore(Decimal("7000.01"), 14)
+    Decimal('500.00')
+    """
+    n, d = amount.as_integer_ratio()
+    return from_ore(ore_half_up(100 * n, d * units))
 
 
 def format_money(amount: Decimal) -> str:

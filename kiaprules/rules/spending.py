@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -41,7 +41,7 @@ import attrs
 
 from kiaprules.errors import NotCoveredError
 from kiaprules.model.expense import CATEGORIES, ROLES, Expense
-from kiaprules.model.money import format_money, format_rate, round_ore
+from kiaprules.model.money import format_money, format_rate, per_unit_ore, product_ore
 from kiaprules.rules.ruleset import Citation, Ruleset
 
 __all__ = [
@@ -107,15 +107,19 @@ class Facts:
     on: dt.date
     #: Whether PLO administered the cluster's funds that day (the ruleset's ``funds_account``).
     plo_account: bool
+    #: The readings of the ruleset's policies (those that switch local rules off).
+    policies: Mapping[str, str] = attrs.field(factory=dict)
     #: The figures looked up so far: several rules ask for the same one.
     _looked_up: dict[str, Threshold | None] = attrs.field(factory=dict, init=False,
                                                           repr=False, eq=False)
 
     @classmethod
-    def of(cls, expense: Expense, ruleset: Ruleset) -> Facts:
+    def of(cls, expense: Expense, ruleset: Ruleset,
+           policies: Mapping[str, str] | None = None) -> Facts:
         """The facts on ``expense``'s date; :class:`NotCoveredError` before the ruleset begins."""
         account = ruleset.lookup("funds_account", expense.date).value
-        return cls(ruleset=ruleset, on=expense.date, plo_account=account == "plo_account")
+        return cls(ruleset=ruleset, on=expense.date, plo_account=account == "plo_account",
+                   policies=policies or {})
 
     def threshold(self, parameter: str) -> Threshold | None:
         """The ruleset's figure ``parameter`` on the day, or ``None`` where it has none."""
@@ -209,14 +213,22 @@ class SpendingRule:
         default=None, validator=attrs.validators.optional(
             attrs.validators.in_(("plo_account", "own_account"))))
     threshold: str | None = None
+    #: A ruleset policy that can switch a local-policy rule off (reading ``"ignore"``).
+    policy: str | None = None
 
     def in_force(self, *, plo_account: bool) -> bool:
         """Whether the rule applies while PLO does (or does not) administer the funds."""
         return self.funds is None or (self.funds == "plo_account") == plo_account
 
+    def switched_on(self, facts: Facts) -> bool:
+        """Whether the policies in force leave the rule on (a rule without a policy always is)."""
+        return self.policy is None or facts.policies.get(self.policy, "review") != "ignore"
+
     def applies(self, expense: Expense, facts: Facts) -> bool:
-        """Whether the rule speaks on ``expense``: in force on its date, and its condition holds."""
-        return self.in_force(plo_account=facts.plo_account) and self.condition(expense, facts)
+        """Whether the rule speaks on ``expense``: in force on its date, switched on, and its
+        condition holds."""
+        return (self.in_force(plo_account=facts.plo_account) and self.switched_on(facts)
+                and self.condition(expense, facts))
 
     def reason_text(self, expense: Expense, facts: Facts) -> str:
         if not isinstance(self.text, str):
@@ -240,9 +252,10 @@ HB, GUIDE, KIAP = "Håndbog 2024", "Guide til klyngestart", "kiap.dk Klyngeadmin
 Q_HONORARIA = _c(HB, "§11", "Honorar til klyngekoordinator og bestyrelse og andre med opgaver i "
                  "klyngearbejdet")
 Q_MEETINGS = _c(HB, "§11", "Udgifter til mødeafholdelse, dvs. lokaleleje og forplejning")
-Q_MEETING_EQUIPMENT = _c(GUIDE, "§7.3", "Udgifter til mødeafholdelse dvs. lokaleleje, "
+G73_USE, G73_ACCOUNTS = "§7.3 Brug af klyngemidler", "§7.3 Regler for budget og klyngeregnskab"
+Q_MEETING_EQUIPMENT = _c(GUIDE, G73_USE, "Udgifter til mødeafholdelse dvs. lokaleleje, "
                          "forplejning og evt. mødeudstyr")
-Q_MATERIAL = _c(GUIDE, "§7.3", "Evt. udgifter til konsulentbistand, særligt materiale til "
+Q_MATERIAL = _c(GUIDE, G73_USE, "Evt. udgifter til konsulentbistand, særligt materiale til "
                 "møder etc.")
 Q_FEES = _c(HB, "§11", "Honorar til oplægsholder, facilitatorer eller udgifter til øvrig "
             "konsulentbistand til klyngearbejdet")
@@ -263,7 +276,7 @@ Q_CONFERENCES = _c(HB, "§11", "Klyngemidler kan finansiere klyngekoordinator og
                    "udlandet.")
 Q_CARE = _c(HB, "§11", "Generelt set henstiller PLO til, at klyngerne udviser omtanke i brugen "
             "af klyngemidler og undgår arrangementer på dyre restauranter og konferencesteder.")
-Q_NOT_BACK = _c(GUIDE, "§7.3", "Klyngemidlerne kan således ikke \"tilbageføres\" til medlemmerne "
+Q_NOT_BACK = _c(GUIDE, G73_USE, "Klyngemidlerne kan således ikke \"tilbageføres\" til medlemmerne "
                 "individuelt eller de tilknyttede klinikker.")
 Q_MILEAGE = _c(HB, "§13", "Ved kørsel i egen bil til kursusaktiviteter fx netværks- og "
                "inspirationsdage kan udbetales skattepligtig kørselsgodtgørelse til koordinator "
@@ -279,15 +292,15 @@ Q_PLO_RECIPIENT = _c(HB, "§12", "I forbindelse med udbetaling af honoraret skal
 Q_PLO_RECEIPTS = _c(HB, "§12", "Alle klyngens bonner og bilag fra mødeaktiviteter forbundet med "
                     "klyngearbejdet, skal uploades til PLO som dokumentation via "
                     "bogføringssystemet zExpense.")
-Q_PLO_RATE = _c(KIAP, "Honorarer", "plejehjemstakst",
-                note="1,072.02 kr an hour per 1 October 2024, as DOMAIN.md reports the page; the "
-                     "Danish sentence itself is not stored")
+Q_PLO_RATE = _c(KIAP, "Klyngens økonomi og udbetaling af midler",
+                "Taksten pr. 1. oktober 2024 er forhandlet til 2144,03 kr. for 2 timer - svarende "
+                "til en timepris på 1.072,02 kr. for en konsulenttime.")
 Q_GUIDE_CONTRACT = _c(GUIDE, "§6", "Tilknytning af klyngekoordinator, kasserer, sekretær etc. "
                       "på konsulentbasis forudsætter udarbejdelse af en kontrakt, hvori opgaver "
                       "og honorering beskrives (se udkast på kiap.dk).")
 Q_GUIDE_B_INCOME = _c(GUIDE, "§6", "Honoraret skal indberettes til SKAT af klyngen og opgives "
                       "som B-indkomst af modtager.")
-Q_GUIDE_RECEIPTS = _c(GUIDE, "§7.3", "Det anbefales også, at man gemmer fakturaer og øvrige "
+Q_GUIDE_RECEIPTS = _c(GUIDE, G73_ACCOUNTS, "Det anbefales også, at man gemmer fakturaer og øvrige "
                       "bilag til klyngearbejdet, hvis klyngen på et tidspunkt skulle blive "
                       "omfattet af andre regnskabsregler.")
 Q_VOCABULARY = _c(HB, "§11", "Klyngens midler kan i henhold til overenskomstaftalen bruges til:")
@@ -349,7 +362,7 @@ def _rate_unpublished_text(e: Expense, f: Facts) -> str:
 
 def _hours_times_rate(e: Expense) -> Decimal | None:
     rate = _hourly_rate(e)
-    return None if rate is None or e.hours is None else round_ore(e.hours * rate)
+    return None if rate is None or e.hours is None else product_ore(e.hours, rate)
 
 
 def _not_hours_times_rate_text(e: Expense, f: Facts) -> str:
@@ -362,19 +375,21 @@ def _not_hours_times_rate_text(e: Expense, f: Facts) -> str:
 def _per_participant_rule(id: str, category: str, parameter: str) -> SpendingRule:
     """Catering or room rental above the ruleset's figure per participant: reviewed.
 
-    Compared exactly (amount > figure × participants); shown to the øre.
+    The amount per participant, to the øre (half up), is compared with the figure: a
+    figure exactly at the threshold is not above it, and the one shown is the one
+    compared.
     """
     def condition(e: Expense, f: Facts) -> bool:
         if e.category != category or e.payee_role in _MEMBERS or e.participants is None:
             return False
         limit = f.threshold(parameter)
-        return limit is not None and e.amount > limit.value * e.participants
+        return limit is not None and per_unit_ore(e.amount, e.participants) > limit.value
 
     def text(e: Expense, f: Facts) -> str:
         limit = f.threshold(parameter)
         assert e.participants is not None and limit is not None  # the condition held
-        return (f"{format_money(round_ore(e.amount / e.participants))} kr per participant is "
-                f"above {format_money(limit.value)} ({limit.described})")
+        return (f"{format_money(per_unit_ore(e.amount, e.participants))} kr per participant "
+                f"is above {format_money(limit.value)} ({limit.described})")
 
     return SpendingRule(id=id, stage="care", status="needs_review", condition=condition,
                         text=text, citation=Q_CARE, basis="local_policy", threshold=parameter)
@@ -391,14 +406,26 @@ def _purpose(id: str, status: Status, when: When, text: str, citation: Citation)
 #: wins), then the documentation and care rules (each adds its reason).
 SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
     # What the money is for: category × payee role (docs/expenses.md, the decision table).
-    _purpose("no_lost_earnings", "not_allowed", When(categories={"lost_earnings"}),
-             "lost earnings are never refunded from cluster funds", Q_NO_REFUND),
+    # Refused for whom the sentences name (members and their clinics); for another
+    # payee the sources do not decide (#13: refuse what the sources refuse, no wider).
+    _purpose("no_lost_earnings", "not_allowed",
+             When(categories={"lost_earnings"}, roles=_MEMBERS),
+             "lost earnings of members or their clinics are never refunded from cluster funds",
+             Q_NO_REFUND),
+    _purpose("lost_earnings_review", "needs_review", When(categories={"lost_earnings"}),
+             "lost earnings of a {role}: the sources forbid refunding them to members and their "
+             "clinics only", Q_NO_REFUND),
     _purpose("no_patient_or_clinic_costs", "not_allowed",
              When(categories={"medical_equipment", "clinic_operations"}),
              "funds cannot pay for medical equipment, patient treatment or running a clinic",
              Q_NO_MEDICAL),
-    _purpose("no_study_trips_abroad", "not_allowed", When(categories={"study_trip"}, abroad=True),
+    _purpose("no_study_trips_abroad", "not_allowed",
+             When(categories={"study_trip"}, roles=_MEMBERS, abroad=True),
              "funds cannot pay for study trips abroad for the cluster's members", Q_CONFERENCES),
+    _purpose("study_trip_abroad_review", "needs_review",
+             When(categories={"study_trip"}, abroad=True),
+             "a study trip abroad for a {role}: the sources forbid it for the cluster's members "
+             "only", Q_CONFERENCES),
     _purpose("study_trip_review", "needs_review", When(categories={"study_trip"}),
              "a study trip in Denmark is neither allowed nor forbidden by the sources",
              Q_CONFERENCES),
@@ -501,7 +528,7 @@ SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
                  condition=lambda e, f: _hours_times_rate(e) not in (None, e.amount),
                  text=_not_hours_times_rate_text, citation=Q_PLO_HONORARIUM),
     SpendingRule(id="participants_missing", stage="care", status="needs_review",
-                 basis="local_policy",
+                 basis="local_policy", policy="participants_missing",
                  condition=lambda e, f: (e.category in ("catering", "room_rental")
                                          and e.payee_role not in _MEMBERS
                                          and e.participants is None),

@@ -663,7 +663,7 @@ def test_every_interpretation_is_a_policy_with_a_default_and_an_alternative(
 
 def test_the_policies_are_i1_to_i7_and_the_c2_registration_gate() -> None:
     assert sorted(p.interpretation for p in RULESET.policies.values()) == \
-        ["C2", "I1", "I2", "I3", "I4", "I5", "I6", "I7"]
+        ["C2", "I1", "I2", "I3", "I4", "I5", "I6", "I7", "local policy"]
 
 
 def test_check_policies_fills_in_the_defaults_and_keeps_valid_choices() -> None:
