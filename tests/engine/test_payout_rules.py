@@ -486,12 +486,15 @@ def test_no_supplement_line_outside_2019_to_2021(year: int) -> None:
     assert "supplement" not in kinds(year_of(pay([_steady()]), year))
 
 
+KIAP, ECONOMY = "kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler"
+
+
 @pytest.mark.parametrize(("year", "rate", "amount", "document", "section"), [
     (2018, "4.33", "53453.85", "Guide til klyngestart", "§7.1"),
-    (2022, "1.12", "13826.40", "kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler"),
-    (2023, "2.32", "28640.40", "kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler"),
+    (2022, "1.12", "13826.40", KIAP, ECONOMY),
+    (2023, "2.32", "28640.40", KIAP, ECONOMY),
     (2024, "3.55", "43824.75", "Håndbog 2024", "§10"),
-    (2025, "3.65", "45059.25", "kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler"),
+    (2025, "3.65", "45059.25", KIAP, ECONOMY),
 ])
 def test_published_operating_rate_is_applied_without_assumption(
         year: int, rate: str, amount: str, document: str, section: str) -> None:

@@ -304,8 +304,10 @@ def test_every_day_of_the_span_has_exactly_one_value_of_every_parameter() -> Non
             assert len(covering) == 1, (name, day)
             assert resolved.value is not None, (name, day)
             assert resolved.on == day
-    assert set(refused) == {"consultant_hourly_rate"}
+    assert set(refused) == {"consultant_hourly_rate", "general_assembly_earliest"}
     assert refused["consultant_hourly_rate"] == days(SPAN_START, D(2024, 9, 30))
+    # C5: the general-assembly advice applies from 1 April 2023 (PLO's accounts).
+    assert refused["general_assembly_earliest"] == days(SPAN_START, D(2023, 3, 31))
 
 
 @pytest.mark.parametrize("name", PARAMETERS)

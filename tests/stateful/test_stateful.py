@@ -112,10 +112,14 @@ EXPENSE_TEMPLATES: dict[str, tuple[str, dict[str, Any]]] = {
     "medical_equipment": ("not_allowed", {"category": "medical_equipment",
                                           "payee": "Medicoteknik", "payee_role": "supplier",
                                           "documentation": ["invoice"]}),
-    # Not allowed: "study trips abroad for members"
-    "study_trip_abroad": ("not_allowed", {"category": "study_trip", "payee": "Rejsebureau",
-                                          "payee_role": "supplier", "abroad": True,
+    # Not allowed: "study trips abroad for members" (paid to the member)
+    "study_trip_abroad": ("not_allowed", {"category": "study_trip", "payee": "Mette Berg",
+                                          "payee_role": "member", "abroad": True,
                                           "documentation": ["invoice"]}),
+    # Booked for review: the sentence names members only, not a travel agency's bill
+    "study_trip_abroad_agency": ("booked", {"category": "study_trip", "payee": "Rejsebureau",
+                                            "payee_role": "supplier", "abroad": True,
+                                            "documentation": ["invoice"]}),
     # "Honorarium payouts need the contract or time sheet with an hourly rate"
     "honorarium_without_contract": ("incomplete", {"category": "honorarium",
                                                    "payee": "Peter Lund",

@@ -27,6 +27,7 @@ from kiaprules.rules import registration
 from kiaprules.rules.loader import available_rulesets
 from kiaprules.rules.payout import RULES
 from kiaprules.rules.ruleset import Citation
+from kiaprules.rules.spending import SPENDING_RULES
 
 RULESET = load_ruleset("dk-kiap")
 
@@ -58,12 +59,9 @@ def citations() -> Iterator[tuple[str, Citation]]:
 
 
 def _spending_citations() -> Iterator[tuple[str, Citation]]:
-    from kiaprules.expenses import classify
-
-    for name in dir(classify):
-        value = getattr(classify, name)
-        if isinstance(value, Citation):
-            yield f"spending {name}", value
+    for rule in SPENDING_RULES:
+        yield f"spending {rule.id} ({rule.citation.document} {rule.citation.section})", \
+            rule.citation
 
 
 CITATIONS = sorted(citations(), key=lambda c: c[0])
