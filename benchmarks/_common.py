@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,7 @@ def run_cpu(args: Sequence[str], env: dict[str, str] | None = None,
     return usage.ru_utime + usage.ru_stime, wall, output
 
 
-def alternate_cpu(commands: dict[str, tuple[Sequence[str], dict[str, str] | None]],
+def alternate_cpu(commands: Mapping[str, tuple[Sequence[str], dict[str, str] | None]],
                   repeat: int) -> dict[str, dict[str, Any]]:
     """Several commands taking turns, ``repeat`` rounds after one warm-up round (bytecode
     caches): the median and fastest CPU time of each (``cpu``, ``cpu_min``) and its median
