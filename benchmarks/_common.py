@@ -1,7 +1,9 @@
 """Shared helpers for the benchmark scripts: timing, the machine, the data, comparisons.
 
 Every figure is a wall-clock time (``time.perf_counter``) unless it says
-otherwise; a timing repeated n times reports the median and the fastest run.
+otherwise (``cpu``: the user and system time of the process, which other jobs
+on the machine hardly inflate); a timing repeated n times reports the median
+and the fastest run.
 The scripts import nothing from kiaprules' private modules except where they
 time them, and each writes its figures as JSON (``--json FILE``) for
 ``benchmarks/run_all.py`` to put into ``docs/performance.md``.
@@ -17,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -110,6 +112,58 @@ def alternate(commands: dict[str, Sequence[str]], repeat: int) -> dict[str, dict
             times[name].append(time.perf_counter() - start)
     return {k: {"median": statistics.median(v), "min": min(v), "runs": repeat}
             for k, v in times.items()}
+
+
+def run_cpu(args: Sequence[str], env: dict[str, str] | None = None,
+            stdout: int | None = subprocess.DEVNULL) -> tuple[float, float, bytes]:
+    """Run ``args`` to its exit: its CPU time (user + system, from ``os.wait4``), its wall
+    time, and its output if ``stdout`` is ``subprocess.PIPE``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=environment() if env is None else env, cwd=REPO,
+                               stdout=stdout)
+    output = process.stdout.read() if process.stdout is not None else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.stdout is not None:
+        process.stdout.close()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, list(args))
+    return usage.ru_utime + usage.ru_stime, wall, output
+
+
+def alternate_cpu(commands: Mapping[str, tuple[Sequence[str], dict[str, str] | None]],
+                  repeat: int) -> dict[str, dict[str, Any]]:
+    """Several commands taking turns, ``repeat`` rounds after one warm-up round (bytecode
+    caches): the median and fastest CPU time of each (``cpu``, ``cpu_min``) and its median
+    wall time (``median``), each command's environment its own (None: ``environment()``)."""
+    for args, env in commands.values():
+        run_cpu(args, env)
+    cpu: dict[str, list[float]] = {k: [] for k in commands}
+    wall: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(repeat):
+        for name, (args, env) in commands.items():
+            c, w = run_cpu(args, env)[:2]
+            cpu[name].append(c)
+            wall[name].append(w)
+    return {k: {"cpu": statistics.median(cpu[k]), "cpu_min": min(cpu[k]),
+                "median": statistics.median(wall[k]), "min": min(wall[k]), "runs": repeat}
+            for k in commands}
+
+
+def toml_files() -> list[Path]:
+    """The national country as 116 single-cluster TOML files (made once, then cached)."""
+    folder = CACHE / "denmark-toml"
+    if not folder.is_dir():
+        from kiaprules import dumps_clusters, load_clusters
+
+        tmp = CACHE / f"denmark-toml.{os.getpid()}.tmp"
+        tmp.mkdir(parents=True)
+        for i, cluster in enumerate(load_clusters(DENMARK)):
+            (tmp / f"{i:03d}.toml").write_text(dumps_clusters(cluster, fmt="toml"),
+                                               encoding="utf-8")
+        tmp.rename(folder)
+    return sorted(folder.glob("*.toml"))
 
 
 def country_file(scale: float, seed: int = 2024) -> Path:

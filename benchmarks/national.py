@@ -18,7 +18,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import exact
 from benchmarks._common import (
-    CACHE,
     DENMARK,
     YEARS,
     arguments,
@@ -28,6 +27,7 @@ from benchmarks._common import (
     ms,
     openfisca_ore,
     timed,
+    toml_files,
     write_json,
 )
 
@@ -42,18 +42,6 @@ def peak(fn: Any) -> tuple[Any, int]:
     finally:
         tracemalloc.stop()
     return result, top
-
-
-def toml_files() -> list[Path]:
-    """The same country as 116 single-cluster TOML files (made once, then cached)."""
-    from kiaprules import dumps_clusters, load_clusters
-
-    folder = CACHE / "denmark-toml"
-    if not folder.is_dir():
-        folder.mkdir(parents=True)
-        for i, cluster in enumerate(load_clusters(DENMARK)):
-            (folder / f"{i:03d}.toml").write_text(dumps_clusters(cluster), encoding="utf-8")
-    return sorted(folder.glob("*.toml"))
 
 
 def main() -> int:

@@ -1,13 +1,16 @@
-"""The bulk JSON cluster file as OpenFisca inputs, and simulations and reforms over it.
+"""The cluster files as OpenFisca inputs, and simulations and reforms over it.
 
-Read straight from the file with the standard library's ``json`` (no kiaprules
-involved: the OpenFisca side stands on its own), then turned into numpy
-arrays, one entry per membership and per cluster.
+Read straight from the files with the standard library (``json`` for the bulk
+file, ``tomllib`` for single-cluster TOML files, as kiaprules reads them; no
+kiaprules involved: the OpenFisca side stands on its own), then turned into
+numpy arrays, one entry per membership and per cluster.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import tomllib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -57,6 +60,19 @@ class Inputs:
         with open(path, encoding="utf-8") as handle:
             return cls(json.load(handle), years)
 
+    @classmethod
+    def read_toml(cls, paths: Iterable[str], years: Sequence[int]) -> Inputs:
+        """Single-cluster TOML files (``[cluster]`` and ``[[clinic]]``), in the given order."""
+        clusters = []
+        for path in paths:
+            with open(path, "rb") as handle:
+                document = tomllib.load(handle)
+            cluster = _dates_as_text(document["cluster"], ("founded", "registered"))
+            cluster["clinic"] = [_dates_as_text(m, ("joined", "left"))
+                                 for m in document.get("clinic", [])]
+            clusters.append(cluster)
+        return cls({"clusters": clusters}, years)
+
     @property
     def memberships(self) -> int:
         return len(self.cluster_of)
@@ -79,6 +95,15 @@ class Inputs:
         for year, counts in self.patients.items():
             simulation.set_input("patients", periods.period(str(year)), counts)
         return simulation
+
+
+def _dates_as_text(record: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """``record`` with TOML's dates in ``fields`` as the ISO text the bulk JSON file holds."""
+    out = dict(record)
+    for name in fields:
+        if isinstance(out.get(name), dt.date):
+            out[name] = out[name].isoformat()
+    return out
 
 
 def calculate(simulation: Any, variable: str, years: Iterable[int]) -> dict[int, np.ndarray]:
