@@ -230,10 +230,10 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     ruleset = _ruleset_with_sets(args)
     # The file's other clusters are consulted: a switch from one of them (C3) is
     # seen only with it.
-    payouts = compute_payouts(cluster, ruleset, policies=_policies(args.policy),
-                              context=clusters)
+    policies = _policies(args.policy)
+    payouts = compute_payouts(cluster, ruleset, policies=policies, context=clusters)
     ledger = build_ledger(cluster, expenses, ruleset, account=account, years=years,
-                          payouts=payouts)
+                          payouts=payouts, policies=policies)
     out.write(_render(ledger, args.format))
     return EXIT_OK
 

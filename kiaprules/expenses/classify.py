@@ -157,7 +157,8 @@ def classify_with_rules(expense: Expense, ruleset: Ruleset,
 
 def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
               policies: Mapping[str, str] | None) -> Classification:
-    chosen = ruleset.check_policies(dict(policies or {})) if policies else {}
+    # Every policy gets its reading: the caller's choice or the ruleset's default.
+    chosen = ruleset.check_policies(dict(policies or {}))
     try:
         facts = Facts.of(expense, ruleset, chosen)
     except NotCoveredError:
