@@ -51,11 +51,13 @@ def json_text(data: Any) -> str:
 
 
 def _write(value: Any, newline: str, out: list[str]) -> None:
-    """Append ``value``; ``newline`` is a line break and the indentation of its level."""
+    """Append ``value``; ``newline`` is a line break and the indentation of its level.
+
+    Text, the commonest value, is written in place by the loops over a
+    container's items; only containers and other scalars recurse.
+    """
     kind = type(value)
-    if kind is str:
-        out.append(encode_basestring(value))
-    elif kind is dict:
+    if kind is dict:
         if not value:
             out.append("{}")
             return
@@ -64,10 +66,11 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
         for key, item in value.items():
             if type(key) is not str:
                 raise TypeError(f"JSON object keys must be text, got {type(key).__name__}")
-            out.append(separator)
-            out.append(encode_basestring(key))
-            out.append(": ")
-            _write(item, inner, out)
+            if type(item) is str:
+                out.append(f"{separator}{encode_basestring(key)}: {encode_basestring(item)}")
+            else:
+                out.append(f"{separator}{encode_basestring(key)}: ")
+                _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "}")
     elif kind is list or kind is tuple:
@@ -77,10 +80,15 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
         inner = newline + _INDENT
         separator = "[" + inner
         for item in value:
-            out.append(separator)
-            _write(item, inner, out)
+            if type(item) is str:
+                out.append(separator + encode_basestring(item))
+            else:
+                out.append(separator)
+                _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "]")
+    elif kind is str:
+        out.append(encode_basestring(value))
     elif value is None:
         out.append("null")
     elif value is True:

@@ -235,8 +235,9 @@ def _aggregate_cluster(
                 paid.append((m, count))
             key = (pn, joined)
             if pn in paid_in:
-                increased = key in granted and increase(m, pn, key, counted_on, year, startup,
-                                                        left_startup)
+                # Only a clinic with dated capacities can have grown (C4).
+                increased = (bool(m.clinic.capacity_changes) and key in granted
+                             and increase(m, pn, key, counted_on, year, startup, left_startup))
                 if record and not increased:
                     left_startup.append(LeftOut(
                         provider_number=pn, rule=rules("startup_once"),
@@ -273,7 +274,8 @@ def _aggregate_cluster(
             startup.append(Grant(m, m.clinic.capacities))
             granted[key] = [(year, m.clinic.capacities)]
             high_water[key] = m.clinic.capacities
-            increase(m, pn, key, counted_on, year, startup, left_startup)
+            if m.clinic.capacity_changes:
+                increase(m, pn, key, counted_on, year, startup, left_startup)
             if m.left is not None:
                 # Only a leaver's grant can be clawed back, in the payout of the
                 # first year the clinic is no longer counted ("med virkning fra

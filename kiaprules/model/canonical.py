@@ -8,6 +8,7 @@ embeds and what :func:`inputs_fingerprint` hashes; the file formats
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
@@ -58,13 +59,20 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _isoformat(value: Any) -> str:
+    """A date as :func:`jsonable` writes it (the JSON encoder asks for nothing else)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} in a canonical form")
+
+
 def inputs_fingerprint(clusters: Sequence[Cluster]) -> str:
     """sha256 of the clusters in canonical form: sorted by name, the file layout as JSON.
 
     Equal for equal inputs however they were written (TOML or JSON, any
     order of clinics or clusters); any change to any input changes it.
     """
-    canonical = json.dumps([jsonable(cluster_to_dict(c)) for c in
-                            sorted(clusters, key=lambda c: c.name)],
-                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps([cluster_to_dict(c) for c in sorted(clusters, key=lambda c: c.name)],
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           default=_isoformat)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
