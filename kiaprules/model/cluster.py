@@ -18,9 +18,11 @@ from typing import Any, Final
 
 import attrs
 
+from kiaprules._text import value_repr
 from kiaprules.errors import ConflictError, InputError
 from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.model.identifiers import CvrNumber, ProviderNumber
+from kiaprules.model.text import label_text, name_text
 
 __all__ = [
     "CapacityChange",
@@ -144,6 +146,8 @@ def _to_change_date(value: object) -> dt.date:
 class CapacityChange:
     """From ``on``, the clinic has ``capacities`` doctor capacities (C4, interpretation I7)."""
 
+    __repr__ = value_repr
+
     on: dt.date = attrs.field(converter=_to_change_date)
     capacities: int = attrs.field(validator=_check_capacities)
 
@@ -176,6 +180,8 @@ class Clinic:
     ``capacity_changes`` the later changes, each from its date (C4): a
     clinic going from 2 to 3 capacities stays one membership.
     """
+
+    __repr__ = value_repr
 
     provider_number: ProviderNumber = attrs.field(converter=ProviderNumber)
     capacities: int = attrs.field(validator=_check_capacities)
@@ -210,18 +216,13 @@ def _to_registered(value: object) -> dt.date:
 
 
 def _to_name(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"must be non-empty text, got {value!r}", field="name")
-    return value.strip()
+    return name_text(value, field="name")
 
 
 def _optional_text(value: object, field: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise InputError(f"must be text, got {type(value).__name__} {value!r}", field=field)
-    text = value.strip()
-    return text or None
+    return name_text(value, field=field, required=False) or None
 
 
 def _to_switched_from(value: object) -> str | None:
@@ -244,12 +245,16 @@ class Membership:
     ``path`` its file, for error messages; neither takes part in equality.
     """
 
+    __repr__ = value_repr
+
     clinic: Clinic = attrs.field(validator=attrs.validators.instance_of(Clinic))
     joined: dt.date = attrs.field(converter=_to_joined)
     left: dt.date | None = attrs.field(default=None, converter=_to_left)
     switched_from: str | None = attrs.field(default=None, converter=_to_switched_from)
-    source: str | None = attrs.field(default=None, eq=False, repr=False)
-    path: str | None = attrs.field(default=None, eq=False, repr=False)
+    source: str | None = attrs.field(default=None, eq=False, repr=False,
+                                     converter=label_text)
+    path: str | None = attrs.field(default=None, eq=False, repr=False,
+                                   converter=label_text)
 
     @clinic.validator
     def _changes_within(self, _: Any, value: Clinic) -> None:
@@ -335,6 +340,8 @@ class Cluster:
     as unmet requirements.
     """
 
+    __repr__ = value_repr
+
     name: str = attrs.field(converter=_to_name)
     cvr: CvrNumber | None = attrs.field(default=None, converter=_optional_cvr)
     coordinator: str | None = attrs.field(default=None, converter=_to_coordinator)
@@ -344,7 +351,8 @@ class Cluster:
         converter=_to_registered,
     )
     memberships: tuple[Membership, ...] = attrs.field(default=(), converter=_sort_memberships)
-    source: str | None = attrs.field(default=None, eq=False, repr=False)
+    source: str | None = attrs.field(default=None, eq=False, repr=False,
+                                     converter=label_text)
 
     @registered.validator
     def _registered_not_before_founding(self, _: Any, value: dt.date) -> None:
@@ -379,6 +387,8 @@ class Cluster:
 @attrs.frozen
 class Overlap:
     """One provider number in two memberships at once (same or different clusters)."""
+
+    __repr__ = value_repr
 
     provider_number: ProviderNumber
     first: tuple[str, Membership]

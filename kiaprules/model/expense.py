@@ -17,11 +17,12 @@ from typing import Any, Final
 
 import attrs
 
-from kiaprules._text import mask_cpr_like
+from kiaprules._text import mask_cpr_like, value_repr
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.identifiers import CprNumber, CvrNumber
 from kiaprules.model.money import format_money, parse_decimal, to_money
+from kiaprules.model.text import free_text, label_text, name_text
 
 __all__ = ["CATEGORIES", "DOCUMENTATION", "ROLES", "Expense"]
 
@@ -105,27 +106,16 @@ def _optional_cpr(value: object) -> CprNumber | None:
     return None if value in (None, "") else CprNumber(value, field="recipient_cpr")
 
 
-def _text(field: str, *, required: bool) -> Any:
-    def convert(value: object) -> str:
-        if value is None and not required:
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise InputError(f"must be {'non-empty ' if required else ''}text, got {value!r}",
-                             field=field)
-        return value.strip()
-    return convert
-
-
 def _to_id(value: object) -> str:
-    return str(_text("id", required=False)(value))
+    return "" if value is None else name_text(value, field="id", required=False)
 
 
 def _to_payee(value: object) -> str:
-    return str(_text("payee", required=True)(value))
+    return name_text(value, field="payee")
 
 
 def _to_description(value: object) -> str:
-    return str(_text("description", required=False)(value))
+    return "" if value is None else free_text(value, field="description")
 
 
 def _to_category(value: object) -> str:
@@ -150,6 +140,8 @@ def _date(value: object) -> dt.date:
 class Expense:
     """One expense of a cluster's funds. A CPR number in it is never shown unmasked."""
 
+    __repr__ = value_repr
+
     id: str = attrs.field(converter=_to_id, default="")
     date: dt.date = attrs.field(converter=_date)
     amount: Decimal = attrs.field(converter=_amount)
@@ -164,8 +156,10 @@ class Expense:
     hourly_rate: Decimal | None = attrs.field(converter=_optional_rate, default=None)
     recipient_cvr: CvrNumber | None = attrs.field(converter=_optional_cvr, default=None)
     recipient_cpr: CprNumber | None = attrs.field(converter=_optional_cpr, default=None)
-    source: str | None = attrs.field(default=None, eq=False, repr=False)
-    path: str | None = attrs.field(default=None, eq=False, repr=False)
+    source: str | None = attrs.field(default=None, eq=False, repr=False,
+                                     converter=label_text)
+    path: str | None = attrs.field(default=None, eq=False, repr=False,
+                                   converter=label_text)
 
     @property
     def label(self) -> str:
