@@ -5,11 +5,16 @@ the same few functions:
 
 - :func:`json_text`: indented JSON, byte for byte what
   ``json.dumps(data, ensure_ascii=False, indent=2)`` writes, plus a final
-  newline; written without the standard library's pure-Python indenting
-  encoder, whose generator per value costs more than computing a country;
+  newline, for printable text without CPR numbers; written without the
+  standard library's pure-Python indenting encoder, whose generator per
+  value costs more than computing a country;
 - :func:`csv_text`: rows for spreadsheets;
 - :func:`table_text`: a terminal table, laid out by tabulate;
 - :func:`html_table`: an escaped HTML table, for notebooks.
+
+Every piece of text goes through the output sanitizer (:mod:`kiaprules._text`):
+CPR numbers are masked everywhere; characters that are not printable are
+escaped, in JSON as JSON escapes (``\\u202e``), which keep the value.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import io
 from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring
 from typing import Any
+
+from kiaprules._text import mask_cpr_like, sanitize
 
 __all__ = ["csv_text", "html_table", "json_text", "table_text"]
 
@@ -32,7 +39,7 @@ def json_text(data: Any) -> str:
     Equal, byte for byte, to ``json.dumps(data, ensure_ascii=False, indent=2) + "\\n"``
     for the data results hold: dicts with string keys, lists and tuples,
     strings, ints, bools and ``None`` (anything else is refused, as it would
-    not be JSON).
+    not be JSON); every text is sanitized on the way (:func:`json_string`).
 
     >>> print(json_text({"year": 2019, "lines": [], "kinds": ["operating", None]}), end="")
     {
@@ -48,6 +55,28 @@ def json_text(data: Any) -> str:
     _write(data, "\n", out)
     out.append("\n")
     return "".join(out)
+
+
+def json_string(text: str) -> str:
+    r"""``text`` as a JSON string: CPR numbers masked, every unprintable character escaped.
+
+    >>> print(json_string("Klynge 010180 1234\u202e\n"))
+    "Klynge 010180-XXXX\u202e\n"
+    """
+    if len(text) >= 10:  # the shortest CPR number has ten digits
+        text = mask_cpr_like(text)
+    encoded = encode_basestring(text)
+    if encoded.isprintable():
+        return encoded
+    return "".join(ch if ch.isprintable() or ch == " " else _json_escape(ord(ch))
+                   for ch in encoded)
+
+
+def _json_escape(code: int) -> str:
+    if code > 0xFFFF:  # a surrogate pair, as JSON writes characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
+    return f"\\u{code:04x}"
 
 
 def _write(value: Any, newline: str, out: list[str]) -> None:
@@ -67,9 +96,9 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
             if type(key) is not str:
                 raise TypeError(f"JSON object keys must be text, got {type(key).__name__}")
             if type(item) is str:
-                out.append(f"{separator}{encode_basestring(key)}: {encode_basestring(item)}")
+                out.append(f"{separator}{json_string(key)}: {json_string(item)}")
             else:
-                out.append(f"{separator}{encode_basestring(key)}: ")
+                out.append(f"{separator}{json_string(key)}: ")
                 _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "}")
@@ -81,14 +110,14 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
         separator = "[" + inner
         for item in value:
             if type(item) is str:
-                out.append(separator + encode_basestring(item))
+                out.append(separator + json_string(item))
             else:
                 out.append(separator)
                 _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "]")
     elif kind is str:
-        out.append(encode_basestring(value))
+        out.append(json_string(value))
     elif value is None:
         out.append("null")
     elif value is True:
@@ -102,11 +131,18 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A header and rows as CSV text (``\\n`` line ends, quoted where a cell needs it)."""
+    """A header and rows as CSV text (``\\n`` line ends, quoted where a cell needs it).
+
+    Text cells are sanitized: one record is one line.
+
+    >>> print(csv_text(["name"], [["Klynge\\n010180-1234"]]), end="")
+    name
+    Klynge\\n010180-XXXX
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([sanitize(h) for h in header])
+    writer.writerows([sanitize(c) if type(c) is str else c for c in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -117,11 +153,13 @@ def table_text(rows: Sequence[Sequence[str]], headers: Sequence[str],
 
     ``align`` is ``"left"`` or ``"right"`` per column (default: left);
     ``widths`` wraps a column's cells at that many characters. Cells are
-    shown as given: no number in a cell is reformatted.
+    shown as given, sanitized: no number in a cell is reformatted, a CPR
+    number is masked, a line break or a control character is escaped.
     """
     from tabulate import tabulate  # deferred: it costs more to import than a national run
 
-    return tabulate(rows, headers=headers, disable_numparse=True,
+    rows = [[sanitize(c) if type(c) is str else c for c in row] for row in rows]
+    return tabulate(rows, headers=[sanitize(h) for h in headers], disable_numparse=True,
                     colalign=tuple(align) if align is not None else None,
                     maxcolwidths=list(widths) if widths is not None else None)
 
@@ -133,12 +171,12 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]],
     >>> html_table(["cluster"], [["Køge & Co"]]).partition("<tbody>")[2]
     '<tr><td>Køge &amp; Co</td></tr></tbody></table>'
     """
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{html.escape(sanitize(h))}</th>" for h in headers)
     body = []
     for row in rows:
         cells = []
         for i, cell in enumerate(row):
             style = f" style='text-align:{align[i]}'" if align is not None else ""
-            cells.append(f"<td{style}>{html.escape(cell)}</td>")
+            cells.append(f"<td{style}>{html.escape(sanitize(cell))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

@@ -7,8 +7,12 @@ renders as one line::
 
 Leaves also subclass the built-in they resemble, so callers that catch
 ``ValueError`` or ``LookupError`` keep working (the Hypothesis convention).
-Messages never contain an unmasked CPR number: code that raises about a CPR
-number passes only its masked form.
+Messages never contain an unmasked CPR number, nor a character that could
+break the line or drive a terminal: every part of an error (reason, path,
+record, field) goes through the output sanitizer when the error is made, so
+``str()``, ``repr()``, ``args`` and :meth:`KiapRulesError.to_dict` all show
+the same safe text. Each part is also cut short: an error quotes at most a
+short prefix of what it is about, however long the offending value was.
 """
 
 from __future__ import annotations
@@ -16,7 +20,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Self
 
-from kiaprules._text import mask_cpr_like, printable
+from kiaprules._text import sanitize
+
+#: The most characters an error shows of its reason, and of its path, record or field.
+MAX_REASON: int = 400
+MAX_PART: int = 160
+MAX_PATH: int = 300
+
+
+def _part(text: str | None, limit: int) -> str | None:
+    """A part of an error as shown: sanitized, and cut to ``limit`` characters."""
+    if not text:
+        return text
+    if len(text) > 4 * limit:  # never scan a huge value whole
+        text = text[:4 * limit]
+    shown = sanitize(text)
+    if len(shown) > limit:
+        shown = shown[:limit - 1] + "…"
+    return shown
+
 
 __all__ = [
     "ConflictError",
@@ -44,21 +66,22 @@ class KiapRulesError(Exception):
         field: str | None = None,
         date: dt.date | None = None,
     ) -> None:
-        self.reason = reason
-        self.path = path
-        # Record and field names can come from a file: kept printable, as shown.
-        self.record = printable(record) if record else record
-        self.field = printable(field) if field else field
+        # Every part can come from data (a value, a file name, a record's
+        # name): a CPR number typed into the wrong field and echoed back is
+        # masked, text from a file cannot break the one-line rule or drive the
+        # terminal, and a 10 MB value is not a 10 MB message.
+        self.reason = _part(reason, MAX_REASON) or ""
+        self.path = _part(path, MAX_PATH)
+        self.record = _part(record, MAX_PART)
+        self.field = _part(field, MAX_PART)
         self.date = date
         super().__init__(self._render())
 
     def _render(self) -> str:
         parts = [p for p in (self.path, self.record, self.field) if p]
         parts.append(self.reason)
-        # A CPR number never appears in an error, even one typed into the
-        # wrong field (a CVR or provider number) and echoed back; and text
-        # from a file cannot break the one-line rule or drive the terminal.
-        return printable(mask_cpr_like(": ".join(parts)))
+        # Masked again as a whole: a CPR number split between two parts.
+        return sanitize(": ".join(parts))
 
     def __str__(self) -> str:
         return self._render()
@@ -76,9 +99,9 @@ class KiapRulesError(Exception):
         and the record. Each adds what it knows on the way out.
         """
         new = self._copy()
-        new.path = self.path or path
-        new.record = self.record or (printable(record) if record else record)
-        field = printable(field) if field else field
+        new.path = self.path or _part(path, MAX_PATH)
+        new.record = self.record or _part(record, MAX_PART)
+        field = _part(field, MAX_PART)
         if field and self.field and self.field != field and not self.field.startswith(field):
             new.field = f"{field}.{self.field}"
         else:

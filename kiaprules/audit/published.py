@@ -30,6 +30,7 @@ import attrs
 
 from kiaprules._files import check_keys, read_document, shipped_dir
 from kiaprules._render import json_text, table_text
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.compute import prepare
 from kiaprules.engine.pricing import KINDS, line_specs, makes_a_line, price_ore
 from kiaprules.engine.quantities import aggregate
@@ -53,6 +54,8 @@ _YEAR_RE: Final = re.compile(r"(?<![0-9.,])((?:19|20)[0-9]{2})(?![0-9.,])")
 class Figure:
     """One printed amount: the line it is printed on, and what it stands for."""
 
+    __repr__ = value_repr
+
     label: str
     line: str
     printed: Decimal
@@ -65,6 +68,8 @@ class Figure:
 @attrs.frozen(kw_only=True)
 class PublishedExample:
     """A scenario and the figures printed about it."""
+
+    __repr__ = value_repr
 
     id: str
     document: str
@@ -269,6 +274,8 @@ class _Scenario:
 
 @attrs.frozen(kw_only=True)
 class Solution:
+    __repr__ = value_repr
+
     parameter: str
     year: int
     rate: Decimal
@@ -320,6 +327,8 @@ def solve_rate(scenario: _Scenario, parameter: str, year: int, kind: str,
 @attrs.frozen(kw_only=True)
 class FigureResult:
     """A figure, what the library computes for it, and the explanation."""
+
+    __repr__ = value_repr
 
     example: PublishedExample
     figure: Figure
@@ -471,6 +480,8 @@ def _evaluate(example: PublishedExample, scenario: _Scenario) -> list[FigureResu
 class Inconsistency:
     """The printed figures imply different values of one rate for one year."""
 
+    __repr__ = value_repr
+
     parameter: str
     year: int
     implied: tuple[tuple[Decimal, tuple[str, ...]], ...]
@@ -520,6 +531,8 @@ def _implied_rates(results: Sequence[FigureResult],
 class Reproduction:
     """Every figure of the given examples, with status, plus the cross-example check."""
 
+    __repr__ = value_repr
+
     ruleset_id: str
     fingerprint: str
     results: tuple[FigureResult, ...]
@@ -562,7 +575,7 @@ class Reproduction:
             lines.append("")
             lines.append("The examples disagree with each other:")
             lines.extend(f"- {i}" for i in self.inconsistencies)
-        return "\n".join(lines) + "\n"
+        return sanitize_lines("\n".join(lines) + "\n")
 
 
 def reproduce(

@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._files import read_document
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules._version import __version__
 from kiaprules.engine.compute import compute_payouts, prepare
 from kiaprules.engine.report import PayoutReport
@@ -83,13 +84,15 @@ def write_receipt(path: str | os.PathLike[str], receipt: Mapping[str, Any]) -> N
 class Verification:
     """The outcome of :func:`verify_receipt`: identical, or the first difference."""
 
+    __repr__ = value_repr
+
     identical: bool
     difference: str | None
     notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         head = "identical" if self.identical else f"different: {self.difference}"
-        return "\n".join([head, *self.notes])
+        return sanitize_lines("\n".join([head, *self.notes]))
 
 
 def _first_difference(a: Any, b: Any, path: str = "result") -> str | None:

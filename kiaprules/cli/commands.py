@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
 from kiaprules._render import json_text, table_text
+from kiaprules._text import sanitize
 from kiaprules._version import __version__
 from kiaprules.audit.published import reproduce
 from kiaprules.audit.receipt import make_receipt, verify_receipt, write_receipt
@@ -42,7 +43,9 @@ EXIT_INTERNAL = 3
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        # argparse quotes what was typed (an unknown choice, a value it cannot
+        # read): through the sanitizer like every message.
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {sanitize(message)}\n")
 
 
 def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
@@ -59,7 +62,7 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         out.write(json_text({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}))
         return EXIT_OK
-    out.write(f"{ruleset.id}: {ruleset.title}\n{ruleset.fingerprint}\n\n")
+    out.write(sanitize(f"{ruleset.id}: {ruleset.title}") + f"\n{ruleset.fingerprint}\n\n")
     rows = []
     for name, param in ruleset.parameters.items():
         for v in param.values:
@@ -92,12 +95,13 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         for cluster, problems in report:
             members = len(cluster.memberships)
             if not problems:
-                out.write(f"{cluster.source}: {cluster.name}: ok ({members} clinic"
-                          f"{'' if members == 1 else 's'}, registration requirements met)\n")
+                out.write(sanitize(f"{cluster.source}: {cluster.name}: ok ({members} clinic"
+                                   f"{'' if members == 1 else 's'}, registration requirements "
+                                   "met)") + "\n")
             for p in problems:
                 where = f" {p.record}:" if p.record else ""
-                out.write(f"{cluster.source}: {cluster.name}:{where} {p.message} "
-                          f"[{p.citation.document} {p.citation.section}]\n")
+                out.write(sanitize(f"{cluster.source}: {cluster.name}:{where} {p.message} "
+                                   f"[{p.citation.document} {p.citation.section}]") + "\n")
     return EXIT_PROBLEMS if any(p for _, p in report) else EXIT_OK
 
 
@@ -166,7 +170,7 @@ def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     verification = verify_receipt(args.receipt)
-    out.write(f"{verification}\n")
+    out.write(f"{verification}\n")  # str() of a result is sanitized
     return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
 
@@ -377,7 +381,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except Exception as exc:  # pragma: no cover - a bug; say so in one line
         if os.environ.get("KIAPRULES_DEBUG"):
             raise
-        sys.stderr.write(f"kiaprules: internal error: {type(exc).__name__}: {exc} "
+        sys.stderr.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
                          "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
         return EXIT_INTERNAL
 

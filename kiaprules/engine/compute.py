@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from kiaprules._text import value_repr
 from kiaprules.engine.pricing import price
 from kiaprules.engine.quantities import aggregate, cluster_warnings, rules_in_force
 from kiaprules.engine.report import ClusterPayouts, PayoutReport
@@ -77,6 +78,8 @@ def default_years(clusters: Sequence[Cluster]) -> tuple[int, ...]:
 class Computation:
     """What every computation starts from, checked: the arguments of
     :func:`compute_payouts` (and of the summary, sweep and receipts) in one form."""
+
+    __repr__ = value_repr
 
     clusters: tuple[Cluster, ...]
     #: The ruleset as given, and with the overrides applied.

@@ -22,6 +22,7 @@ from typing import Final, NamedTuple
 
 import attrs
 
+from kiaprules._text import value_repr
 from kiaprules.engine.report import (
     KINDS,
     AnniversaryTest,
@@ -62,6 +63,8 @@ class Grant(NamedTuple):
 class ClawedBack:
     """A startup grant going back: the membership, the year it was paid, its capacities,
     and the one-year test that decided it (``anniversary``)."""
+
+    __repr__ = value_repr
 
     membership: Membership
     paid_year: int
@@ -111,6 +114,8 @@ class YearQuantities(NamedTuple):
 
 @attrs.frozen(kw_only=True)
 class ClusterQuantities:
+    __repr__ = value_repr
+
     cluster: Cluster
     years: tuple[YearQuantities, ...]
     warnings: tuple[str, ...]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from kiaprules._render import csv_text, html_table, json_text, table_text
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.errors import InputError
 from kiaprules.model.canonical import inputs_fingerprint
 from kiaprules.model.money import format_kr, format_money, format_rate
@@ -52,6 +53,8 @@ _ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "r
 class MemberShare:
     """One clinic's part of a line's quantity, and the rule that counted it."""
 
+    __repr__ = value_repr
+
     provider_number: str
     quantity: int
     note: str | None = None
@@ -70,6 +73,8 @@ class MemberShare:
 class LeftOut:
     """A clinic of the cluster that a line does not count, and the rule that left it out."""
 
+    __repr__ = value_repr
+
     provider_number: str
     rule: Rule
     note: str
@@ -78,6 +83,8 @@ class LeftOut:
 @attrs.frozen(kw_only=True)
 class AnniversaryTest:
     """The one-year test of a clawback (I3) with its dates, and the year it falls in (C1)."""
+
+    __repr__ = value_repr
 
     provider_number: str
     joined: dt.date
@@ -108,6 +115,8 @@ class Line:
     the ruleset gave the rate; ``assumption`` is ``None`` when that value is
     published, else why it is not; ``rule`` is the rule the line applies.
     """
+
+    __repr__ = value_repr
 
     kind: LineKind
     quantity: int
@@ -154,6 +163,8 @@ class Line:
 @attrs.frozen(kw_only=True)
 class YearPayout:
     """A cluster's payout for one year: due date, lines, total and warnings."""
+
+    __repr__ = value_repr
 
     year: int
     due: dt.date
@@ -212,6 +223,8 @@ class YearPayout:
 
 @attrs.frozen(kw_only=True)
 class ClusterPayouts:
+    __repr__ = value_repr
+
     name: str
     cvr: str | None
     source: str | None
@@ -347,7 +360,7 @@ class PayoutReport:
                          "that do not meet the registration requirements (see warnings); "
                          "their totals are 0.00")
         warnings = [f"warning: {w}" for w in self.all_warnings()]
-        return "\n".join([text, "", *notes, *warnings]) + "\n"
+        return sanitize_lines("\n".join([text, "", *notes, *warnings]) + "\n")
 
     @property
     def non_default_policies(self) -> dict[str, str]:

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.model.expense import CATEGORIES, Expense
 from kiaprules.model.money import format_kr, format_money
@@ -56,6 +57,8 @@ __all__ = [
 class Reason:
     """Why an expense has its status: the rule, in words, with its citation."""
 
+    __repr__ = value_repr
+
     rule: str
     status: Status
     text: str
@@ -79,6 +82,8 @@ def _reason(rule: SpendingRule, expense: Expense, facts: Facts) -> Reason:
 @attrs.frozen(kw_only=True)
 class Classification:
     """An expense, its one status, every reason, and the income type of an honorarium."""
+
+    __repr__ = value_repr
 
     expense: Expense
     status: Status
@@ -119,6 +124,8 @@ class _Walk:
     list keeps the registry's order, so the first purpose rule that matches
     is the registry's first, and the reasons come in registry order.
     """
+
+    __repr__ = value_repr
 
     purpose: Mapping[str, tuple[SpendingRule, ...]]
     others: Mapping[bool, tuple[SpendingRule, ...]]
@@ -191,6 +198,8 @@ def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
 class ExpenseReport:
     """Classified expenses, sorted by date and id."""
 
+    __repr__ = value_repr
+
     ruleset_id: str
     fingerprint: str
     items: tuple[Classification, ...]
@@ -228,7 +237,7 @@ class ExpenseReport:
                            ("left", "left", "right", "left", "left", "left", "left"),
                            widths=[None, None, None, None, None, None, 70])
         summary = ", ".join(f"{self.count(s)} {s}" for s in SEVERITY)
-        return f"{table}\n\n{len(self.items)} expenses: {summary}\n"
+        return sanitize_lines(f"{table}\n\n{len(self.items)} expenses: {summary}\n")
 
 
 def classify_expenses(expenses: Sequence[Expense], ruleset: Ruleset, *,

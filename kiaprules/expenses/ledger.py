@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import PayoutReport
 from kiaprules.errors import InputError, NotCoveredError
@@ -41,6 +42,8 @@ _ZERO = Decimal("0.00")
 class Receipt:
     """A payout received: its year, due date and net amount."""
 
+    __repr__ = value_repr
+
     year: int
     due: dt.date
     amount: Decimal
@@ -48,6 +51,8 @@ class Receipt:
 
 @attrs.frozen(kw_only=True)
 class AccountYear:
+    __repr__ = value_repr
+
     year: int
     opening: Decimal
     received: tuple[Receipt, ...]
@@ -92,6 +97,8 @@ class AccountYear:
 class Account:
     """A cluster's yearly accounts over a span of years."""
 
+    __repr__ = value_repr
+
     cluster: str
     ruleset_id: str
     fingerprint: str
@@ -134,7 +141,7 @@ class Account:
                              f"{format_kr(e.amount)} kr ({c.status}: {why})")
         for y in self.years:
             lines.extend(f"warning {y.year}: {w}" for w in y.warnings)
-        return "\n".join(lines) + "\n"
+        return sanitize_lines("\n".join(lines) + "\n")
 
 
 def build_ledger(

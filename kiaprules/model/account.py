@@ -14,12 +14,16 @@ from decimal import Decimal
 
 import attrs
 
+from kiaprules._text import value_repr
+
 __all__ = ["LedgerInput"]
 
 
 @attrs.frozen(kw_only=True)
 class LedgerInput:
     """The account's own data: opening balance, general assemblies, approved budgets."""
+
+    __repr__ = value_repr
 
     cluster: str | None = None
     opening_balance: Decimal = Decimal("0.00")

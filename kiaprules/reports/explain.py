@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.report import Line, PayoutReport, YearPayout
 from kiaprules.errors import InputError
 from kiaprules.model.money import format_kr, format_money, format_rate
@@ -71,6 +72,8 @@ def _exact(value: Fraction) -> str:
 class Step:
     """How one line is derived."""
 
+    __repr__ = value_repr
+
     line: Line
     number: int
 
@@ -110,6 +113,8 @@ class Step:
 @attrs.frozen(kw_only=True)
 class Explanation:
     """The derivation of one cluster's payout for one year."""
+
+    __repr__ = value_repr
 
     cluster: str
     year: int
@@ -222,7 +227,7 @@ class Explanation:
                 w(f"  Unmet: {p.message}. {p.citation}")
         for warning in self.warnings:
             w(f"Warning: {warning}")
-        return "\n".join(out) + "\n"
+        return sanitize_lines("\n".join(out) + "\n")
 
     def __str__(self) -> str:
         return self.to_text()

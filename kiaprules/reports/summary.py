@@ -22,6 +22,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.compute import prepare
 from kiaprules.engine.pricing import (
     KINDS,
@@ -61,6 +62,8 @@ class SummaryRow:
     have been paid is ``withheld``.
     """
 
+    __repr__ = value_repr
+
     year: int
     clusters: int
     clinics: int
@@ -85,6 +88,8 @@ class SummaryRow:
 class AssumptionNote:
     """One figure no source publishes, used in ``year`` for ``clusters`` clusters."""
 
+    __repr__ = value_repr
+
     year: int
     parameter: str
     clusters: int
@@ -102,6 +107,8 @@ class AssumptionNote:
 @attrs.frozen(kw_only=True)
 class NationalSummary:
     """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised."""
+
+    __repr__ = value_repr
 
     ruleset_id: str
     fingerprint: str
@@ -172,7 +179,7 @@ class NationalSummary:
         if len(self.warnings) > len(listed):
             notes.append(f"... and {len(self.warnings) - len(listed)} more warnings "
                          "(kiaprules payouts lists every one)")
-        return "\n".join([text, "", *notes]) + "\n"
+        return sanitize_lines("\n".join([text, "", *notes]) + "\n")
 
 
 def summarise(report: PayoutReport) -> NationalSummary:

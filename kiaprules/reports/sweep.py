@@ -43,6 +43,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.compute import policy_readings, prepare
 from kiaprules.engine.pricing import KINDS
 from kiaprules.engine.quantities import aggregate
@@ -92,6 +93,8 @@ class Variant:
     operating_rate = 4.26 from 2019-01-01 to 2020-01-01
     """
 
+    __repr__ = value_repr
+
     name: str | None = None
     overrides: tuple[Override | str, ...] = attrs.field(default=(), converter=_to_overrides)
     policies: Mapping[str, str] = attrs.field(factory=dict, converter=_to_policies)
@@ -126,6 +129,8 @@ class Variant:
 class SweepRow:
     """One variant's totals over the sweep's years, and its difference from the base."""
 
+    __repr__ = value_repr
+
     name: str
     overrides: tuple[str, ...]
     policies: dict[str, str]
@@ -152,6 +157,8 @@ class SweepRow:
 @attrs.frozen(kw_only=True)
 class Sweep:
     """What :func:`sweep` returns: the base and one row a variant, in the order given."""
+
+    __repr__ = value_repr
 
     ruleset_id: str
     fingerprint: str
@@ -193,7 +200,7 @@ class Sweep:
         notes.extend(f"withheld under {r.name}: {format_kr(r.withheld)} kr would be paid to "
                      "clusters that do not meet the registration requirements; not in the "
                      "totals" for r in (self.base, *self.rows) if r.withheld)
-        return "\n".join([text, "", *notes]) + "\n"
+        return sanitize_lines("\n".join([text, "", *notes]) + "\n")
 
 
 # --- the API -------------------------------------------------------------------------

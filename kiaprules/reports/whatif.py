@@ -8,6 +8,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._render import csv_text, html_table, json_text, table_text
+from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.model.money import format_kr, format_money
 
@@ -20,6 +21,8 @@ _ALIGN: Final = ("left", "right", "right", "right", "right")
 
 @attrs.frozen(kw_only=True)
 class ComparisonRow:
+    __repr__ = value_repr
+
     cluster: str
     year: int
     base: Decimal
@@ -40,6 +43,8 @@ class ComparisonRow:
 @attrs.frozen(kw_only=True)
 class Comparison:
     """The differences from a base report to a variant."""
+
+    __repr__ = value_repr
 
     base: str
     variant: str
@@ -82,9 +87,9 @@ class Comparison:
         table = table_text(self._cells(rows), _HEADERS, _ALIGN)
         head = f"base:    {self.base}\nvariant: {self.variant}\n"
         if not rows:
-            return head + "no differences\n"
-        return (f"{head}\n{table}\n\ntotal difference: "
-                f"{format_kr(self.difference, signed=True)} kr\n")
+            return sanitize_lines(head + "no differences\n")
+        return sanitize_lines(f"{head}\n{table}\n\ntotal difference: "
+                              f"{format_kr(self.difference, signed=True)} kr\n")
 
     def _repr_html_(self) -> str:
         return html_table(_HEADERS, self._cells(self.changed))

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import attrs
 
+from kiaprules._text import sanitize, value_repr
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.rules.ruleset import Ruleset
@@ -26,6 +27,8 @@ class Override:
     >>> print(Override.parse("operating_rate@2019=4.26"))
     operating_rate = 4.26 from 2019-01-01 to 2020-01-01
     """
+
+    __repr__ = value_repr
 
     parameter: str
     value: str | int | Decimal
@@ -63,4 +66,4 @@ class Override:
 
     def __str__(self) -> str:
         span = self.start.isoformat() + (f" to {self.end.isoformat()}" if self.end else " on")
-        return f"{self.parameter} = {self.value} from {span}"
+        return sanitize(f"{self.parameter} = {self.value} from {span}")

@@ -22,6 +22,7 @@ from typing import Final
 
 import attrs
 
+from kiaprules._text import value_repr
 from kiaprules.errors import RulesetError
 from kiaprules.rules.ruleset import Citation, Ruleset
 
@@ -33,6 +34,8 @@ __all__ = ["OPTIONAL_POLICIES", "PAYOUT_PARAMETERS", "PAYOUT_POLICIES", "RULES",
 class Rule:
     """A payout rule: a stable id, a title, the source sentence it rests on, and the
     policy reading it belongs to (``"founding_members=founding"``), if any."""
+
+    __repr__ = value_repr
 
     id: str
     title: str

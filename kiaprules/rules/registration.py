@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import attrs
 
+from kiaprules._text import value_repr
 from kiaprules.model.cluster import Cluster, find_overlaps
 from kiaprules.rules.ruleset import Citation
 
@@ -19,6 +20,8 @@ __all__ = ["GATES_PAYMENT", "RegistrationProblem", "check_registration", "unpaid
 @attrs.frozen(kw_only=True)
 class RegistrationProblem:
     """One unmet requirement: a stable code, a message and the rule's citation."""
+
+    __repr__ = value_repr
 
     code: str
     message: str

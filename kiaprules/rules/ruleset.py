@@ -34,8 +34,10 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from kiaprules._text import sanitize, value_repr
 from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.model.money import format_rate, parse_decimal, to_money, to_rate
+from kiaprules.model.text import label_text
 
 __all__ = [
     "Citation",
@@ -59,6 +61,8 @@ KINDS: Final = ("amount", "rate", "integer", "month_day", "text")
 @attrs.frozen(kw_only=True)
 class MonthDay:
     """A day of the year, e.g. 1 March: written ``"03-01"``."""
+
+    __repr__ = value_repr
 
     month: int
     day: int
@@ -88,6 +92,8 @@ class MonthDay:
 class Citation:
     """Where a figure comes from: document, section and the Danish sentence."""
 
+    __repr__ = value_repr
+
     document: str
     section: str
     quote: str
@@ -95,7 +101,7 @@ class Citation:
     note: str | None = None
 
     def __str__(self) -> str:
-        return f'{self.document} {self.section}: "{self.quote}"'
+        return sanitize(f'{self.document} {self.section}: "{self.quote}"')
 
     def to_dict(self) -> dict[str, Any]:
         out = {"document": self.document, "section": self.section, "quote": self.quote,
@@ -106,6 +112,8 @@ class Citation:
 @attrs.frozen(kw_only=True)
 class DatedValue:
     """One value of a parameter, in effect from ``start`` until ``end`` (exclusive)."""
+
+    __repr__ = value_repr
 
     start: dt.date
     end: dt.date | None
@@ -130,6 +138,8 @@ class ResolvedValue:
     caller's override).
     """
 
+    __repr__ = value_repr
+
     parameter: str
     on: dt.date
     value: Any
@@ -145,6 +155,8 @@ class ResolvedValue:
 
 @attrs.frozen(kw_only=True)
 class Parameter:
+    __repr__ = value_repr
+
     name: str
     label: str
     unit: str
@@ -172,6 +184,8 @@ class Parameter:
 class Policy:
     """An interpretation the sources leave open (I1–I6), with its default reading."""
 
+    __repr__ = value_repr
+
     name: str
     interpretation: str
     question: str
@@ -192,13 +206,15 @@ def unpublished_mode(policies: Mapping[str, str]) -> Unpublished:
 class Ruleset:
     """A dated set of figures and policies. Load one with :func:`load_ruleset`."""
 
+    __repr__ = value_repr
+
     id: str
     title: str
     description: str
     documents: Mapping[str, Mapping[str, str]]
     parameters: Mapping[str, Parameter]
     policies: Mapping[str, Policy]
-    source: str | None = attrs.field(default=None, eq=False)
+    source: str | None = attrs.field(default=None, eq=False, converter=label_text)
     _fingerprint_cache: str | None = attrs.field(init=False, default=None, eq=False,
                                                  repr=False)
 

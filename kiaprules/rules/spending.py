@@ -39,6 +39,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from kiaprules._text import value_repr
 from kiaprules.errors import NotCoveredError
 from kiaprules.model.expense import CATEGORIES, ROLES, Expense
 from kiaprules.model.money import format_money, format_rate, per_unit_ore, product_ore
@@ -84,6 +85,8 @@ _VOUCHERS: Final = frozenset({"receipt", "invoice", "contract", "timesheet"})
 class Threshold:
     """A figure an expense was compared with, and whether a source publishes it."""
 
+    __repr__ = value_repr
+
     parameter: str
     value: Decimal
     kind: Literal["published", "local_policy"]
@@ -102,6 +105,8 @@ class Threshold:
 @attrs.frozen(kw_only=True)
 class Facts:
     """What a rule may ask besides the expense: the ruleset's facts on the expense's date."""
+
+    __repr__ = value_repr
 
     ruleset: Ruleset
     on: dt.date
@@ -161,6 +166,8 @@ class When:
     ``None`` matches anything. It is data, so the decision table can be read off it.
     """
 
+    __repr__ = value_repr
+
     categories: frozenset[str] = attrs.field(converter=_names)
     roles: frozenset[str] | None = attrs.field(default=None, converter=_optional_names)
     abroad: bool | None = None
@@ -201,6 +208,8 @@ class SpendingRule:
     the facts. ``threshold`` names the ruleset figure the rule compares with;
     the reason shows it with its own citation and status.
     """
+
+    __repr__ = value_repr
 
     id: str = attrs.field(validator=_is_rule_id)
     stage: Stage = attrs.field(validator=attrs.validators.in_(STAGES))

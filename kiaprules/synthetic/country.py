@@ -49,6 +49,7 @@ from typing import Final
 
 import attrs
 
+from kiaprules._text import value_repr
 from kiaprules.errors import InputError
 from kiaprules.model.cluster import Clinic, Cluster, Membership
 from kiaprules.model.identifiers import cvr_check_digit_ok
@@ -82,6 +83,8 @@ _CLINIC_SIZES: Final = (1,) * 30 + (2,) * 30 + (3,) * 20 + (4,) * 12 + (5,) * 6 
 @attrs.frozen(kw_only=True)
 class CountryStatistics:
     """The Håndbog 2024 §1 figures of a set of clusters, on ``day``."""
+
+    __repr__ = value_repr
 
     day: dt.date
     clusters: int
@@ -219,6 +222,8 @@ def _cvr(rng: random.Random, used: set[str]) -> str:
 class _Draft:
     """A membership before it becomes a :class:`Membership`."""
 
+    __repr__ = value_repr
+
     provider: int
     capacities: int
     count_2024: int
@@ -229,6 +234,8 @@ class _Draft:
 
 @attrs.define
 class _ClusterDraft:
+    __repr__ = value_repr
+
     name: str
     founded: dt.date
     registered: dt.date

@@ -313,23 +313,35 @@ def test_an_error_about_a_cpr_number_given_as_an_int_does_not_echo_it() -> None:
 
 
 def _cpr_shaped(digits: str) -> bool:
-    return 1 <= int(digits[:2]) <= 31 and 1 <= int(digits[2:4]) <= 12
+    """The first six digits are a date in some century: DD, MM, YY."""
+    day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:6])
+    if not 1 <= month <= 12:
+        return False
+    days = [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= day <= days[month - 1]
+
+
+def _decimal_follows(tokens: list[str], i: int) -> bool:
+    return tokens[i:i + 1] == ["."] and len(tokens) > i + 1 and tokens[i + 1].isdigit()
 
 
 def _masked_by_hand(text: str) -> str:
-    """DOMAIN.md's rule, read naively: a run of exactly ten digits, or six digits, a dash
-    and four digits, whose first four digits are a day (01–31) and a month (01–12)."""
+    """The rule read naively, token by token: a run of exactly ten digits, or six digits,
+    any one character that is not a digit and four digits, whose first six digits are a
+    date; not the integer part of a decimal number."""
     tokens = re.findall(r"[0-9]+|[^0-9]", text)
     out: list[str] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if len(token) == 10 and token.isdigit() and _cpr_shaped(token):
+        if (len(token) == 10 and token.isdigit() and _cpr_shaped(token)
+                and not _decimal_follows(tokens, i + 1)):
             out.append(token[:6] + "-XXXX")
             i += 1
-        elif (len(token) == 6 and token.isdigit() and tokens[i + 1:i + 2] == ["-"]
-              and len(tokens) > i + 2 and len(tokens[i + 2]) == 4 and tokens[i + 2].isdigit()
-              and _cpr_shaped(token)):
+        elif (len(token) == 6 and token.isdigit() and len(tokens) > i + 2
+              and not tokens[i + 1].isdigit() and len(tokens[i + 2]) == 4
+              and tokens[i + 2].isdigit() and _cpr_shaped(token)
+              and not _decimal_follows(tokens, i + 3)):
             out.append(token + "-XXXX")
             i += 3
         else:
@@ -341,16 +353,18 @@ def _masked_by_hand(text: str) -> str:
 _two = st.integers(0, 99).map(lambda n: f"{n:02d}")
 _cpr_like_pieces = st.tuples(st.integers(0, 39).map(lambda n: f"{n:02d}"),
                              st.integers(0, 19).map(lambda n: f"{n:02d}"), _two,
-                             st.sampled_from(["", "-"]),
+                             st.sampled_from(["", "-", " ", "\u00a0", "\u2011", "\u2013",
+                                              "\n", "/", "."]),
                              st.integers(0, 9999).map(lambda n: f"{n:04d}")).map("".join)
 _free_text = st.lists(st.one_of(_cpr_like_pieces, st.text("0123456789", min_size=1, max_size=12),
-                                st.sampled_from([" ", "-", "x", "/", "æ", "\n"])),
+                                st.sampled_from([" ", "-", "x", "/", "æ", "\n", "."])),
                       max_size=8).map("".join)
 
 
 @given(_free_text)
 @example("3112991234 3212991234 0113991234 0013991234 3101001234")
 @example("010180-1234 010180 1234 010180--1234 0101801234-5678")
+@example("2902001234 2902011234 3104801234 3004801234 2012345678.00 201234.5678")
 def test_free_text_masks_exactly_the_cpr_shaped_numbers(text: str) -> None:
     assert mask_cpr_like(text) == _masked_by_hand(text)
 
@@ -364,6 +378,24 @@ def test_free_text_masks_exactly_the_cpr_shaped_numbers(text: str) -> None:
     ("0100991234", "0100991234"),     # month 0
     ("12345678901", "12345678901"),   # eleven digits
     ("ydernr 123456-7890", "ydernr 123456-7890"),  # month 34
+    ("3104801234", "3104801234"),     # 31 April
+    ("2902011234", "2902011234"),     # 29 February 2001 (or 1901)
+    ("2902001234", "290200-XXXX"),    # 29 February 2000
+    # one separator of any kind: a space, a no-break space, a non-breaking hyphen,
+    # an en dash, a line break, a slash, a full stop
+    ("070761 4285", "070761-XXXX"),
+    ("070761\u00a04285", "070761-XXXX"),
+    ("070761\u20114285", "070761-XXXX"),
+    ("070761\u20134285", "070761-XXXX"),
+    ("070761\n4285", "070761-XXXX"),
+    ("070761/4285", "070761-XXXX"),
+    ("070761.4285", "070761-XXXX"),
+    ("070761 - 4285", "070761 - 4285"),  # three characters: not one separator
+    ("\uff10\uff17\uff10\uff17\uff16\uff11\uff14\uff12\uff18\uff15",
+     "\uff10\uff17\uff10\uff17\uff16\uff11-XXXX"),  # full-width digits
+    ("2012345678.00", "2012345678.00"),  # an amount, not a CPR number
+    ("sha256:" + "a" * 27 + "0707614285" + "b" * 27,
+     "sha256:" + "a" * 27 + "0707614285" + "b" * 27),  # a fingerprint is left alone
 ])
 def test_a_cpr_shaped_number_is_masked_and_nothing_else(text: str, shown: str) -> None:
     assert mask_cpr_like(text) == shown
