@@ -2,8 +2,10 @@
 
 Håndbog 2024 §10: "Ubrugte klyngemidler overføres til det efterfølgende år."
 Expenses that are not allowed or incomplete are listed, never counted. The
-warnings: a negative balance (with its day), a general assembly before
-15 March (Håndbog 2024 §12) and spending above the approved budget.
+warnings: a negative balance (with its day), a general assembly not after
+15 March (Håndbog 2024 §12: "bør afholdes efter 15. marts"; from 1 April 2023
+only, when PLO began sending the year's accounts: DOMAIN.md C5) and spending
+above the approved budget.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from kiaprules import (
     KiapRulesError,
     LedgerInput,
     Membership,
+    NotCoveredError,
     build_ledger,
     classify,
     compute_payouts,
@@ -113,8 +116,8 @@ def test_the_example_warnings() -> None:
     account = example_account()
     warnings = {y.year: list(y.warnings) for y in account.years if y.warnings}
     assert warnings == {2024: [
-        "the general assembly on 2024-03-07 is before 2024-03-15: PLO cannot send the year's "
-        "accounts before 1 March (Håndbog 2024 §12)",
+        "the general assembly on 2024-03-07 is not after 2024-03-15: PLO cannot send the "
+        "year's accounts before 1 March (Håndbog 2024 §12)",
         "spending 76800.00 kr is above the approved budget of 60000.00 kr",
     ]}
 
@@ -253,23 +256,52 @@ def test_a_refused_expense_never_makes_the_balance_negative() -> None:
 
 
 @pytest.mark.parametrize(("day", "warned"), [
-    pytest.param(dt.date(2024, 3, 14), True, id="2024-03-14-warned"),
-    pytest.param(dt.date(2024, 3, 15), False, id="2024-03-15-not-warned"),
     pytest.param(dt.date(2024, 3, 1), True, id="2024-03-01-warned"),
+    pytest.param(dt.date(2024, 3, 14), True, id="2024-03-14-warned"),
+    # "efter 15. marts": after that day, so 15 March itself is early (C5).
+    pytest.param(dt.date(2024, 3, 15), True, id="2024-03-15-warned"),
+    pytest.param(dt.date(2024, 3, 16), False, id="2024-03-16-not-warned"),
     pytest.param(dt.date(2024, 9, 1), False, id="2024-09-01-not-warned"),
-    pytest.param(dt.date(2019, 3, 14), True, id="2019-03-14-warned-assumption-period"),
-    pytest.param(dt.date(2019, 3, 15), False, id="2019-03-15-not-warned"),
+    pytest.param(dt.date(2025, 3, 15), True, id="2025-03-15-warned"),
+    pytest.param(dt.date(2025, 1, 10), True, id="2025-01-10-warned"),
+    # Before 1 April 2023 PLO did not send the accounts: the advice does not apply (C5).
+    pytest.param(dt.date(2023, 3, 1), False, id="2023-03-01-before-2023-04-01-no-warning"),
+    pytest.param(dt.date(2023, 3, 15), False, id="2023-03-15-before-2023-04-01-no-warning"),
+    pytest.param(dt.date(2019, 3, 14), False, id="2019-03-14-before-2023-04-01-no-warning"),
+    pytest.param(dt.date(2019, 1, 2), False, id="2019-01-02-before-2023-04-01-no-warning"),
 ])
-def test_a_general_assembly_before_15_march_is_warned(day: dt.date, warned: bool) -> None:
+def test_a_general_assembly_not_after_15_march_is_warned_from_1_april_2023(
+        day: dt.date, warned: bool) -> None:
     account = ledger([], account=LedgerInput(general_assemblies=(day,)))
     warnings = account.year(day.year).warnings
     if warned:
         assert warnings == (
-            f"the general assembly on {day.isoformat()} is before {day.year}-03-15: PLO cannot "
-            "send the year's accounts before 1 March (Håndbog 2024 §12)",)
+            f"the general assembly on {day.isoformat()} is not after {day.year}-03-15: PLO "
+            "cannot send the year's accounts before 1 March (Håndbog 2024 §12)",)
     else:
         assert warnings == ()
     assert all(not y.warnings for y in account.years if y.year != day.year)
+
+
+def test_the_general_assembly_rule_is_the_rulesets_parameter_from_1_april_2023() -> None:
+    """The ledger asks the ruleset for ``general_assembly_earliest``, which has a value from
+    1 April 2023 only: the day before, there is nothing to compare with."""
+    parameter = RULESET.parameter("general_assembly_earliest")
+    assert parameter.first_date == dt.date(2023, 4, 1)
+    assert [str(RULESET.lookup("general_assembly_earliest", d).value)
+            for d in (dt.date(2023, 4, 1), dt.date(2024, 3, 15))] == ["03-15", "03-15"]
+    with pytest.raises(NotCoveredError):
+        RULESET.lookup("general_assembly_earliest", dt.date(2023, 3, 31))
+
+
+def test_only_the_assemblies_from_1_april_2023_on_are_judged() -> None:
+    assemblies = (dt.date(2019, 3, 1), dt.date(2022, 3, 15), dt.date(2023, 3, 14),
+                  dt.date(2023, 5, 2), dt.date(2024, 3, 15), dt.date(2025, 3, 16))
+    account = ledger([], account=LedgerInput(general_assemblies=assemblies))
+    warned = {y.year: y.warnings for y in account.years if y.warnings}
+    assert warned == {2024: (
+        "the general assembly on 2024-03-15 is not after 2024-03-15: PLO cannot send the "
+        "year's accounts before 1 March (Håndbog 2024 §12)",)}
 
 
 @pytest.mark.parametrize(("budget", "warning"), [
@@ -337,8 +369,8 @@ def test_cli_ledger_table(capsys: pytest.CaptureFixture[str]) -> None:
                                 "closing"]
     assert lines[10].split() == ["2024", "609,595.55", "76,591.25", "76,800.00", "640.00",
                                  "609,386.80"]
-    assert ("not booked 2019: 2019-01 2,400.00 kr (not_allowed: lost earnings are never "
-            "refunded from cluster funds)") in lines
+    assert ("not booked 2019: 2019-01 2,400.00 kr (not_allowed: lost earnings of members or "
+            "their clinics are never refunded from cluster funds)") in lines
     assert ("not booked 2023: 2023-02 1,200.00 kr (incomplete: no receipt or invoice: since "
             "1 April 2023 every voucher goes to PLO)") in lines
     assert lines[-1] == "warning 2024: spending 76800.00 kr is above the approved budget of " \
@@ -416,6 +448,63 @@ def test_cli_ledger_needs_a_name_when_the_file_has_several_clusters(
     assert [line.split(",")[:2] for line in out.splitlines()[1:]] == [
         ["Stevnsklyngen", "2019"], ["Stevnsklyngen", "2020"], ["Stevnsklyngen", "2021"],
         ["Stevnsklyngen", "2022"], ["Stevnsklyngen", "2023"], ["Stevnsklyngen", "2024"]]
+
+
+NO_PARTICIPANTS = """
+[[expense]]
+id = "L1"
+date = 2024-05-02
+amount = "1800.00"
+category = "catering"
+payee = "Kro"
+payee_role = "venue"
+documentation = ["invoice"]
+"""
+
+
+def test_build_ledger_classifies_the_expenses_under_its_policies() -> None:
+    lunch = Expense(**meeting("catering", date=dt.date(2024, 5, 2), amount="1800.00",
+                              participants=None, id="L1"))
+    default = ledger([lunch]).year(2024)
+    ignored = ledger([lunch], policies={"participants_missing": "ignore"}).year(2024)
+    assert [(c.status, [r.rule for r in c.reasons]) for c in default.booked] == [
+        ("needs_review", ["meeting_costs_allowed", "participants_missing"])]
+    assert [(c.status, [r.rule for r in c.reasons]) for c in ignored.booked] == [
+        ("allowed", ["meeting_costs_allowed"])]
+    # Booked either way (needs_review is booked): the balances do not move.
+    assert (ignored.booked_total, ignored.closing) == (default.booked_total, default.closing)
+
+
+def test_cli_ledger_policy_reaches_the_classification_of_the_expenses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Fixed in 8667a48: ``kiaprules ledger --policy`` went to the payouts only."""
+    path = tmp_path / "expenses.toml"
+    path.write_text(NO_PARTICIPANTS, encoding="utf-8")
+    args = ["ledger", str(EXAMPLE_CLUSTER), "--expenses", str(path), "--format", "json"]
+
+    def booked_2024(*extra: str) -> list[tuple[str, str, list[str]]]:
+        status, out, err = run([*args, *extra], capsys)
+        assert (status, err) == (0, "")
+        [year] = [y for y in json.loads(out)["years"] if y["year"] == 2024]
+        return [(e["id"], e["status"], [r["rule"] for r in e["reasons"]])
+                for e in year["booked"]]
+
+    assert booked_2024() == [
+        ("L1", "needs_review", ["meeting_costs_allowed", "participants_missing"])]
+    assert booked_2024("--policy", "participants_missing=ignore") == [
+        ("L1", "allowed", ["meeting_costs_allowed"])]
+    # The payouts' policies still reach the payouts alongside it.
+    both = ["--policy", "participants_missing=ignore", "--policy", "founding_year=pro_rata"]
+    status, out, _ = run([*args, *both], capsys)
+    assert status == 0
+    expected = compute_payouts([CLUSTER], RULESET, policies={"founding_year": "pro_rata"})
+    assert json.loads(out)["years"][0]["received_total"] == str(
+        expected.cluster(CLUSTER.name).years[0].total)
+    status, out, err = run([*args, "--policy", "participants_missing=maybe"], capsys)
+    assert (status, out) == (2, "")
+    assert err == ("kiaprules: error: participants_missing: must be one of review, ignore, "
+                   "got 'maybe'\n")
 
 
 @pytest.mark.parametrize(("text", "record", "field"), [

@@ -5,8 +5,10 @@ order. Here: the stages come in order, every category × role × abroad has a
 purpose rule and every purpose rule decides somewhere, the forms of one rule
 agree, the local policy rules are the ones no source states, and each rule
 of the three tables of docs/expenses.md ("The spending rules and their
-sources") has the registry's status, source and Danish sentence. The
-behaviour of the rules on expenses is tested in tests/expenses/test_expenses.py.
+sources") has the registry's status, source and Danish sentence, with no
+exception. Whether a quote stands in its source is checked in
+tests/static/test_quotes.py only. The behaviour of the rules on expenses is
+tested in tests/expenses/test_expenses.py.
 """
 
 from __future__ import annotations
@@ -173,23 +175,6 @@ def test_an_expense_no_purpose_rule_decides_is_refused_not_allowed_by_default() 
 
 # --- docs/expenses.md's rule tables are the registry's --------------------------------------
 
-#: Rows of docs/expenses.md that cite another source than the rule does, known
-#: and left for a later issue to decide (the rule or the docs): each with the
-#: exact mismatches the check reports. A new mismatch fails the test, and so
-#: does a known one that has been fixed (remove it here).
-KNOWN_MISMATCHES: dict[str, list[str]] = {
-    "consultant_rate_unpublished": [
-        "the docs cite Håndbog 2024 §11, the registry kiap.dk Klyngeadministration Honorarer",
-    ],
-    "amount_not_hours_times_rate": [
-        "the docs cite Håndbog 2024 §13, the registry Håndbog 2024 §12",
-        "the registry quotes Håndbog 2024 §12 'Ved indsendelse af hver anmodning om "
-        "honorar-udbetaling til…', the docs do not",
-        "the docs quote 'Den indgåede kontrakt angiver typisk et samlet beløb for…', which no "
-        "form of the rule cites",
-    ],
-}
-
 _PERIODS = {"from 1 April 2023": "plo_account", "before": "own_account"}
 
 
@@ -213,9 +198,11 @@ def _sources(cited: set[tuple[str, str]]) -> str:
     return ", ".join(f"{document} {section}" for document, section in sorted(cited))
 
 
-def _docs_rows() -> tuple[list[Row], str]:
-    """The rows of the three rule tables, and the text of their section."""
-    text = DOCS.read_text(encoding="utf-8")
+def _docs_rows(text: str | None = None) -> tuple[list[Row], str]:
+    """The rows of the three rule tables, and the text of their section (of docs/expenses.md,
+    or of ``text``)."""
+    if text is None:
+        text = DOCS.read_text(encoding="utf-8")
     section = text[text.index("## The spending rules and their sources"):
                    text.index("## The decision table")]
     rows = []
@@ -253,8 +240,8 @@ def _shows(sentence: str, quote: str) -> bool:
     return sentence == quote or (sentence.startswith("… ") and quote.endswith(sentence[2:]))
 
 
-def _mismatches() -> dict[str, list[str]]:
-    rows, section = _docs_rows()
+def _mismatches(text: str | None = None) -> dict[str, list[str]]:
+    rows, section = _docs_rows(text)
     by_rule: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_rule[row.rule].append(row)
@@ -300,18 +287,57 @@ def _mismatches() -> dict[str, list[str]]:
 
 
 def test_the_docs_rule_tables_parse() -> None:
+    """Every rule id has a row; a row names two sources where the source changed on
+    1 April 2023 ("from 1 April 2023: …; before: …")."""
     rows, _ = _docs_rows()
-    assert len(rows) == 34
-    assert {r.rule for r in rows} >= {r.id for r in SPENDING_RULES} - set(KNOWN_MISMATCHES)
+    assert len(rows) == 36
+    assert {r.rule for r in rows} == {r.id for r in SPENDING_RULES}
+    two = {r.rule: [period for _, _, period in r.sources] for r in rows if len(r.sources) > 1}
+    assert two == {"honorarium_contract": ["plo_account", "own_account"],
+                   "recipient_identity": ["plo_account", "own_account"]}
 
 
 def test_the_docs_rule_tables_are_the_registry() -> None:
-    """Status, source and Danish sentence of every rule, as docs/expenses.md shows them."""
+    """Status, source and Danish sentence of every rule, as docs/expenses.md shows them:
+    no exception is listed, so any difference fails."""
     found = _mismatches()
-    unexpected = {rule: found[rule] for rule in found
-                  if found[rule] != KNOWN_MISMATCHES.get(rule)}
-    fixed = sorted(set(KNOWN_MISMATCHES) - set(found))
-    report = [f"{rule}: {problem}" for rule, problems in unexpected.items()
-              for problem in problems]
-    report += [f"{rule}: no longer a mismatch; remove it from KNOWN_MISMATCHES" for rule in fixed]
+    report = [f"{rule}: {problem}" for rule, problems in found.items() for problem in problems]
     assert not report, "docs/expenses.md and the registry differ:\n" + "\n".join(report)
+
+
+def test_the_docs_cite_the_kiap_dk_sentence_and_the_guides_sections_by_title() -> None:
+    """The rows #13 corrected: the hourly-rate rules cite the stored kiap.dk section, hours ×
+    rate cites Håndbog 2024 §12, and the Guide's two §7.3 sections are named by title."""
+    rows, _ = _docs_rows()
+    cited = defaultdict(set)
+    for row in rows:
+        cited[row.rule] |= {(document, section) for document, section, _ in row.sources}
+    kiap = ("kiap.dk Klyngeadministration", "Klyngens økonomi og udbetaling af midler")
+    assert cited["hourly_rate_above_recommended"] == {kiap}
+    assert cited["consultant_rate_unpublished"] == {kiap}
+    assert cited["amount_not_hours_times_rate"] == {("Håndbog 2024", "§12")}
+    guide = {section for sources in cited.values() for document, section in sources
+             if document == "Guide til klyngestart"}
+    assert guide == {"§6", "§7.3 Brug af klyngemidler", "§7.3 Regler for budget og klyngeregnskab"}
+
+
+def test_the_mismatch_check_reports_a_wrong_status_source_and_sentence() -> None:
+    """The check above is empty because the docs agree, not because it cannot see: a row
+    changed in a copy of the docs is reported."""
+    text = DOCS.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines()
+               if line.startswith("| `lost_earnings_review` |"))
+    changed = row.replace("| needs_review |", "| not_allowed |").replace(
+        "Håndbog 2024 §11", "Håndbog 2024 §12")
+    wrong_quote = next(line for line in text.splitlines()
+                       if line.startswith("| `no_member_transport` |"))
+    changed_quote = wrong_quote.replace("transportudgifter", "rejseudgifter")
+    found = _mismatches(text.replace(row, changed).replace(wrong_quote, changed_quote))
+    assert found["lost_earnings_review"] == [
+        "the docs give status not_allowed, the registry needs_review",
+        "the docs cite Håndbog 2024 §12, the registry Håndbog 2024 §11"]
+    assert found["no_member_transport"] == [
+        "the registry quotes Håndbog 2024 §11 'Der udbetales heller ikke for medlemmernes…', "
+        "the docs do not",
+        "the docs quote 'Der udbetales heller ikke for medlemmernes rejseudgifter…', which no "
+        "form of the rule cites"]
