@@ -429,29 +429,50 @@ def memberships_by_provider(clusters: Iterable[Cluster]
     return by_provider
 
 
+def _overlaps_in_order(clusters: Iterable[Cluster]) -> Iterator[Overlap]:
+    """The overlaps, provider number by provider number, each found as it is reached.
+
+    Each provider number's memberships are sorted once by joined date (ties by
+    cluster name, then in the clusters' own order). A later membership ``b``
+    starts no earlier than ``a``, so ``a`` ends after ``b`` starts is all it
+    takes for the two to share a day (``b`` always ends after ``a`` starts).
+    Those ``b`` are a run right after ``a``: once one starts on or after
+    ``a``'s end, every later one does. So each membership is compared with the
+    ones it overlaps and with the one after them, and no more: linear after
+    sorting when nothing overlaps, and the first overlap is met without
+    looking at the rest.
+    """
+    for provider, entries in sorted(memberships_by_provider(clusters).items()):
+        entries.sort(key=lambda e: (e[1].joined, e[0]))
+        starts = [m.joined for _, m in entries]
+        for i, (name_a, a) in enumerate(entries):
+            end = a.left or dt.date.max
+            j = i + 1
+            while j < len(entries) and starts[j] < end:
+                yield Overlap(provider, (name_a, a), entries[j])
+                j += 1
+
+
 def find_overlaps(clusters: Iterable[Cluster]) -> list[Overlap]:
     """Every pair of memberships of one provider number that share a day.
 
     Guide til klyngestart §1: "Husk at alle læger i en klinik skal være i
     samme klynge" — so a provider number is in at most one cluster on any
     day, and in a cluster at most once at a time.
+
+    In order: by provider number, then by the first membership's joined date,
+    then by the second's. Sorting aside, the time is linear in the memberships
+    and the pairs found.
     """
-    clusters = list(clusters)
-    by_provider = memberships_by_provider(clusters)
-    overlaps: list[Overlap] = []
-    for provider, entries in sorted(by_provider.items()):
-        entries.sort(key=lambda e: (e[1].joined, e[0]))
-        for i, (name_a, a) in enumerate(entries):
-            for name_b, b in entries[i + 1 :]:
-                if a.overlaps(b):
-                    overlaps.append(Overlap(provider, (name_a, a), (name_b, b)))
-    return overlaps
+    return list(_overlaps_in_order(clusters))
 
 
 def check_overlaps(clusters: Iterable[Cluster]) -> None:
-    """Raise a :class:`ConflictError` for the first provider number in two places at once."""
-    overlaps = find_overlaps(clusters)
-    if overlaps:
-        first = overlaps[0]
+    """Raise a :class:`ConflictError` for the first provider number in two places at once.
+
+    The first of :func:`find_overlaps`, found without looking past it.
+    """
+    first = next(_overlaps_in_order(clusters), None)
+    if first is not None:
         raise ConflictError(first.message, path=first.second[1].path,
                             record=first.second[1].label, field="joined")

@@ -13,13 +13,14 @@ from hypothesis import strategies as st
 from kiaprules import (
     Clinic,
     Cluster,
+    ConflictError,
     InputError,
     KiapRulesError,
     Membership,
     PatientCounts,
     ProviderNumber,
 )
-from kiaprules.model.cluster import find_overlaps
+from kiaprules.model.cluster import Overlap, check_overlaps, find_overlaps
 
 D = dt.date
 
@@ -362,3 +363,151 @@ def test_find_overlaps_finds_exactly_the_pairs_sharing_a_day(ms: list[Membership
 def test_model_errors_are_kiaprules_errors() -> None:
     with pytest.raises(KiapRulesError):
         Clinic(provider_number="1", capacities=1)
+
+
+# --- overlaps: one provider number with many memberships, and a brute-force reference ---
+
+
+def _short_memberships(count: int, layout: str) -> list[Cluster]:
+    """``count`` one-day memberships of one provider number, a day apart, each its own record.
+
+    ``layout`` "one cluster" puts them all in cluster A; "two clusters" deals
+    them in turn to A and B, so the clinic switches back and forth.
+    """
+    clinic_ = clinic("012345")
+    ms = [Membership(clinic=clinic_, joined=JAN_2019 + dt.timedelta(days=2 * i),
+                     left=JAN_2019 + dt.timedelta(days=2 * i + 1), source=f"clinic[{i + 1}]")
+          for i in range(count)]
+    if layout == "one cluster":
+        return [Cluster(name="A", founded=JAN_2019, memberships=ms)]
+    return [Cluster(name="A", founded=JAN_2019, memberships=ms[0::2]),
+            Cluster(name="B", founded=JAN_2019, memberships=ms[1::2])]
+
+
+MANY = 20_000
+
+
+@pytest.mark.parametrize("layout", ["one cluster", "two clusters"])
+def test_twenty_thousand_memberships_of_one_provider_number_without_overlap(layout: str) -> None:
+    """Each membership ends the day before the next starts: no day is shared, none refused.
+
+    Issue #14: this took 28 s when every membership was compared with every other.
+    """
+    clusters = _short_memberships(MANY, layout)
+    assert sum(len(c.memberships) for c in clusters) == MANY
+    assert find_overlaps(clusters) == []
+    check_overlaps(clusters)  # no ConflictError
+
+
+@pytest.mark.parametrize("layout", ["one cluster", "two clusters"])
+def test_twenty_thousand_memberships_with_one_overlap_at_the_end(layout: str) -> None:
+    """The second-to-last membership is stretched by two days, into the last one's only day."""
+    clusters = _short_memberships(MANY, layout)
+    *_, last = (m for c in clusters for m in c.memberships)
+    stretched_label = f"clinic[{MANY - 1}]"
+    clusters = [attrs.evolve(c, memberships=[
+        attrs.evolve(m, left=m.left + dt.timedelta(days=2)) if m.source == stretched_label else m
+        for m in c.memberships]) for c in clusters]
+    last_day = JAN_2019 + dt.timedelta(days=2 * (MANY - 1))
+    assert last.joined == last_day
+    [overlap] = find_overlaps(clusters)
+    assert overlap.first[1].source == stretched_label
+    assert overlap.second[1].source == f"clinic[{MANY}]"
+    # Dealt in turn, the 19,999th membership (an odd one) is A's, the 20,000th B's.
+    where = "twice in cluster 'A'" if layout == "one cluster" else "in 'A' and 'B'"
+    expected = (f"provider number 012345 is a member {where} at once, from "
+                f"{last_day.isoformat()} until {(last_day + dt.timedelta(days=1)).isoformat()} "
+                f"(clinic[{MANY - 1}]; clinic[{MANY}]); all doctors of a clinic belong to one "
+                "cluster")
+    assert overlap.message == expected
+    with pytest.raises(ConflictError) as info:
+        check_overlaps(clusters)
+    assert info.value.reason == expected
+    assert info.value.record == f"clinic[{MANY}]"
+    assert info.value.field == "joined"
+
+
+def _shares_a_day(a: Membership, b: Membership) -> bool:
+    """From the definition alone: a member on day D when joined <= D < left."""
+    last_a = a.left - dt.timedelta(days=1) if a.left else D.max
+    last_b = b.left - dt.timedelta(days=1) if b.left else D.max
+    return max(a.joined, b.joined) <= min(last_a, last_b)
+
+
+def reference_overlaps(clusters: list[Cluster]) -> list[Overlap]:
+    """Every pair compared with every other, O(n²): the order the check reports in.
+
+    By provider number; within one, the memberships by joined date, ties by
+    cluster name and then in the clusters' own order; pairs (i, j) with i < j.
+    """
+    entries = [(c.name, m) for c in clusters for m in c.memberships]
+    found = []
+    for pn in sorted({m.provider_number for _, m in entries}):
+        mine = sorted([e for e in entries if e[1].provider_number == pn],
+                      key=lambda e: (e[1].joined, e[0]))
+        for i, a in enumerate(mine):
+            for b in mine[i + 1:]:
+                if _shares_a_day(a[1], b[1]):
+                    found.append(Overlap(ProviderNumber(pn), a, b))
+    return found
+
+
+def _overlap_key(o: Overlap) -> tuple[object, ...]:
+    # Membership equality leaves out the record's label; the report names it.
+    return (o.provider_number, o.first[0], o.first[1], o.first[1].label,
+            o.second[0], o.second[1], o.second[1].label)
+
+
+@st.composite
+def crowded_clusters(draw: st.DrawFn) -> list[Cluster]:
+    """Up to three clusters whose memberships share two provider numbers and one month."""
+    names = draw(st.lists(st.sampled_from("ABC"), min_size=1, max_size=3, unique=True))
+    out = []
+    record = 0
+    for name in names:
+        ms = []
+        for _ in range(draw(st.integers(0, 5))):
+            record += 1
+            joined = JAN_2019 + dt.timedelta(days=draw(st.integers(0, 30)))
+            length = draw(st.none() | st.integers(1, 20))
+            ms.append(Membership(
+                clinic=clinic(draw(st.sampled_from(["011111", "022222"]))), joined=joined,
+                left=None if length is None else joined + dt.timedelta(days=length),
+                source=f"clinic[{record}]"))
+        out.append(Cluster(name=name, founded=JAN_2019, memberships=ms))
+    return out
+
+
+def _one(name: str, *spans: tuple[int, int | None]) -> Cluster:
+    """Cluster ``name`` with memberships of 012345 over day offsets [joined, left)."""
+    return Cluster(name=name, founded=JAN_2019, memberships=[
+        Membership(clinic=clinic(), joined=JAN_2019 + dt.timedelta(days=j),
+                   left=None if left is None else JAN_2019 + dt.timedelta(days=left),
+                   source=f"{name}[{i}]")
+        for i, (j, left) in enumerate(spans, 1)])
+
+
+@given(crowded_clusters())
+# One long membership over two later short ones: both pairs, not the two short ones.
+@example([_one("A", (0, 100), (1, 2), (50, 60))])
+# Leaving on the day the next one joins shares no day; the next day does.
+@example([_one("A", (0, 10)), _one("B", (10, None), (11, 12))])
+# The same joined day in two clusters, listed B first: the tie goes by name.
+@example([_one("B", (5, None)), _one("A", (5, 6))])
+# Open-ended memberships, three at once.
+@example([_one("C", (0, None)), _one("A", (3, None)), _one("B", (3, None))])
+def test_the_overlap_check_equals_comparing_every_pair(clusters: list[Cluster]) -> None:
+    """The sorted scan finds the pairs, in the order, that comparing every pair finds,
+    and check_overlaps refuses with the first of them (or accepts when there is none)."""
+    expected = reference_overlaps(clusters)
+    found = find_overlaps(clusters)
+    assert [_overlap_key(o) for o in found] == [_overlap_key(o) for o in expected]
+    if not expected:
+        check_overlaps(clusters)
+        return
+    with pytest.raises(ConflictError) as info:
+        check_overlaps(clusters)
+    first = expected[0]
+    assert info.value.to_dict() == ConflictError(
+        first.message, path=first.second[1].path, record=first.second[1].label,
+        field="joined").to_dict()
