@@ -1554,10 +1554,12 @@ FIELD_REFUSALS = [
     ("hours", "10000.01", "must be more than 0 and at most 10,000, got '10000.01'"),
     ("participants", 0, "must be a whole number ≥ 1, got 0"),
     ("participants", 100_001, "must be a whole number ≥ 1, got 100001"),
-    ("payee", 5, "must be non-empty text, got 5"),
-    ("payee", " ", "must be non-empty text, got ' '"),
-    ("description", 5, "must be text, got 5"),
-    ("id", 5, "must be text, got 5"),
+    ("payee", 5, "must be text, got int"),
+    ("payee", " ", "must be non-empty text"),
+    ("payee", "Anne\u200bJensen", "must not hold an invisible character (U+200B, character 5)"),
+    ("description", 5, "must be text, got int"),
+    ("id", 5, "must be text, got int"),
+    ("id", "K\u202e01", "must not hold an invisible character (U+202E, character 2)"),
 ]
 
 
