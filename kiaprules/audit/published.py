@@ -38,7 +38,16 @@ from kiaprules.errors import InputError, KiapRulesError, RulesetError
 from kiaprules.formats.clusterfile import cluster_from_dict
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.cluster import Clinic, Cluster, Membership
-from kiaprules.model.money import format_kr, format_money, format_rate, from_ore, to_money, to_rate
+from kiaprules.model.money import (
+    exact_quotient,
+    format_kr,
+    format_money,
+    format_rate,
+    from_ore,
+    product_ore,
+    to_money,
+    to_rate,
+)
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = ["Figure", "FigureResult", "PublishedExample", "Reproduction", "load_published",
@@ -430,14 +439,15 @@ def _line_check(fig: Figure) -> str | None:
     """Whether the line's own rate × quantity equals its own printed amount."""
     if fig.rate is None or fig.quantity is None:
         return None
-    own = (fig.rate * fig.quantity).quantize(Decimal("0.01"))
+    own = product_ore(fig.rate, Decimal(fig.quantity))
     if own == fig.printed:
         return None
     implied = ""
     if fig.quantity:
-        exact = fig.printed / fig.quantity
+        numerator, denominator = fig.printed.as_integer_ratio()
+        exact = exact_quotient(fig.printed, fig.quantity, 4)
         implied = (f"; the printed amount is {format_rate(exact)} × {fig.quantity:,}"
-                   if exact == exact.quantize(Decimal("0.0001")) else "")
+                   if numerator * 10_000 % (denominator * fig.quantity) == 0 else "")
     return (f"The line's own arithmetic disagrees: {format_rate(fig.rate)} × {fig.quantity:,} = "
             f"{format_money(own)}, but it prints {format_money(fig.printed)}{implied}.")
 

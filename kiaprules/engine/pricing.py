@@ -36,6 +36,7 @@ from kiaprules.engine.report import (
 from kiaprules.errors import NotCoveredError
 from kiaprules.model.cluster import CapacityChange, Cluster, Membership
 from kiaprules.model.money import format_money, from_ore, ore_half_up
+from kiaprules.model.money import total as money_total
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset, unpublished_mode
@@ -302,7 +303,7 @@ def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
             fraction=spec.fraction, rounding=rounding, left_out=left_out,
             anniversary_tests=tests))
     warnings = q.warnings
-    total = sum((line.amount for line in lines), from_ore(0))
+    total = money_total(line.amount for line in lines)
     for line in lines:
         if line.assumption and line.assumption not in warnings:
             warnings = (*warnings, line.assumption)

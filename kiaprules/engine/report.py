@@ -29,7 +29,7 @@ from kiaprules._render import csv_text, html_table, json_text, table_text
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.errors import InputError
 from kiaprules.model.canonical import inputs_fingerprint
-from kiaprules.model.money import format_kr, format_money, format_rate
+from kiaprules.model.money import format_kr, format_money, format_rate, total
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import Citation, ResolvedValue
@@ -194,11 +194,11 @@ class YearPayout:
         when the cluster's money is withheld (C2)."""
         if self.withheld is not None:
             return Decimal("0.00")
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
+        return total(line.amount for line in self.lines)
 
     def amount(self, kind: LineKind) -> Decimal:
         """The sum of the lines of ``kind``, as computed (withheld or not)."""
-        return sum((ln.amount for ln in self.lines if ln.kind == kind), Decimal("0.00"))
+        return total(ln.amount for ln in self.lines if ln.kind == kind)
 
     def paid(self, kind: LineKind) -> Decimal:
         """What is paid on the lines of ``kind``: 0.00 when the year is withheld."""
@@ -293,12 +293,12 @@ class PayoutReport:
     @property
     def total(self) -> Decimal:
         """What is paid, all clusters and years together (withheld money left out)."""
-        return sum((y.total for _, y in self), Decimal("0.00"))
+        return total(y.total for _, y in self)
 
     @property
     def withheld(self) -> Decimal:
         """What would have been paid to clusters whose money is withheld (C2)."""
-        return sum((y.withheld for _, y in self if y.withheld is not None), Decimal("0.00"))
+        return total(y.withheld for _, y in self if y.withheld is not None)
 
     # --- renderings -----------------------------------------------------------
 

@@ -30,7 +30,7 @@ from kiaprules.expenses.classify import Classification, classify
 from kiaprules.model.account import LedgerInput
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.expense import Expense
-from kiaprules.model.money import format_kr, format_money
+from kiaprules.model.money import difference, format_kr, format_money, negated, plus, total
 from kiaprules.rules.ruleset import MonthDay, Ruleset
 
 __all__ = ["Account", "AccountYear", "build_ledger"]
@@ -62,20 +62,20 @@ class AccountYear:
 
     @property
     def received_total(self) -> Decimal:
-        return sum((r.amount for r in self.received), _ZERO)
+        return total(r.amount for r in self.received)
 
     @property
     def booked_total(self) -> Decimal:
-        return sum((c.expense.amount for c in self.booked), _ZERO)
+        return total(c.expense.amount for c in self.booked)
 
     @property
     def not_booked_total(self) -> Decimal:
-        return sum((c.expense.amount for c in self.not_booked), _ZERO)
+        return total(c.expense.amount for c in self.not_booked)
 
     @property
     def closing(self) -> Decimal:
         """Opening + received − booked (Håndbog 2024 §10: unused funds carry over)."""
-        return self.opening + self.received_total - self.booked_total
+        return difference(plus(self.opening, self.received_total), self.booked_total)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -178,9 +178,9 @@ def build_ledger(
     first = min(span)
     # The opening balance of the first year shown carries everything before it.
     balance = account.opening_balance
-    balance += sum((r.amount for r in received if r.due.year < first), _ZERO)
-    balance -= sum((c.expense.amount for c in classified
-                    if c.booked and c.expense.date.year < first), _ZERO)
+    balance = total((r.amount for r in received if r.due.year < first), balance)
+    balance = difference(balance, total(c.expense.amount for c in classified
+                                        if c.booked and c.expense.date.year < first))
     out: list[AccountYear] = []
     for year in range(first, max(span) + 1):
         got = tuple(r for r in received if r.due.year == year)
@@ -190,14 +190,14 @@ def build_ledger(
         not_booked = tuple(c for c in mine if not c.booked)
         warnings: list[str] = []
         events: list[tuple[dt.date, int, Decimal]] = [(r.due, 0, r.amount) for r in got]
-        events += [(c.expense.date, 1, -c.expense.amount) for c in booked]
+        events += [(c.expense.date, 1, negated(c.expense.amount)) for c in booked]
         running = balance
         if running < 0:
             warnings.append(f"the year opens with a negative balance ({format_money(running)} "
                             "kr)")
         else:
             for day, _, delta in sorted(events, key=lambda e: (e[0], e[1])):
-                running += delta
+                running = plus(running, delta)
                 if running < 0:
                     warnings.append(f"the balance is negative ({format_money(running)} kr) "
                                     f"on {day.isoformat()}")
@@ -217,7 +217,7 @@ def build_ledger(
                     f"{after.in_year(year).isoformat()}: PLO cannot send the year's "
                     "accounts before 1 March (Håndbog 2024 §12)")
         budget = account.budgets.get(year)
-        spent = sum((c.expense.amount for c in booked), _ZERO)
+        spent = total(c.expense.amount for c in booked)
         if budget is not None and spent > budget:
             warnings.append(f"spending {format_money(spent)} kr is above the approved budget "
                             f"of {format_money(budget)} kr")

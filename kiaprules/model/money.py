@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from kiaprules.errors import InputError, MoneyTypeError
 
-__all__ = ["ORE", "format_kr", "format_money", "format_rate", "from_ore", "ore_half_up",
-           "parse_decimal", "per_unit_ore", "product_ore", "round_ore", "to_money", "to_rate"]
+__all__ = ["ORE", "ZERO", "difference", "exact_quotient", "format_kr", "format_money",
+           "format_rate", "from_ore", "negated", "ore_half_up", "parse_decimal", "per_unit_ore",
+           "plus", "product_ore", "round_ore", "to_money", "to_rate", "total"]
 
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
@@ -29,6 +31,13 @@ _RATE_PLACES = 4
 # of a whole country fit in 28 digits with room to spare, and every rounding
 # the rules ask for is explicit (round_ore).
 _CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+# Sums and differences of amounts are exact: one that would round raises
+# (bounded inputs keep every sum far inside 60 digits).
+_EXACT = decimal.Context(prec=60, rounding=ROUND_HALF_UP, Emax=999_999, Emin=-999_999,
+                         traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow])
+
+#: Zero kroner, to the øre.
+ZERO = Decimal("0.00")
 
 
 # An underscore groups digits only between two of them ("1_000"): C's decimal
@@ -187,6 +196,44 @@ def per_unit_ore(amount: Decimal, units: int) -> Decimal:
     return from_ore(ore_half_up(100 * n, d * units))
 
 
+def total(amounts: Iterable[Decimal], start: Decimal = ZERO) -> Decimal:
+    """The exact sum of ``amounts`` (from ``start``), whatever the caller's decimal context.
+
+    The one way money is added up: ``sum()`` on Decimals rounds to the
+    caller's precision (``prec = 3`` makes 68,110.90 into 68,100).
+
+    >>> import decimal
+    >>> with decimal.localcontext(prec=3, rounding=decimal.ROUND_FLOOR):
+    ...     total([Decimal("68000.45"), Decimal("110.45")])
+    Decimal('68110.90')
+    """
+    add = _EXACT.add
+    result = start
+    for amount in amounts:
+        result = add(result, amount)
+    return result
+
+
+def plus(a: Decimal, b: Decimal) -> Decimal:
+    """``a + b`` exactly, whatever the caller's decimal context."""
+    return _EXACT.add(a, b)
+
+
+def difference(a: Decimal, b: Decimal) -> Decimal:
+    """``a - b`` exactly, whatever the caller's decimal context."""
+    return _EXACT.subtract(a, b)
+
+
+def negated(a: Decimal) -> Decimal:
+    """``-a`` exactly (zero stays ``0.00``, as the default context writes it)."""
+    return _EXACT.minus(a)
+
+
+def exact_quotient(a: Decimal, b: Decimal | int, places: int) -> Decimal:
+    """``a / b`` rounded half up to ``places`` decimals, whatever the caller's context."""
+    return _CONTEXT.divide(a, Decimal(b)).quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
+
+
 def format_money(amount: Decimal) -> str:
     """The canonical text of an amount: plain digits, a point, two decimals.
 
@@ -204,6 +251,8 @@ def format_kr(amount: Decimal, *, signed: bool = False) -> str:
     >>> format_kr(Decimal("-20000")), format_kr(Decimal("1344.7"), signed=True)
     ('-20,000.00', '+1,344.70')
     """
+    # Quantized in our context first: formatting rounds in the caller's.
+    amount = amount.quantize(ORE, context=_CONTEXT)
     return f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
 
 

@@ -23,7 +23,7 @@ import attrs
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.report import Line, PayoutReport, YearPayout
 from kiaprules.errors import InputError
-from kiaprules.model.money import format_kr, format_money, format_rate
+from kiaprules.model.money import exact_quotient, format_kr, format_money, format_rate
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import ResolvedValue
@@ -64,7 +64,7 @@ def _exact(value: Fraction) -> str:
     if value.denominator == 1:
         return f"{value.numerator:,}"
     # Enough decimals to show where the øre rounding bites.
-    scaled = Decimal(value.numerator) / Decimal(value.denominator)
+    scaled = exact_quotient(Decimal(value.numerator), value.denominator, 6)
     return f"{scaled:,.6f}".rstrip("0").rstrip(".")
 
 
@@ -212,9 +212,9 @@ class Explanation:
                   "of the founding year, from the founding general assembly")
             w(f"   Arithmetic: {step.arithmetic}")
             w(f"   Rounding: {_ROUNDING.get(ln.rounding, ln.rounding)}: "
-              f"{'−' if ln.amount < 0 else ''}{format_kr(abs(ln.amount))} kr")
+              f"{'−' if ln.amount < 0 else ''}{format_kr(ln.amount.copy_abs())} kr")
         w("")
-        parts = " + ".join(f"(−{format_kr(-s.line.amount)})" if s.line.amount < 0
+        parts = " + ".join(f"(−{format_kr(s.line.amount.copy_abs())})" if s.line.amount < 0
                            else format_kr(s.line.amount) for s in self.steps)
         if self.withheld is None:
             w(f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr")

@@ -36,7 +36,7 @@ from kiaprules.engine.quantities import aggregate, cluster_warnings
 from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.totals import Groups
 from kiaprules.model.cluster import Cluster
-from kiaprules.model.money import format_kr, format_money, from_ore
+from kiaprules.model.money import format_kr, format_money, from_ore, plus, total
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
@@ -120,15 +120,15 @@ class NationalSummary:
 
     @property
     def total(self) -> Decimal:
-        return sum((r.total for r in self.rows), _ZERO)
+        return total(r.total for r in self.rows)
 
     def amount(self, kind: str) -> Decimal:
-        return sum((getattr(r, kind) for r in self.rows), _ZERO)
+        return total(getattr(r, kind) for r in self.rows)
 
     @property
     def withheld(self) -> Decimal:
         """What would have been paid to clusters whose money is withheld (C2)."""
-        return sum((r.withheld for r in self.rows), _ZERO)
+        return total(r.withheld for r in self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,7 +192,7 @@ def summarise(report: PayoutReport) -> NationalSummary:
         if row is None:
             row = acc[year.year] = [0, 0, 0, _ZERO, _ZERO, _ZERO, _ZERO, False, _ZERO]
         if year.withheld is not None:
-            row[8] += year.withheld
+            row[8] = plus(row[8], year.withheld)
             single.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings
                           if not any(w == ln.assumption for ln in year.lines))
             continue
@@ -202,7 +202,8 @@ def summarise(report: PayoutReport) -> NationalSummary:
         for line in year.lines:
             if line.kind == "operating":
                 row[2] += line.quantity
-            row[3 + _KINDS.index(line.kind)] += line.amount
+            at = 3 + _KINDS.index(line.kind)
+            row[at] = plus(row[at], line.amount)
             if line.assumption:
                 row[7] = True
                 assumed.add(line.assumption)
@@ -276,17 +277,17 @@ def national_summary(
             row[1] += q.clinics
             row[2] += q.total_patients if q.clinics else 0
             if q.clawbacks:  # only a clawback makes a year negative
-                total = sum(price_ore(value.value, spec.quantities, spec.sign, spec.fraction)
-                            for spec, value in lines)
-                if total < 0:
+                year_ore = sum(price_ore(value.value, spec.quantities, spec.sign, spec.fraction)
+                               for spec, value in lines)
+                if year_ore < 0:
                     single.append(f"{cq.cluster.name} {q.year}: "
-                                  f"{negative_payout_warning(from_ore(total))}")
+                                  f"{negative_payout_warning(from_ore(year_ore))}")
     rows = []
     for year, (n_clusters, clinics, patients) in sorted(counts.items()):
         amounts = [from_ore(ore.get((year, kind), 0)) for kind in _KINDS]
         rows.append(SummaryRow(year=year, clusters=n_clusters, clinics=clinics, patients=patients,
                                startup=amounts[0], operating=amounts[1], supplement=amounts[2],
-                               clawback=amounts[3], total=sum(amounts, _ZERO),
+                               clawback=amounts[3], total=total(amounts),
                                rests_on_assumption=year in assumed_years,
                                withheld=from_ore(ore.get((year, "withheld"), 0))))
     return NationalSummary(

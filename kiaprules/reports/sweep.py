@@ -50,6 +50,7 @@ from kiaprules.engine.quantities import aggregate
 from kiaprules.engine.totals import Groups
 from kiaprules.errors import InputError
 from kiaprules.model.cluster import Cluster
+from kiaprules.model.money import difference as money_difference
 from kiaprules.model.money import format_kr, format_money, from_ore
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
@@ -276,7 +277,7 @@ def sweep(
             assumptions=tuple(sorted(assumptions)), withheld=from_ore(by_kind["withheld"]))
 
     base = run(Variant(name="base"))
-    rows = tuple(attrs.evolve(r, difference=r.total - base.total)
+    rows = tuple(attrs.evolve(r, difference=money_difference(r.total, base.total))
                  for r in (run(v) for v in chosen_variants))
     return Sweep(ruleset_id=base_rs.id, fingerprint=base_rs.fingerprint, years=year_list,
                  base=base, rows=rows, aggregations=len(cache))

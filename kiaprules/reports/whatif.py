@@ -10,7 +10,8 @@ import attrs
 from kiaprules._render import csv_text, html_table, json_text, table_text
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.report import KINDS, PayoutReport
-from kiaprules.model.money import format_kr, format_money
+from kiaprules.model.money import difference, format_kr, format_money, total
+from kiaprules.model.money import difference as money_difference
 
 __all__ = ["Comparison", "ComparisonRow", "compare_reports"]
 
@@ -31,7 +32,7 @@ class ComparisonRow:
 
     @property
     def difference(self) -> Decimal:
-        return self.variant - self.base
+        return money_difference(self.variant, self.base)
 
     def to_dict(self) -> dict[str, Any]:
         return {"cluster": self.cluster, "year": self.year, "base": format_money(self.base),
@@ -58,7 +59,7 @@ class Comparison:
 
     @property
     def difference(self) -> Decimal:
-        return sum((r.difference for r in self.rows), _ZERO)
+        return total(r.difference for r in self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {"base": self.base, "variant": self.variant,
@@ -123,7 +124,7 @@ def compare_reports(base: PayoutReport, variant: PayoutReport) -> Comparison:
         x, y = a.get(key, empty), b.get(key, empty)
         rows.append(ComparisonRow(cluster=key[0], year=key[1], base=x["total"],
                                   variant=y["total"],
-                                  by_kind=tuple((k, y[k] - x[k]) for k in KINDS)))
+                                  by_kind=tuple((k, difference(y[k], x[k])) for k in KINDS)))
     def identity(report: PayoutReport) -> dict[str, Any]:
         return {"id": report.ruleset_id, "fingerprint": report.fingerprint,
                 "overrides": list(report.overrides), "policies": dict(sorted(
