@@ -1,8 +1,13 @@
 """Reading data files safely: bytes → UTF-8 → TOML or JSON → plain data.
 
-Every failure is one :class:`InputError` naming the file. Nothing in a file is
-ever executed: TOML and JSON are data formats, read by the standard library's
-parsers, with JSON's non-standard constants (NaN, Infinity) refused.
+The one bounded reader (:func:`read_bytes`) is the only way kiaprules reads a
+file: it opens without blocking, refuses anything that is not a regular file
+(a directory, a device such as ``/dev/zero``, a FIFO, a socket), and stops
+reading past :data:`MAX_FILE_BYTES` bytes actually read, whatever the file
+claims its size is. Every failure is one :class:`InputError` naming the file.
+Nothing in a file is ever executed: TOML and JSON are data formats, read by
+the standard library's parsers, with JSON's non-standard constants (NaN,
+Infinity) refused.
 """
 
 from __future__ import annotations
@@ -10,16 +15,21 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from typing import Any, Final
 
 from kiaprules.errors import InputError
 
-__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document", "shipped_dir",
-           "suffix"]
+__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_bytes", "read_document",
+           "shipped_dir", "suffix"]
 
-#: Larger files are refused before they are read: a whole country is a few MB.
+#: Larger files are refused: a whole country is a few MB, 100 countries a few hundred.
 MAX_FILE_BYTES: Final = 512 * 1024 * 1024
+_CHUNK: Final = 1 << 20
+# Opening must not wait for a writer (a FIFO) or make a terminal ours.
+_OPEN_FLAGS: Final = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                      | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 
 def _no_constants(name: str) -> Any:
@@ -128,26 +138,68 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
     return document
 
 
-def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict[str, Any]:
-    """Read and parse the file at ``path``."""
+def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
+               what: str = "file") -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    ``limit`` defaults to :data:`MAX_FILE_BYTES`; ``what`` names the file in
+    the message for a missing one ("no such ruleset file").
+
+    The one reader of files. Refused, each as one :class:`InputError` naming
+    the file: a missing file, a directory, anything that is not a regular
+    file (a device, a FIFO, a socket: they can block or never end), a file
+    that cannot be read, and one with more than ``limit`` bytes, counted as
+    they are read (a file whose size changes while it is read is still
+    bounded).
+    """
     name = os.fspath(path)
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if not isinstance(name, str) or "\x00" in name:
+        raise InputError("is not a file name (it holds a NUL character)", path=str(name))
     try:
-        size = os.stat(name).st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"is {size:,} bytes; files over {MAX_FILE_BYTES:,} bytes are refused", path=name
-            )
-        with open(name, "rb") as handle:
-            data = handle.read()
+        fd = os.open(name, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise InputError("no such file", path=name) from None
+        raise InputError(f"no such {what}", path=name) from None
     except IsADirectoryError:
         raise InputError("is a directory, not a file", path=name) from None
     except PermissionError:
         raise InputError("cannot be read (permission denied)", path=name) from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"cannot be read ({reason})", path=name) from None
+    try:
+        status = os.fstat(fd)
+        mode = status.st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError("is a directory, not a file", path=name)
+        if not stat.S_ISREG(mode):
+            raise InputError("is not a regular file (a device, a pipe or a socket); only "
+                             "files are read", path=name)
+        if status.st_size > limit:  # refused at once; the reading below is bounded anyway
+            raise InputError(f"is {status.st_size:,} bytes; files over {limit:,} bytes are "
+                             "refused", path=name)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise InputError(f"is larger than {limit:,} bytes; larger files are refused",
+                                 path=name)
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", path=name) from None
-    return parse_document(data, path=name, fmt=fmt)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict[str, Any]:
+    """Read (:func:`read_bytes`) and parse the file at ``path``."""
+    name = os.fspath(path)
+    return parse_document(read_bytes(name), path=name, fmt=fmt)
 
 
 def check_keys(

@@ -10,13 +10,13 @@ counted from 1, or ``row[N]``, the CSV line number) and the field.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from kiaprules import _files
-from kiaprules._files import check_keys, read_document
+from kiaprules._files import check_keys, read_bytes, read_document
 from kiaprules._text import mask_cpr_like
 from kiaprules.errors import InputError, KiapRulesError
 from kiaprules.model.account import LedgerInput
@@ -62,7 +62,8 @@ def _csv_row(row: Mapping[str, str]) -> dict[str, Any]:
         if value == "":
             continue
         if key == "participants":
-            out[key] = int(value) if value.isdigit() else value
+            # ASCII digits only: "²" and "١٢" are digits to str.isdigit(), not counts.
+            out[key] = int(value) if value.isascii() and value.isdigit() else value
         elif key == "abroad":
             lowered = value.lower()
             out[key] = True if lowered in ("true", "yes", "1", "ja") else \
@@ -74,26 +75,40 @@ def _csv_row(row: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
+def _read_csv(name: str) -> tuple[list[str], list[dict[Any, Any]]]:
+    """The header and rows of a CSV file, read through the one bounded reader."""
+    data = read_bytes(name)
+    try:
+        # utf-8-sig: spreadsheet programs start a "CSV UTF-8" file with a BOM.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
+    if "\x00" in text:
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        raise InputError(f"holds a NUL character (character {at - text.rfind(chr(10), 0, at)} "
+                         "of the line); a CSV file is text", path=name, record=f"row[{line}]")
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = list(reader.fieldnames or [])
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"cannot be read as CSV: {exc}", path=name) from None
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            # csv.DictReader keeps the last of two columns of one name: refuse instead.
+            raise InputError("names a column twice in the header", path=name, record="row[1]",
+                             field=column)
+        seen.add(column)
+    return header, rows
+
+
 def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Expense]]:
     """The account head and the expenses of an expenses file (.toml, .json or .csv)."""
     name = os.fspath(path)
     if name.lower().endswith(".csv"):
-        try:
-            size = os.stat(name).st_size
-            if size > _files.MAX_FILE_BYTES:
-                raise InputError(f"is {size:,} bytes; files over {_files.MAX_FILE_BYTES:,} "
-                                 "bytes are refused", path=name)
-            # utf-8-sig: spreadsheet programs start a "CSV UTF-8" file with a BOM.
-            with open(name, encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                header = list(reader.fieldnames or [])
-                rows = list(reader)
-        except FileNotFoundError:
-            raise InputError("no such file", path=name) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
-        except (OSError, csv.Error) as exc:
-            raise InputError(f"cannot be read as CSV: {exc}", path=name) from None
+        header, rows = _read_csv(name)
         if not header:
             raise InputError("is empty: the first line names the columns", path=name)
         for i, row in enumerate(rows, 2):

@@ -7,12 +7,13 @@ kind, naming the file and the key (docs/ruleset-format.md).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from kiaprules._files import read_document, shipped_dir, suffix
+from kiaprules._files import parse_document, read_bytes, shipped_dir, suffix
 from kiaprules.errors import InputError, KiapRulesError, RulesetError
 from kiaprules.model.calendar import parse_date
 from kiaprules.rules.ruleset import (
@@ -196,7 +197,7 @@ def available_rulesets() -> list[Ruleset]:
     return sorted((load_ruleset(p) for p in _shipped_dir().glob("*.toml")), key=lambda r: r.id)
 
 
-_CACHE: dict[tuple[str, int, int], Ruleset] = {}
+_CACHE: dict[tuple[str, bytes], Ruleset] = {}
 
 
 def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Ruleset:
@@ -223,14 +224,12 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
             known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
             raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
                              field="ruleset")
-    try:
-        stat = os.stat(name)
-    except OSError:
-        raise InputError("no such ruleset file", path=name) from None
-    cache_key = (os.path.realpath(name), stat.st_mtime_ns, stat.st_size)
+    # Cached by content: a file rewritten with its old size and time restored is read anew.
+    data = read_bytes(name, what="ruleset file")
+    cache_key = (name, hashlib.sha256(data).digest())
     if cache_key in _CACHE:
         return _CACHE[cache_key]
-    document = read_document(name, fmt="toml")
+    document = parse_document(data, path=name, fmt="toml")
     result = _Loader(name).ruleset(document)
     _CACHE[cache_key] = result
     return result

@@ -56,7 +56,8 @@ class Override:
             year = parse_year(when, field="--set")
             start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
         raw: str | int = value.strip()
-        if isinstance(raw, str) and raw.isdigit() and name.strip().endswith("_months"):
+        if isinstance(raw, str) and raw.isascii() and raw.isdigit() \
+                and name.strip().endswith("_months"):
             raw = int(raw)
         return cls(parameter=name.strip(), value=raw, start=start, end=end)
 
