@@ -37,6 +37,7 @@ from kiaprules.engine.report import ClusterPayouts, Line, MemberShare, PayoutRep
 from kiaprules.errors import (
     ConflictError,
     InputError,
+    InputTypeError,
     KiapRulesError,
     MoneyTypeError,
     NotCoveredError,
@@ -91,6 +92,7 @@ __all__ = [
     "ExpenseReport",
     "Explanation",
     "InputError",
+    "InputTypeError",
     "KiapRulesError",
     "LedgerInput",
     "Line",

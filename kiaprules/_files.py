@@ -19,10 +19,10 @@ import stat
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kiaprules.errors import InputError
+from kiaprules.errors import InputError, InputTypeError
 
-__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_bytes", "read_document",
-           "shipped_dir", "suffix"]
+__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "path_name", "read_bytes",
+           "read_document", "shipped_dir", "suffix"]
 
 #: Larger files are refused: a whole country is a few MB, 100 countries a few hundred.
 MAX_FILE_BYTES: Final = 512 * 1024 * 1024
@@ -138,6 +138,19 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
     return document
 
 
+def path_name(path: object, *, what: str = "file") -> str:
+    """The text of a path argument (``str`` or ``os.PathLike``); anything else is refused."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise InputTypeError(f"must be the path of a {what}, got {type(path).__name__}",
+                             field="path")
+    try:
+        name = os.fspath(path)
+    except TypeError:  # a PathLike whose __fspath__ gives neither str nor bytes
+        raise InputTypeError(f"must be the path of a {what}, got {type(path).__name__}",
+                             field="path") from None
+    return name if isinstance(name, str) else os.fsdecode(name)
+
+
 def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
                what: str = "file") -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` of them.
@@ -152,10 +165,10 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
     they are read (a file whose size changes while it is read is still
     bounded).
     """
-    name = os.fspath(path)
+    name = path_name(path, what=what)
     limit = MAX_FILE_BYTES if limit is None else limit
-    if not isinstance(name, str) or "\x00" in name:
-        raise InputError("is not a file name (it holds a NUL character)", path=str(name))
+    if "\x00" in name:
+        raise InputError("is not a file name (it holds a NUL character)", path=name)
     try:
         fd = os.open(name, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -198,8 +211,8 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
 
 def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict[str, Any]:
     """Read (:func:`read_bytes`) and parse the file at ``path``."""
-    name = os.fspath(path)
-    return parse_document(read_bytes(name), path=name, fmt=fmt)
+    data = read_bytes(path)
+    return parse_document(data, path=path_name(path), fmt=fmt)
 
 
 def check_keys(

@@ -32,6 +32,8 @@ def _part(text: str | None, limit: int) -> str | None:
     """A part of an error as shown: sanitized, and cut to ``limit`` characters."""
     if not text:
         return text
+    if not isinstance(text, str):  # a caller's mistake: show it, do not fail on it
+        text = repr(text)
     if len(text) > 4 * limit:  # never scan a huge value whole
         text = text[:4 * limit]
     shown = sanitize(text)
@@ -43,6 +45,7 @@ def _part(text: str | None, limit: int) -> str | None:
 __all__ = [
     "ConflictError",
     "InputError",
+    "InputTypeError",
     "KiapRulesError",
     "MoneyTypeError",
     "NotCoveredError",
@@ -131,7 +134,15 @@ class InputError(KiapRulesError, ValueError):
     """Data handed in (a file, an argument, a record) is malformed or out of range."""
 
 
-class MoneyTypeError(InputError, TypeError):
+class InputTypeError(InputError, TypeError):
+    """An argument of the wrong type (a number where a path belongs, a list where a name does).
+
+    A ``TypeError``, as Python calls such mistakes, and a :class:`KiapRulesError`,
+    so that a caller catching either catches it.
+    """
+
+
+class MoneyTypeError(InputTypeError):
     """Money was handed in as a type that cannot carry exact kroner and øre (a float)."""
 
 

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import attrs
 
-from kiaprules._files import check_keys, read_document, shipped_dir
+from kiaprules._files import check_keys, path_name, read_document, shipped_dir
 from kiaprules._render import json_text, table_text
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.compute import prepare
@@ -36,6 +36,7 @@ from kiaprules.engine.pricing import KINDS, line_specs, makes_a_line, price_ore
 from kiaprules.engine.quantities import aggregate
 from kiaprules.errors import InputError, KiapRulesError, RulesetError
 from kiaprules.formats.clusterfile import cluster_from_dict
+from kiaprules.model.args import items_of
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.cluster import Clinic, Cluster, Membership
 from kiaprules.model.money import (
@@ -188,7 +189,7 @@ def _figure(raw: object, index: int, path: str) -> Figure:
 
 def load_published(path: str | os.PathLike[str]) -> PublishedExample:
     """A published-figures file (TOML or JSON)."""
-    name = os.fspath(path)
+    name = path_name(path)
     document = read_document(name)
     check_keys(document, allowed=_TOP, required={"published", "figure"}, path=name)
     head = document["published"]
@@ -595,8 +596,11 @@ def reproduce(
     policies: Mapping[str, str] | None = None,
 ) -> Reproduction:
     """Compute every printed figure of ``examples`` (default: the shipped ones)."""
+    given = examples if examples is not None else shipped_published()
+    if isinstance(given, (str, os.PathLike, PublishedExample)):
+        given = [given]
     items = [e if isinstance(e, PublishedExample) else load_published(e)
-             for e in (examples if examples is not None else shipped_published())]
+             for e in items_of(given, field="examples", what="published examples")]
     first_file: dict[str, str | None] = {}
     for e in items:
         if e.id in first_file:

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from kiaprules._files import read_document
+from kiaprules._files import path_name, read_document
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules._version import __version__
 from kiaprules.engine.compute import compute_payouts, prepare
@@ -130,7 +130,7 @@ def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str) -> Any:
 
 def verify_receipt(path: str | os.PathLike[str]) -> Verification:
     """Recompute the receipt at ``path``; raise :class:`InputError` if it is malformed."""
-    name = os.fspath(path)
+    name = path_name(path, what="receipt")
     receipt = read_document(name, fmt="json")
     missing = sorted(_KEYS - set(receipt))
     unknown = sorted(set(receipt) - _KEYS)

@@ -25,7 +25,7 @@ from kiaprules.engine.pricing import price
 from kiaprules.engine.quantities import aggregate, cluster_warnings, rules_in_force
 from kiaprules.engine.report import ClusterPayouts, PayoutReport
 from kiaprules.errors import InputError
-from kiaprules.model.calendar import parse_year
+from kiaprules.model.args import items_of, table_of, years_of
 from kiaprules.model.cluster import Cluster, check_overlaps
 from kiaprules.rules.loader import load_ruleset
 from kiaprules.rules.overrides import Override
@@ -38,7 +38,8 @@ __all__ = ["Computation", "compute_payouts", "default_years", "policy_readings",
 
 
 def _as_clusters(clusters: Cluster | Iterable[Cluster]) -> tuple[Cluster, ...]:
-    items = (clusters,) if isinstance(clusters, Cluster) else tuple(clusters)
+    items = (clusters,) if isinstance(clusters, Cluster) else \
+        items_of(clusters, field="clusters", what="Cluster objects")
     for c in items:
         if not isinstance(c, Cluster):
             raise InputError(f"must be Cluster objects, got {type(c).__name__}",
@@ -62,7 +63,8 @@ def _as_ruleset(ruleset: Ruleset | str | os.PathLike[str] | None) -> Ruleset:
 def _as_overrides(overrides: Iterable[Override | str]) -> tuple[Override, ...]:
     if isinstance(overrides, (str, Override)):
         overrides = [overrides]
-    return tuple(o if isinstance(o, Override) else Override.parse(o) for o in overrides)
+    return tuple(o if isinstance(o, Override) else Override.parse(o)
+                 for o in items_of(overrides, field="overrides", what="overrides"))
 
 
 def default_years(clusters: Sequence[Cluster]) -> tuple[int, ...]:
@@ -104,7 +106,9 @@ def policy_readings(ruleset: Ruleset, policies: Mapping[str, str] | None, *,
     """Every policy's reading: the caller's choices (checked), the defaults, and strict
     mode, which refuses what no source publishes (I5) and a cluster whose money would be
     withheld (C2)."""
-    chosen = ruleset.check_policies(dict(policies or {}))
+    chosen = ruleset.check_policies(
+        {} if policies is None else dict(table_of(policies, field="policies",
+                                                  what="policy → reading")))
     if strict:
         chosen["unpublished_years"] = "refuse"
         if "unregistered" in chosen:
@@ -137,8 +141,7 @@ def prepare(
         rs = ov.apply(rs)
     chosen = policy_readings(rs, policies, strict=strict)
     check_overlaps((*items, *others))
-    year_list = tuple(sorted({parse_year(y, field="years") for y in years})) \
-        if years is not None else default_years(items)
+    year_list = years_of(years) if years is not None else default_years(items)
     return Computation(clusters=items, base=base, ruleset=rs, policies=chosen, overrides=ovs,
                        years=year_list, context=others)
 

@@ -28,6 +28,7 @@ import attrs
 from kiaprules._render import csv_text, html_table, json_text, table_text
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.errors import InputError
+from kiaprules.model.calendar import parse_year
 from kiaprules.model.canonical import inputs_fingerprint
 from kiaprules.model.money import format_kr, format_money, format_rate, total
 from kiaprules.rules.payout import Rule
@@ -231,6 +232,7 @@ class ClusterPayouts:
     years: tuple[YearPayout, ...]
 
     def year(self, year: int) -> YearPayout:
+        year = parse_year(year, field="year")
         for y in self.years:
             if y.year == year:
                 return y

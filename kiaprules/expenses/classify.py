@@ -28,7 +28,7 @@ import attrs
 
 from kiaprules._render import csv_text, json_text, table_text
 from kiaprules._text import sanitize_lines, value_repr
-from kiaprules.errors import InputError, NotCoveredError
+from kiaprules.errors import InputError, InputTypeError, NotCoveredError
 from kiaprules.model.expense import CATEGORIES, Expense
 from kiaprules.model.money import format_kr, format_money
 from kiaprules.rules.ruleset import Citation, Ruleset
@@ -164,6 +164,11 @@ def classify_with_rules(expense: Expense, ruleset: Ruleset,
 
 def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
               policies: Mapping[str, str] | None) -> Classification:
+    if not isinstance(expense, Expense):
+        raise InputTypeError(f"must be an Expense, got {type(expense).__name__}", field="expense")
+    if not isinstance(ruleset, Ruleset):
+        raise InputTypeError(f"must be a Ruleset (load_ruleset()), got {type(ruleset).__name__}",
+                             field="ruleset")
     # Every policy gets its reading: the caller's choice or the ruleset's default.
     chosen = ruleset.check_policies(dict(policies or {}))
     try:

@@ -28,6 +28,7 @@ from kiaprules.engine.report import PayoutReport
 from kiaprules.errors import InputError, NotCoveredError
 from kiaprules.expenses.classify import Classification, classify
 from kiaprules.model.account import LedgerInput
+from kiaprules.model.args import years_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.expense import Expense
 from kiaprules.model.money import difference, format_kr, format_money, negated, plus, total
@@ -172,7 +173,8 @@ def build_ledger(
                                for y in report.cluster(cluster.name).years]
     last = max([r.due.year for r in received] + [c.expense.date.year for c in classified]
                + [cluster.founded.year])
-    span = list(years) if years is not None else list(range(cluster.founded.year, last + 1))
+    span = list(years_of(years)) if years is not None else \
+        list(range(cluster.founded.year, last + 1))
     if not span:
         raise InputError("no years to account for", field="years")
     first = min(span)

@@ -33,7 +33,8 @@ from typing import Any, Final
 import tomli_w
 
 from kiaprules._files import check_keys, parse_document, read_document
-from kiaprules.errors import ConflictError, InputError, KiapRulesError
+from kiaprules.errors import ConflictError, InputError, InputTypeError, KiapRulesError
+from kiaprules.model.args import items_of
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.canonical import cluster_to_dict, jsonable
 from kiaprules.model.cluster import CapacityChange, Clinic, Cluster, Membership, check_overlaps
@@ -161,6 +162,9 @@ def _clusters_from_document(document: Mapping[str, Any], path: str | None) -> tu
 
 def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tuple[Cluster, ...]:
     """The clusters in ``text``, a TOML or JSON document (``fmt``)."""
+    if not isinstance(text, (str, bytes)):
+        raise InputTypeError(f"must be the text of a TOML or JSON document, got "
+                             f"{type(text).__name__}", field="text")
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
     except UnicodeEncodeError as exc:
@@ -180,6 +184,9 @@ def load_clusters(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    elif isinstance(paths, bytes) or not isinstance(paths, Iterable):
+        raise InputTypeError(f"must be a path or a list of paths, got {type(paths).__name__}",
+                             field="paths")
     clusters: list[Cluster] = []
     seen: dict[str, str] = {}
     for p in paths:
@@ -211,7 +218,12 @@ def dumps_clusters(clusters: Cluster | Sequence[Cluster], *, fmt: str = "toml") 
 
     One cluster is written in the single form, several in the bulk form.
     """
-    items = [clusters] if isinstance(clusters, Cluster) else list(clusters)
+    items = [clusters] if isinstance(clusters, Cluster) else \
+        list(items_of(clusters, field="clusters", what="Cluster objects"))
+    for c in items:
+        if not isinstance(c, Cluster):
+            raise InputTypeError(f"must be Cluster objects, got {type(c).__name__}",
+                                 field="clusters")
     if len(items) == 1:
         document: dict[str, Any] = cluster_to_dict(items[0])
     else:

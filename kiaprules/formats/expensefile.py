@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from kiaprules._files import check_keys, read_bytes, read_document
+from kiaprules._files import check_keys, path_name, read_bytes, read_document
 from kiaprules._text import mask_cpr_like
 from kiaprules.errors import InputError, KiapRulesError
 from kiaprules.model.account import LedgerInput
@@ -106,7 +106,7 @@ def _read_csv(name: str) -> tuple[list[str], list[dict[Any, Any]]]:
 
 def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Expense]]:
     """The account head and the expenses of an expenses file (.toml, .json or .csv)."""
-    name = os.fspath(path)
+    name = path_name(path)
     if name.lower().endswith(".csv"):
         header, rows = _read_csv(name)
         if not header:

@@ -30,18 +30,29 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
         raise InputError(f"must be a date without a time of day, got {value.isoformat()!r}",
                          field=field)
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value, field)
     if isinstance(value, str):
         text = value.strip()
         # ASCII YYYY-MM-DD only: fromisoformat also takes week dates ("2018-W37-3").
         if _DATE_RE.fullmatch(text):
             try:
-                return dt.date.fromisoformat(text)
+                day = dt.date.fromisoformat(text)
             except ValueError:
                 pass
+            else:
+                return _in_range(day, field)
         raise InputError(f"must be a date YYYY-MM-DD, got {value!r}", field=field)
     raise InputError(f"must be a date YYYY-MM-DD, got {type(value).__name__} {value!r}",
                      field=field)
+
+
+def _in_range(day: dt.date, field: str | None) -> dt.date:
+    """Dates from data lie in the years the rules can speak of (9999-12-31 means no end
+    inside the engine; given as data it is refused, not taken for one)."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InputError(f"must be a date in the years {MIN_YEAR}–{MAX_YEAR}, got "
+                         f"{day.isoformat()}", field=field)
+    return day
 
 
 def parse_year(value: object, *, field: str | None = None) -> int:

@@ -19,7 +19,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._text import value_repr
-from kiaprules.errors import ConflictError, InputError
+from kiaprules.errors import ConflictError, InputError, InputTypeError
 from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.model.identifiers import CvrNumber, ProviderNumber
 from kiaprules.model.text import label_text, name_text
@@ -67,9 +67,19 @@ class PatientCounts(Mapping[int, int]):
     _hash: int | None
 
     def __init__(self, counts: Mapping[Any, Any] | Iterable[tuple[Any, Any]] = ()) -> None:
-        items = counts.items() if isinstance(counts, Mapping) else counts
+        if isinstance(counts, Mapping):
+            items: Iterable[Any] = counts.items()
+        elif isinstance(counts, (str, bytes)) or not isinstance(counts, Iterable):
+            raise InputTypeError(f"must be a table of year → count, got {type(counts).__name__}",
+                                 field="patients")
+        else:
+            items = counts
         data: dict[int, int] = {}
-        for key, value in items:
+        for pair in items:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise InputTypeError(f"must be a table of year → count, got an item {pair!r}",
+                                     field="patients")
+            key, value = pair
             try:
                 year = parse_year(key)
             except InputError as exc:

@@ -26,6 +26,9 @@ __all__ = ["ORE", "ZERO", "difference", "exact_quotient", "format_kr", "format_m
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
 _RATE_PLACES = 4
+#: The largest amount or rate kiaprules takes in (a trillion kroner): far above
+#: any cluster's or country's, far below where øre arithmetic could lose digits.
+MAX_KRONER = Decimal(10) ** 12
 
 # Arithmetic on money never depends on the caller's decimal context: amounts
 # of a whole country fit in 28 digits with room to spare, and every rounding
@@ -81,6 +84,9 @@ def parse_decimal(value: object, *, field: str | None = None, what: str) -> Deci
         raise MoneyTypeError(f"must be {what}, got {type(value).__name__} {value!r}", field=field)
     if not result.is_finite():
         raise InputError(f"must be {what} (a finite number), got {value!r}", field=field)
+    if result.copy_abs() > MAX_KRONER:
+        raise InputError(f"is too large: at most {MAX_KRONER:,} kr, got {value!r}",
+                         field=field)
     return result
 
 

@@ -49,6 +49,7 @@ from kiaprules.engine.pricing import KINDS
 from kiaprules.engine.quantities import aggregate
 from kiaprules.engine.totals import Groups
 from kiaprules.errors import InputError
+from kiaprules.model.args import items_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import difference as money_difference
 from kiaprules.model.money import format_kr, format_money, from_ore
@@ -229,7 +230,8 @@ def sweep(
                     strict=strict)
     items, base_rs, base_ovs, year_list = start.clusters, start.ruleset, start.overrides, \
         start.years
-    chosen_variants = [Variant.of(v) for v in variants]
+    chosen_variants = [Variant.of(v) for v in items_of(variants, field="variants",
+                                                        what="variants")]
     given = dict(policies or {})
     cache: dict[tuple[Any, ...], Groups] = {}
     # Lookups in the base ruleset, per I5 mode: every variant shares those of the

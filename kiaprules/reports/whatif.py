@@ -10,6 +10,7 @@ import attrs
 from kiaprules._render import csv_text, html_table, json_text, table_text
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.engine.report import KINDS, PayoutReport
+from kiaprules.errors import InputTypeError
 from kiaprules.model.money import difference, format_kr, format_money, total
 from kiaprules.model.money import difference as money_difference
 
@@ -111,6 +112,10 @@ def compare_reports(base: PayoutReport, variant: PayoutReport) -> Comparison:
 
     A year present in one report only counts as 0 in the other.
     """
+    for name, report in (("base", base), ("variant", variant)):
+        if not isinstance(report, PayoutReport):
+            raise InputTypeError(f"must be a PayoutReport, got {type(report).__name__}",
+                                 field=name)
     def index(report: PayoutReport) -> dict[tuple[str, int], dict[str, Decimal]]:
         out: dict[tuple[str, int], dict[str, Decimal]] = {}
         for c, y in report:

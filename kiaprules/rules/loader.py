@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from kiaprules._files import parse_document, read_bytes, shipped_dir, suffix
-from kiaprules.errors import InputError, KiapRulesError, RulesetError
+from kiaprules.errors import InputError, InputTypeError, KiapRulesError, RulesetError
 from kiaprules.model.calendar import parse_date
 from kiaprules.rules.ruleset import (
     KINDS,
@@ -214,6 +214,9 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
     order or repeated, inexact numbers (TOML floats) and values of the wrong
     kind, naming the file and the key.
     """
+    if not isinstance(ruleset, (str, os.PathLike)):
+        raise InputTypeError(f"must be a ruleset id or the path of a ruleset file, got "
+                             f"{type(ruleset).__name__}", field="ruleset")
     text = os.fspath(ruleset)
     if suffix(text) == ".toml" or os.sep in text or "/" in text:
         name = str(Path(text))  # a caller's path, spelled as pathlib spells it

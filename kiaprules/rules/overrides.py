@@ -13,7 +13,7 @@ from decimal import Decimal
 import attrs
 
 from kiaprules._text import sanitize, value_repr
-from kiaprules.errors import InputError
+from kiaprules.errors import InputError, InputTypeError
 from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.rules.ruleset import Ruleset
 
@@ -38,6 +38,9 @@ class Override:
     @classmethod
     def parse(cls, text: str) -> Override:
         """``NAME@YEAR=VALUE``, ``NAME@YEAR-YEAR=VALUE`` or ``NAME@DATE=VALUE`` (from a date on)."""
+        if not isinstance(text, str):
+            raise InputTypeError(f"must be an Override or text NAME@YEAR=VALUE, got "
+                                 f"{type(text).__name__}", field="--set")
         spec, eq, value = text.partition("=")
         name, at, when = spec.partition("@")
         if not eq or not at or not name.strip() or not value.strip():
@@ -56,9 +59,9 @@ class Override:
             year = parse_year(when, field="--set")
             start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
         raw: str | int = value.strip()
-        if isinstance(raw, str) and raw.isascii() and raw.isdigit() \
-                and name.strip().endswith("_months"):
-            raw = int(raw)
+        digits = value.strip().removeprefix("-")
+        if digits.isascii() and digits.isdigit() and name.strip().endswith("_months"):
+            raw = int(value.strip())
         return cls(parameter=name.strip(), value=raw, start=start, end=end)
 
     def apply(self, ruleset: Ruleset) -> Ruleset:

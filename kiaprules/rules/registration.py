@@ -11,6 +11,7 @@ from __future__ import annotations
 import attrs
 
 from kiaprules._text import value_repr
+from kiaprules.errors import InputTypeError
 from kiaprules.model.cluster import Cluster, find_overlaps
 from kiaprules.rules.ruleset import Citation
 
@@ -66,6 +67,8 @@ def check_registration(cluster: Cluster) -> list[RegistrationProblem]:
     >>> [p.code for p in check_registration(Cluster(name="Ny", founded=dt.date(2019, 3, 1)))]
     ['coordinator_missing', 'cvr_missing', 'no_clinics']
     """
+    if not isinstance(cluster, Cluster):
+        raise InputTypeError(f"must be a Cluster, got {type(cluster).__name__}", field="cluster")
     problems: list[RegistrationProblem] = []
     if not cluster.coordinator:
         problems.append(RegistrationProblem(

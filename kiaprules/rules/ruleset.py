@@ -35,7 +35,8 @@ from typing import Any, Final, Literal
 import attrs
 
 from kiaprules._text import sanitize, value_repr
-from kiaprules.errors import InputError, NotCoveredError
+from kiaprules.errors import InputError, InputTypeError, NotCoveredError
+from kiaprules.model.calendar import parse_date
 from kiaprules.model.money import format_rate, parse_decimal, to_money, to_rate
 from kiaprules.model.text import label_text
 
@@ -232,6 +233,9 @@ class Ruleset:
         return value
 
     def parameter(self, name: str) -> Parameter:
+        if not isinstance(name, str):
+            raise InputTypeError(f"a parameter is named by text, got {type(name).__name__}",
+                                 field="name")
         try:
             return self.parameters[name]
         except KeyError:
@@ -251,7 +255,13 @@ class Ruleset:
 
     def check_policies(self, chosen: Mapping[str, str]) -> dict[str, str]:
         """Every policy's reading, with the caller's choices checked against the ruleset."""
+        if not isinstance(chosen, Mapping):
+            raise InputTypeError(f"must be a table of policy → reading, got "
+                                 f"{type(chosen).__name__}", field="policies")
         for name, value in chosen.items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise InputTypeError(f"a policy and its reading are text, got {name!r} = "
+                                     f"{type(value).__name__} {value!r}", field=str(name))
             if name not in self.policies:
                 raise InputError(
                     f"unknown policy; the ruleset has {', '.join(sorted(self.policies))}",
@@ -275,7 +285,10 @@ class Ruleset:
         In a period the sources publish no value for, applies I5: the policy
         ``unpublished_years`` (or ``unpublished`` given here) either carries
         the last value forward, marked as an assumption, or refuses.
+        ``on`` may be given as ISO text (``"2024-01-01"``).
         """
+        if type(on) is not dt.date:
+            on = parse_date(on, field="on")
         param = self.parameter(name)
         entry = param.entry_on(on)
         if entry.status != "unpublished":
@@ -418,6 +431,10 @@ def _fingerprint(ruleset: Ruleset) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+#: The largest whole-number parameter (a clawback window of 100 years, in months).
+MAX_INTEGER: Final = 1200
+
+
 def convert_value(kind: str, value: object, *, field: str) -> Any:
     if kind in ("amount", "rate") and isinstance(value, (int, str, Decimal)) \
             and not isinstance(value, bool):
@@ -431,6 +448,11 @@ def convert_value(kind: str, value: object, *, field: str) -> Any:
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise InputError(f"must be a whole number, got {value!r}", field=field)
+        if not 0 <= value <= MAX_INTEGER:
+            # A count of months: negative is nonsense, and beyond a century it would
+            # push dates past any calendar the rules speak of.
+            raise InputError(f"must be a whole number from 0 to {MAX_INTEGER:,}, got {value!r}",
+                             field=field)
         return value
     if kind == "month_day":
         return MonthDay.parse(value, field=field)

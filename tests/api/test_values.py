@@ -207,6 +207,7 @@ def build_errors() -> dict[str, KiapRulesError]:
             "must be a whole number", field="capacities").located(
             path="a.toml", record="clinic[2] (012345)"),
         "MoneyTypeError": _raised(lambda: to_money(1.5, field="amount")),
+        "InputTypeError": _raised(lambda: load_clusters(5)),  # type: ignore[arg-type]
         "ConflictError": _raised(lambda: compute_payouts(_overlapping())),
         "RulesetError":
             _raised(lambda: load_ruleset(CORPUS / "rulesets" / "citation-missing.toml")),

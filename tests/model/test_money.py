@@ -103,7 +103,7 @@ def test_every_amount_keeps_its_value_and_has_exactly_two_decimals(value: Decima
         assert _places(result) == 2
 
 
-@given(st.integers(-10**15, 10**15))
+@given(st.integers(-10**12, 10**12))
 def test_ints_become_amounts_with_two_decimals(value: int) -> None:
     result = to_money(value)
     assert result == value
@@ -154,14 +154,14 @@ _REFUSALS = [
      "must be an amount in kroner (a finite number), got Decimal('Infinity')"),
     (to_money, "1.005", "InputError",
      "must be kroner to the øre (at most two decimals), got '1.005'"),
-    (to_money, "1e40", "InputError", "is too large to be kept to the øre, got '1e40'"),
+    (to_money, "1e40", "InputError", "is too large: at most 1,000,000,000,000 kr, got '1e40'"),
     (to_rate, "abc", "InputError", "must be a rate in kroner, got 'abc'"),
     (to_rate, b"4", "MoneyTypeError", "must be a rate in kroner, got bytes b'4'"),
     (to_rate, Decimal("NaN"), "InputError",
      "must be a rate in kroner (a finite number), got Decimal('NaN')"),
     (to_rate, "-0.01", "InputError", "must not be negative, got '-0.01'"),
     (to_rate, "4.33001", "InputError", "must have at most 4 decimals, got '4.33001'"),
-    (to_rate, "1e40", "InputError", "is too large to be kept to the øre, got '1e40'"),
+    (to_rate, "1e40", "InputError", "is too large: at most 1,000,000,000,000 kr, got '1e40'"),
 ]
 
 
@@ -213,7 +213,8 @@ def test_text_that_is_not_a_decimal_is_refused(value: str) -> None:
         to_money(value)
 
 
-@pytest.mark.parametrize("value", ["1e40", 10**40, "1e999999999", Decimal("9" * 40)])
+@pytest.mark.parametrize("value", ["1e40", 10**40, "1e999999999", Decimal("9" * 40),
+                                   10**12 + 1, "-1000000000000.01", "9" * 32])
 def test_amounts_too_large_for_the_ore_are_refused_with_an_input_error(value: object) -> None:
     with pytest.raises(InputError, match="too large"):
         to_money(value)
