@@ -23,6 +23,7 @@ import csv
 import html
 import io
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -57,6 +58,7 @@ def json_text(data: Any) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1 << 16)  # a report repeats its quotes, kinds, dates and numbers
 def json_string(text: str) -> str:
     r"""``text`` as a JSON string: CPR numbers masked, every unprintable character escaped.
 
