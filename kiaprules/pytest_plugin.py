@@ -1,0 +1,176 @@
+"""Published examples as pytest tests (layer 5, beside the command line).
+
+Registered by the ``pytest11`` entry point ``kiaprules``, so pytest loads it
+in every run of an environment where kiaprules is installed. It collects
+nothing until a project names its published-figures files with the ini
+option ``kiaprules_published`` (glob patterns; docs/published-examples.md):
+
+.. code-block:: toml
+
+    [tool.pytest.ini_options]
+    kiaprules_published = ["tests/published/*.toml"]
+
+Each matching file is one :class:`PublishedFile`; each of its figures one
+:class:`PublishedFigure` test, which passes when the figure comes out as the
+file expects (``expect``, and for a known erratum the amount ``computed``)
+and fails with the figure's explanation otherwise. A malformed file is a
+collection error of one line naming file, record and field.
+
+Only pytest's public API is used: :class:`pytest.File`, :class:`pytest.Item`,
+the ``pytest_addoption`` and ``pytest_collect_file`` hooks and
+``repr_failure``. Nothing of kiaprules is imported until a file matches, so
+a pytest run that uses no published files pays nothing for the plugin.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+if TYPE_CHECKING:
+    from kiaprules.audit.published import FigureResult, PublishedExample, Reproduction
+    from kiaprules.errors import KiapRulesError
+
+__all__ = ["PublishedFigure", "PublishedFile", "pytest_addoption", "pytest_collect_file"]
+
+#: The ini option naming the published-figures files, as glob patterns.
+INI: Final = "kiaprules_published"
+#: What a published-figures file is written in (docs/published-examples.md).
+SUFFIXES: Final = frozenset({".toml", ".json"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        INI, type="args", default=[],
+        help="kiaprules: glob patterns of published-figures files to run as tests, one test "
+             "per figure (a pattern with a '/' is matched against the path from the rootdir, "
+             "one without against the file name); default: none")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> PublishedFile | None:
+    """A :class:`PublishedFile` for a ``.toml`` or ``.json`` file the ini option names."""
+    if file_path.suffix not in SUFFIXES:
+        return None
+    patterns: list[str] = parent.config.getini(INI)
+    if not patterns or not matches(file_path, patterns, parent.config.rootpath):
+        return None
+    published: PublishedFile = PublishedFile.from_parent(parent, path=file_path)
+    return published
+
+
+def matches(path: Path, patterns: list[str], rootdir: Path) -> bool:
+    """Whether ``path`` matches a pattern: one with a ``/`` against the path from
+    ``rootdir`` (``/``-separated), one without against the file name.
+
+    >>> root = Path("/project")
+    >>> matches(root / "tests" / "published_ex1.toml", ["published_*.toml"], root)
+    True
+    >>> matches(root / "published" / "guide.toml", ["published/*.toml"], root)
+    True
+    >>> matches(root / "tests" / "published" / "guide.toml", ["published/*.toml"], root)
+    False
+    >>> matches(root / "pyproject.toml", ["published_*.toml"], root)
+    False
+    """
+    try:
+        relative = path.relative_to(rootdir).as_posix()
+    except ValueError:  # outside the rootdir (a path given on the command line)
+        relative = path.as_posix()
+    return any(fnmatch.fnmatchcase(relative if "/" in p else path.name, p) for p in patterns)
+
+
+class FigureNotAsExpected(Exception):
+    """A figure whose status (or known computed amount) is not the one its file expects."""
+
+
+class PublishedFile(pytest.File):
+    """A published-figures file: one test per figure."""
+
+    _example: PublishedExample | None = None
+    _outcome: Reproduction | KiapRulesError | None = None
+
+    def collect(self) -> Iterator[PublishedFigure]:
+        # Deferred, here and below: kiaprules is imported only when a file matches.
+        from kiaprules.audit.published import load_published  # deferred (see above)
+        from kiaprules.errors import KiapRulesError  # deferred (see above)
+
+        try:
+            self._example = load_published(self._shown_path())
+        except KiapRulesError as exc:
+            # One line naming file, record and field, not a traceback.
+            raise self.CollectError(str(exc)) from None
+        for index, figure in enumerate(self._example.figures):
+            yield PublishedFigure.from_parent(self, name=figure.label, index=index)
+
+    def _shown_path(self) -> str:
+        """The file as errors name it: from the current directory when it is below it."""
+        try:
+            return str(self.path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.path)
+
+    def result(self, index: int) -> FigureResult:
+        """The figure's result; the whole file is computed once, by its first test."""
+        from kiaprules.audit.published import reproduce  # deferred, as in collect
+        from kiaprules.errors import KiapRulesError  # deferred, as in collect
+
+        if self._outcome is None:
+            assert self._example is not None, "collected before it is run"
+            try:
+                self._outcome = reproduce([self._example])
+            except KiapRulesError as exc:  # e.g. a year the ruleset does not cover
+                self._outcome = exc
+        if isinstance(self._outcome, KiapRulesError):
+            raise self._outcome
+        return self._outcome.results[index]
+
+
+class PublishedFigure(pytest.Item):
+    """One printed figure: passes when it comes out as its file expects."""
+
+    def __init__(self, *, index: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.index = index
+
+    @property
+    def file(self) -> PublishedFile:
+        parent = self.parent
+        assert isinstance(parent, PublishedFile)
+        return parent
+
+    def runtest(self) -> None:
+        result = self.file.result(self.index)
+        self.user_properties.append(("status", result.status))
+        self.user_properties.append(("expected", result.figure.expect))
+        if not result.as_expected:
+            raise FigureNotAsExpected(failure_message(result))
+
+    # ``style`` and the return type are pytest's TracebackStyle and
+    # ``str | TerminalRepr``, which pytest does not export: Any keeps to its public API.
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> Any:
+        from kiaprules.errors import KiapRulesError  # deferred, as in collect
+
+        if isinstance(excinfo.value, FigureNotAsExpected | KiapRulesError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"published figure {self.name}"
+
+
+def failure_message(result: FigureResult) -> str:
+    """What a failing figure says: expected against actual, the line, the explanation."""
+    from kiaprules._text import sanitize_lines  # deferred, as in collect
+    from kiaprules.model.money import format_money  # deferred, as in collect
+
+    fig, example = result.figure, result.example
+    lines = [f"{example.id} “{fig.label}”: {result.mismatch}",
+             f"printed {format_money(fig.printed)} on the line: {fig.line}"]
+    if result.explanation:
+        lines.append(result.explanation)
+    return sanitize_lines("\n".join(lines))
