@@ -5,7 +5,9 @@ with the plugin loaded the way a user's run loads it: by its ``pytest11``
 entry point, from the installed kiaprules. The project names its files with
 the ini option ``kiaprules_published``; a figure that comes out as its file
 expects passes, one that does not fails with its explanation, and a
-malformed file is a collection error of one line.
+malformed file is a collection error of one line. The last tests run this
+repository's own configuration, which collects the shipped Guide §7.2
+examples (``published/``) once each.
 """
 
 from __future__ import annotations
@@ -208,3 +210,17 @@ def test_each_figure_reports_its_status(pytester: pytest.Pytester) -> None:
                                                  "expected": "not_reproduced"}
     assert properties["total 2021"] == {"status": "reproduced", "expected": "reproduced"}
 
+
+def test_this_projects_run_collects_each_shipped_figure_once() -> None:
+    """The repository's own configuration (pyproject.toml) runs the shipped examples through
+    the plugin, once each, even when a file is also named on the command line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v",
+         "published", "published/guide-7.2-example-1.toml"],
+        cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    passed = [line.split(" PASSED")[0] for line in result.stdout.splitlines()
+              if " PASSED" in line]
+    assert len(passed) == len(set(passed)) == 24
+    assert "published/guide-7.2-example-1.toml::total 2019 and 2020" in passed
+    assert "24 passed" in result.stdout
