@@ -443,6 +443,18 @@ def test_one_amount_and_a_table_by_year_are_the_same_expectation(tmp_path: Path)
     assert load_published(by_year).figures == load_published(EX1).figures
 
 
+def test_the_docs_show_the_example_of_ones_own_file_as_it_is() -> None:
+    """docs/published-examples.md shows examples/published_guide_7_1.toml, which its doctests
+    run through reproduce and the pytest plugin; the file adds only its header comment."""
+    doc = (REPO / "docs" / "published-examples.md").read_text(encoding="utf-8")
+    block = doc.split("### Adding your own example")[1].split("```toml\n")[1].split("```")[0]
+    own = REPO / "examples" / "published_guide_7_1.toml"
+    text = own.read_text(encoding="utf-8")
+    assert text.endswith("\n" + block) and text[:-len(block)].strip().startswith("#")
+    assert all(line.startswith("#") for line in text[:-len(block)].strip().splitlines())
+    assert not reproduce([own]).not_as_expected
+
+
 @st.composite
 def reprinted(draw: st.DrawFn) -> dict[str, Any]:
     """The first shipped example with some printed amounts changed (and nothing recorded)."""
