@@ -18,8 +18,9 @@ collection error of one line naming file, record and field.
 
 Only pytest's public API is used: :class:`pytest.File`, :class:`pytest.Item`,
 the ``pytest_addoption`` and ``pytest_collect_file`` hooks and
-``repr_failure``. Nothing of kiaprules is imported until a file matches, so
-a pytest run that uses no published files pays nothing for the plugin.
+``repr_failure``. Loading the plugin imports the kiaprules package (as any
+import of one of its modules does), about a tenth of a second at pytest's
+start; nothing is read or computed until a file matches.
 """
 
 from __future__ import annotations
@@ -27,13 +28,20 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import pytest
 
-if TYPE_CHECKING:
-    from kiaprules.audit.published import FigureResult, PublishedExample, Reproduction
-    from kiaprules.errors import KiapRulesError
+from kiaprules._text import sanitize, sanitize_lines
+from kiaprules.audit.published import (
+    FigureResult,
+    PublishedExample,
+    Reproduction,
+    load_published,
+    reproduce,
+)
+from kiaprules.errors import KiapRulesError
+from kiaprules.model.money import format_money
 
 __all__ = ["PublishedFigure", "PublishedFile", "pytest_addoption", "pytest_collect_file"]
 
@@ -94,17 +102,14 @@ class PublishedFile(pytest.File):
     _outcome: Reproduction | KiapRulesError | None = None
 
     def collect(self) -> Iterator[PublishedFigure]:
-        # Deferred, here and below: kiaprules is imported only when a file matches.
-        from kiaprules.audit.published import load_published  # deferred (see above)
-        from kiaprules.errors import KiapRulesError  # deferred (see above)
-
         try:
             self._example = load_published(self._shown_path())
         except KiapRulesError as exc:
             # One line naming file, record and field, not a traceback.
             raise self.CollectError(str(exc)) from None
         for index, figure in enumerate(self._example.figures):
-            yield PublishedFigure.from_parent(self, name=figure.label, index=index)
+            # The label names the test, and pytest prints it: shown as every output is.
+            yield PublishedFigure.from_parent(self, name=sanitize(figure.label), index=index)
 
     def _shown_path(self) -> str:
         """The file as errors name it: from the current directory when it is below it."""
@@ -115,9 +120,6 @@ class PublishedFile(pytest.File):
 
     def result(self, index: int) -> FigureResult:
         """The figure's result; the whole file is computed once, by its first test."""
-        from kiaprules.audit.published import reproduce  # deferred, as in collect
-        from kiaprules.errors import KiapRulesError  # deferred, as in collect
-
         if self._outcome is None:
             assert self._example is not None, "collected before it is run"
             try:
@@ -153,8 +155,6 @@ class PublishedFigure(pytest.Item):
     # ``str | TerminalRepr``, which pytest does not export: Any keeps to its public API.
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
-        from kiaprules.errors import KiapRulesError  # deferred, as in collect
-
         if isinstance(excinfo.value, FigureNotAsExpected | KiapRulesError):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style)
@@ -165,9 +165,6 @@ class PublishedFigure(pytest.Item):
 
 def failure_message(result: FigureResult) -> str:
     """What a failing figure says: expected against actual, the line, the explanation."""
-    from kiaprules._text import sanitize_lines  # deferred, as in collect
-    from kiaprules.model.money import format_money  # deferred, as in collect
-
     fig, example = result.figure, result.example
     lines = [f"{example.id} “{fig.label}”: {result.mismatch}",
              f"printed {format_money(fig.printed)} on the line: {fig.line}"]

@@ -13,8 +13,10 @@ examples (``published/``) once each.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,23 @@ def test_a_good_file_is_one_passing_test_per_figure(pytester: pytest.Pytester) -
     result.assert_outcomes(passed=8)
     result.stdout.fnmatch_lines(["*tests/published_ex3.toml::total 2021 PASSED*"])
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_a_json_file_is_collected_too(pytester: pytest.Pytester) -> None:
+    document = tomllib.loads(_ex3())
+    _project(pytester, {"tests/published_ex3.json": json.dumps(document, ensure_ascii=False)},
+             ini='[tool.pytest.ini_options]\nkiaprules_published = ["published_*.json"]\n')
+    _run(pytester).assert_outcomes(passed=8)
+
+
+def test_a_label_is_shown_through_the_sanitizer(pytester: pytest.Pytester) -> None:
+    """A figure's label names its test: a CPR number in it is masked, a control character
+    escaped, in the test's name as in every output."""
+    _project(pytester, {"tests/published_ex3.toml": _ex3(
+        'label = "total 2021"', 'label = "total 2021 for 070761-4285\\u001b[31m"')})
+    result = _run(pytester, "--collect-only", "-q")
+    assert "tests/published_ex3.toml::total 2021 for 070761-XXXX\\x1b[31m" in result.outlines
+    assert "4285" not in result.stdout.str() and "\x1b" not in result.stdout.str()
 
 
 def test_a_figure_that_stops_reproducing_fails_with_its_explanation(
