@@ -1,34 +1,24 @@
-"""Published examples as pytest tests (layer 5, beside the command line).
+"""Published examples as pytest tests: the collector and the items (layer 5).
 
-Registered by the ``pytest11`` entry point ``kiaprules``, so pytest loads it
-in every run of an environment where kiaprules is installed. It collects
-nothing until a project names its published-figures files with the ini
-option ``kiaprules_published`` (glob patterns; docs/published-examples.md):
-
-.. code-block:: toml
-
-    [tool.pytest.ini_options]
-    kiaprules_published = ["tests/published/*.toml"]
-
-Each matching file is one :class:`PublishedFile`; each of its figures one
+The hooks pytest calls are in the top-level module :mod:`pytest_kiaprules`,
+which the ``pytest11`` entry point names and which imports nothing of
+kiaprules until a project's ini option ``kiaprules_published`` names a file
+(docs/published-examples.md). For such a file it makes a
+:class:`PublishedFile`; each of the file's figures is one
 :class:`PublishedFigure` test, which passes when the figure comes out as the
 file expects (``expect``, and for a known erratum the amount ``computed``)
 and fails with the figure's explanation otherwise. A malformed file is a
 collection error of one line naming file, record and field.
 
 Only pytest's public API is used: :class:`pytest.File`, :class:`pytest.Item`,
-the ``pytest_addoption`` and ``pytest_collect_file`` hooks and
-``repr_failure``. Loading the plugin imports the kiaprules package (as any
-import of one of its modules does), about a tenth of a second at pytest's
-start; nothing is read or computed until a file matches.
+``pytest.Collector.CollectError`` and ``repr_failure``.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import pytest
 
@@ -43,52 +33,7 @@ from kiaprules.audit.published import (
 from kiaprules.errors import KiapRulesError
 from kiaprules.model.money import format_money
 
-__all__ = ["PublishedFigure", "PublishedFile", "pytest_addoption", "pytest_collect_file"]
-
-#: The ini option naming the published-figures files, as glob patterns.
-INI: Final = "kiaprules_published"
-#: What a published-figures file is written in (docs/published-examples.md).
-SUFFIXES: Final = frozenset({".toml", ".json"})
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(
-        INI, type="args", default=[],
-        help="kiaprules: glob patterns of published-figures files to run as tests, one test "
-             "per figure (a pattern with a '/' is matched against the path from the rootdir, "
-             "one without against the file name); default: none")
-
-
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> PublishedFile | None:
-    """A :class:`PublishedFile` for a ``.toml`` or ``.json`` file the ini option names."""
-    if file_path.suffix not in SUFFIXES:
-        return None
-    patterns: list[str] = parent.config.getini(INI)
-    if not patterns or not matches(file_path, patterns, parent.config.rootpath):
-        return None
-    published: PublishedFile = PublishedFile.from_parent(parent, path=file_path)
-    return published
-
-
-def matches(path: Path, patterns: list[str], rootdir: Path) -> bool:
-    """Whether ``path`` matches a pattern: one with a ``/`` against the path from
-    ``rootdir`` (``/``-separated), one without against the file name.
-
-    >>> root = Path("/project")
-    >>> matches(root / "tests" / "published_ex1.toml", ["published_*.toml"], root)
-    True
-    >>> matches(root / "published" / "guide.toml", ["published/*.toml"], root)
-    True
-    >>> matches(root / "tests" / "published" / "guide.toml", ["published/*.toml"], root)
-    False
-    >>> matches(root / "pyproject.toml", ["published_*.toml"], root)
-    False
-    """
-    try:
-        relative = path.relative_to(rootdir).as_posix()
-    except ValueError:  # outside the rootdir (a path given on the command line)
-        relative = path.as_posix()
-    return any(fnmatch.fnmatchcase(relative if "/" in p else path.name, p) for p in patterns)
+__all__ = ["FigureNotAsExpected", "PublishedFigure", "PublishedFile", "failure_message"]
 
 
 class FigureNotAsExpected(Exception):

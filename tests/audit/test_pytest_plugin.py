@@ -12,6 +12,7 @@ examples (``published/``) once each.
 
 from __future__ import annotations
 
+import doctest
 import importlib.metadata
 import json
 import subprocess
@@ -21,12 +22,14 @@ from pathlib import Path
 
 import pytest
 
+import pytest_kiaprules
+
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[2]
 EX1 = REPO / "published" / "guide-7.2-example-1.toml"
 EX3 = REPO / "published" / "guide-7.2-example-3.toml"
-PLUGIN = "kiaprules.pytest_plugin"
+PLUGIN = "pytest_kiaprules"
 INI = '[tool.pytest.ini_options]\nkiaprules_published = ["published_*.toml"]\n'
 EX3_LABELS = [
     "startup grant, founding year", "operating grant, founding year", "total, founding year",
@@ -58,6 +61,22 @@ def test_the_plugin_is_registered_by_its_entry_point() -> None:
     [entry] = [e for e in importlib.metadata.entry_points(group="pytest11")
                if e.value == PLUGIN]
     assert entry.name == PLUGIN  # its name is the module's: registered once, however named
+
+
+def test_loading_the_plugin_imports_nothing_of_kiaprules() -> None:
+    """pytest loads the plugin in every run of the environment, before pytest-cov starts:
+    its hooks' module must not import the package (whose __init__ imports everything)."""
+    code = ("import sys, pytest_kiaprules; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'kiaprules'))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout == "[]\n"
+
+
+def test_the_patterns_doctests() -> None:
+    """The examples of ``matches`` (the hooks' module is outside the doctested package)."""
+    result = doctest.testmod(pytest_kiaprules)
+    assert (result.attempted, result.failed) == (5, 0)
 
 
 def test_a_good_file_is_one_passing_test_per_figure(pytester: pytest.Pytester) -> None:
