@@ -5,7 +5,7 @@ with the plugin loaded the way a user's run loads it: by its ``pytest11``
 entry point, from the installed kiaprules. The project names its files with
 the ini option ``kiaprules_published``; a figure that comes out as its file
 expects passes, one that does not fails with its explanation, and a
-malformed file is a collection error of one line. The last tests run this
+malformed file is a collection error of one line. The last test runs this
 repository's own configuration, which collects the shipped Guide §7.2
 examples (``published/``) once each.
 """
