@@ -14,6 +14,11 @@ own rate × quantity disagrees with its own amount; a year on a line that the
 scheme cannot mean (before the ruleset's first date: a misprint); and, across
 all files, the rates the figures imply for the same parameter and year when
 they disagree with each other.
+
+A figure may record what is expected of it (``expect``, and for a known
+erratum of the source, the amount kiaprules ``computed`` for it); every result
+says whether it came out as expected, so published examples can gate a test
+run (``kiaprules reproduce`` exits 1, the pytest plugin fails the figure).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -51,10 +56,12 @@ from kiaprules.model.money import (
 )
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
-__all__ = ["Figure", "FigureResult", "PublishedExample", "Reproduction", "load_published",
-           "reproduce", "solve_rate"]
+__all__ = ["EXPECTATIONS", "Figure", "FigureResult", "PublishedExample", "Reproduction",
+           "load_published", "reproduce", "solve_rate"]
 
 FIGURE_KINDS: Final = (*KINDS, "total")
+#: What a figure may be expected to give: the statuses :class:`FigureResult` has.
+EXPECTATIONS: Final = ("reproduced", "not_reproduced")
 _SOLVABLE: Final = {"operating": ("operating_rate",), "supplement": ("supplement_rate",),
                     "total": ("operating_rate", "supplement_rate")}
 _YEAR_RE: Final = re.compile(r"(?<![0-9.,])((?:19|20)[0-9]{2})(?![0-9.,])")
@@ -73,6 +80,11 @@ class Figure:
     years: tuple[int, ...]
     rate: Decimal | None = None
     quantity: int | None = None
+    #: The status the figure is expected to have (one of :data:`EXPECTATIONS`).
+    expect: str = "reproduced"
+    #: For ``expect == "not_reproduced"``: (year, amount) kiaprules is known to
+    #: compute in each of ``years``, in year order; empty otherwise.
+    expected_computed: tuple[tuple[int, Decimal], ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -98,7 +110,8 @@ _TOP: Final = frozenset({"published", "scenario", "cluster", "clinic", "figure"}
 _PUBLISHED: Final = frozenset({"id", "document", "section", "example", "intro"})
 _SCENARIO: Final = frozenset({"name", "capacities", "patients", "founding_year", "years",
                               "provider_number", "assumptions"})
-_FIGURE: Final = frozenset({"label", "line", "printed", "kind", "years", "rate", "quantity"})
+_FIGURE: Final = frozenset({"label", "line", "printed", "kind", "years", "rate", "quantity",
+                            "expect", "computed"})
 
 
 def _text(table: Mapping[str, Any], key: str, *, path: str, record: str) -> str:
@@ -180,11 +193,52 @@ def _figure(raw: object, index: int, path: str) -> Figure:
     try:
         printed = to_money(raw["printed"], field="printed")
         rate = to_rate(raw["rate"], field="rate") if "rate" in raw else None
+        expect, expected = _expectation(raw, sorted(years), printed)
     except KiapRulesError as exc:
         raise exc.located(path=path, record=record) from None
     return Figure(label=_text(raw, "label", path=path, record=record),
                   line=_text(raw, "line", path=path, record=record), printed=printed,
-                  kind=kind, years=tuple(sorted(years)), rate=rate, quantity=quantity)
+                  kind=kind, years=tuple(sorted(years)), rate=rate, quantity=quantity,
+                  expect=expect, expected_computed=expected)
+
+
+def _expectation(raw: Mapping[str, Any], years: list[int], printed: Decimal
+                 ) -> tuple[str, tuple[tuple[int, Decimal], ...]]:
+    """A figure's ``expect`` (default ``reproduced``) and, for ``not_reproduced``, the
+    amount ``computed`` in each year: one amount for every year, or a table by year."""
+    expect = raw.get("expect", "reproduced")
+    if not isinstance(expect, str) or expect not in EXPECTATIONS:
+        raise InputError(f"must be one of {', '.join(EXPECTATIONS)}, got {expect!r}",
+                         field="expect")
+    if "computed" not in raw:
+        if expect == "not_reproduced":
+            raise InputError('is missing: a figure with expect = "not_reproduced" records the '
+                             "amount kiaprules computes for it", field="computed")
+        return expect, ()
+    if expect != "not_reproduced":
+        raise InputError('is given only with expect = "not_reproduced" (a figure that '
+                         "reproduces computes its printed amount)", field="computed")
+    value = raw["computed"]
+    if isinstance(value, Mapping):
+        by_year: dict[int, Decimal] = {}
+        for key, amount in value.items():
+            year = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else None
+            if year not in years:
+                raise InputError(f"is not one of the figure's years ({_years(years)})",
+                                 field=f"computed.{key}")
+            by_year[year] = to_money(amount, field=f"computed.{key}")
+        missing = [y for y in years if y not in by_year]
+        if missing:
+            raise InputError(f"gives no amount for {_years(missing)}: name every year of the "
+                             "figure, or give one amount for all", field="computed")
+    else:
+        amount = to_money(value, field="computed")
+        by_year = dict.fromkeys(years, amount)
+    if all(a == printed for a in by_year.values()):
+        raise InputError('is the printed amount in every year: that figure reproduces (leave '
+                         'out expect and computed, or write expect = "reproduced")',
+                         field="computed")
+    return expect, tuple(sorted(by_year.items()))
 
 
 def load_published(path: str | os.PathLike[str]) -> PublishedExample:
@@ -357,6 +411,25 @@ class FigureResult:
         return "reproduced" if self.reproduced else "not_reproduced"
 
     @property
+    def as_expected(self) -> bool:
+        """Whether the status is the one the figure expects, and, for a figure expected not
+        to reproduce, every year computes the amount recorded for it."""
+        fig = self.figure
+        if self.status != fig.expect:
+            return False
+        return fig.expect == "reproduced" or self.computed == fig.expected_computed
+
+    @property
+    def mismatch(self) -> str | None:
+        """How the result differs from what the figure expects; ``None`` when as expected."""
+        if self.as_expected:
+            return None
+        expected = _described(self.figure.expect, self.figure.expected_computed, format_money)
+        actual = _described(self.status, () if self.reproduced else self.computed,
+                            format_money)
+        return f"Expected {expected}, got {actual}."
+
+    @property
     def computed_amount(self) -> Decimal:
         """The computed amount; when the years disagree, the first that differs from print."""
         for _, amount in self.computed:
@@ -428,12 +501,30 @@ class FigureResult:
                            "rate": format_rate(s.rate), "instead_of": format_rate(s.instead_of)}
                           for s in self.solutions],
             "explanation": self.explanation,
+            "expected": {"status": fig.expect,
+                         "computed_by_year": {str(y): format_money(a)
+                                              for y, a in fig.expected_computed} or None},
+            "as_expected": self.as_expected,
+            "mismatch": self.mismatch,
         }
 
 
 def _years(years: Sequence[int]) -> str:
     items = [str(y) for y in years]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _described(status: str, by_year: Sequence[tuple[int, Decimal]],
+               fmt: Callable[[Decimal], str]) -> str:
+    """``not_reproduced (computed 194700.00 in 2019 and 2020)``; a status alone without
+    amounts. Years that compute the same amount are named together."""
+    if not by_year:
+        return status
+    grouped: dict[Decimal, list[int]] = {}
+    for year, amount in by_year:
+        grouped.setdefault(amount, []).append(year)
+    amounts = ", ".join(f"{fmt(a)} in {_years(ys)}" for a, ys in grouped.items())
+    return f"{status} (computed {amounts})"
 
 
 def _line_check(fig: Figure) -> str | None:
@@ -553,13 +644,20 @@ class Reproduction:
     def not_reproduced(self) -> tuple[FigureResult, ...]:
         return tuple(r for r in self.results if not r.reproduced)
 
+    @property
+    def not_as_expected(self) -> tuple[FigureResult, ...]:
+        """The figures whose status (or known computed amount) is not the one they expect."""
+        return tuple(r for r in self.results if not r.as_expected)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
             "summary": {"figures": len(self.results),
                         "reproduced": len(self.results) - len(self.not_reproduced),
                         "not_reproduced": len(self.not_reproduced),
-                        "flagged": sum(1 for r in self.results if r.checks)},
+                        "flagged": sum(1 for r in self.results if r.checks),
+                        "as_expected": len(self.results) - len(self.not_as_expected),
+                        "not_as_expected": len(self.not_as_expected)},
             "figures": [r.to_dict() for r in self.results],
             "inconsistencies": [i.to_dict() for i in self.inconsistencies],
         }
@@ -571,17 +669,25 @@ class Reproduction:
         rows = []
         for r in self.results:
             mark = "" if not r.checks else " (" + ", ".join(r.checks) + ")"
+            expected = _described(r.figure.expect, r.figure.expected_computed, format_kr)
+            explanation = " ".join(t for t in (r.mismatch, r.explanation) if t)
             rows.append([r.example.id, r.figure.label, format_kr(r.figure.printed),
-                         format_kr(r.computed_amount), r.status + mark, r.explanation])
-        table = table_text(rows, ["example", "figure", "printed", "computed", "status",
-                                  "explanation"],
-                           ("left", "left", "right", "right", "left", "left"),
-                           widths=[None, 30, None, None, 24, 70])
+                         format_kr(r.computed_amount), expected, r.status + mark, explanation])
+        table = table_text(rows, ["example", "figure", "printed", "computed", "expected",
+                                  "status", "explanation"],
+                           ("left", "left", "right", "right", "left", "left", "left"),
+                           widths=[None, 30, None, None, 24, 24, 70])
         lines = [f"ruleset {self.ruleset_id} {self.fingerprint}", "", table, ""]
         n = len(self.results)
         bad = len(self.not_reproduced)
         lines.append(f"{n} figures: {n - bad} reproduced, {bad} not reproduced, "
                      f"{sum(1 for r in self.results if r.checks)} flagged by the text checks.")
+        surprises = self.not_as_expected
+        if surprises:
+            lines.append(f"{len(surprises)} not as expected:")
+            lines.extend(f"- {r.example.id} “{r.figure.label}”: {r.mismatch}" for r in surprises)
+        else:
+            lines.append(f"All {n} as expected.")
         if self.inconsistencies:
             lines.append("")
             lines.append("The examples disagree with each other:")

@@ -165,7 +165,9 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
     result = reproduce(args.files or None, args.ruleset, policies=_policies(args.policy))
     out.write(result.to_json() if args.format == "json" else result.to_table())
-    return EXIT_OK
+    # A figure whose status is not the one its file expects fails the run, so a
+    # published example can gate CI; a known erratum recorded in the file does not.
+    return EXIT_PROBLEMS if result.not_as_expected else EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
@@ -318,8 +320,8 @@ def _parser() -> _Parser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_explain)
 
-    p = sub.add_parser("reproduce", help="compute the published worked examples' figures and "
-                       "explain every one not reproduced")
+    p = sub.add_parser("reproduce", help="compute the published worked examples' figures, "
+                       "explain every one not reproduced; exit 1 on any not as expected")
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="published-figures files (default: the shipped Guide §7.2 examples)")
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH")

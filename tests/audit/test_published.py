@@ -1,10 +1,13 @@
 """The published figures: the Guide til klyngestart §7.2 worked examples.
 
 Every printed figure of the three shipped examples is a named case below,
-with what the library must say about it. The expectations live here, in
-``EXPECTED``, not in the data files: a change to the engine, the ruleset or
-the published files that moves any figure (its computed amount, its status,
-the rates that would reproduce it, the text checks) fails a named test.
+with what the library must say about it. The full expectations live here, in
+``EXPECTED``: a change to the engine, the ruleset or the published files that
+moves any figure (its computed amount, its status, the rates that would
+reproduce it, the text checks) fails a named test. The data files record the
+status each figure is expected to have (``expect``, and ``computed`` for the
+two known errata); a test checks that they agree with ``EXPECTED``, and the
+pytest plugin runs them (``published/`` is among the test paths).
 
 Figures known NOT to reproduce are asserted as ``not_reproduced``, with the
 amount computed, the difference and the single rates that would reproduce
@@ -22,9 +25,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
+import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -223,7 +228,9 @@ def test_published_figure(reproduction: Reproduction, exp: Expected) -> None:
 
 def test_summary(reproduction: Reproduction) -> None:
     summary = reproduction.to_dict()["summary"]
-    assert summary == {"figures": 24, "reproduced": 22, "not_reproduced": 2, "flagged": 4}
+    assert summary == {"figures": 24, "reproduced": 22, "not_reproduced": 2, "flagged": 4,
+                       "as_expected": 24, "not_as_expected": 0}
+    assert reproduction.not_as_expected == ()
     assert [(r.example.id, r.figure.label) for r in reproduction.not_reproduced] == [
         ("guide-7.2-ex1", "total 2019 and 2020"), ("guide-7.2-ex2", "total 2019 and 2020")]
     shipped = load_ruleset("dk-kiap")
@@ -331,6 +338,156 @@ def test_a_figure_that_depends_on_no_rate_has_no_solutions(tmp_path: Path) -> No
     assert r.status == "not_reproduced" and r.solutions == ()
     assert "No single operating or supplement rate to the øre reproduces" in r.explanation
     assert "printed − computed = -10000.00" in r.explanation
+
+
+# --- what each figure is expected to give ----------------------------------------------
+
+
+def _without_expectations(text: str) -> str:
+    """A published file as it was before it could record expectations."""
+    return "\n".join(line for line in text.split("\n")
+                     if not line.startswith(("expect = ", "computed = ")))
+
+
+@pytest.mark.parametrize("exp", EXPECTED, ids=[e.case_id for e in EXPECTED])
+def test_the_shipped_files_record_what_expected_says(exp: Expected) -> None:
+    """The files' own expect/computed agree with this module's EXPECTED, figure by figure."""
+    example = load_published({"ex1": EX1, "ex2": EX2, "ex3": EX3}[exp.example])
+    [fig] = [f for f in example.figures if f.label == exp.label]
+    assert fig.expect == exp.status
+    if exp.status == "reproduced":
+        assert fig.expected_computed == ()
+    else:
+        assert fig.expected_computed == tuple((y, D(v)) for y, v in exp.computed.items())
+
+
+def test_a_figure_without_expect_is_expected_to_reproduce(tmp_path: Path) -> None:
+    """An old file (no expect, no computed) still loads; a figure that does not reproduce
+    is then not as expected, and says so beside its explanation."""
+    path = _write(tmp_path, _without_expectations(EX1.read_text(encoding="utf-8")))
+    example = load_published(path)
+    assert {(f.expect, f.expected_computed) for f in example.figures} == {("reproduced", ())}
+    result = reproduce([example])
+    [r] = result.not_as_expected
+    assert r.figure.label == "total 2019 and 2020" and r.status == "not_reproduced"
+    assert r.mismatch == ("Expected reproduced, got not_reproduced (computed 194700.00 in 2019 "
+                          "and 2020).")
+    assert r.explanation.startswith("Not reproduced (2019: computed 194700.00")
+    assert all(x.as_expected and x.mismatch is None for x in result.results if x is not r)
+
+
+def test_a_recorded_erratum_is_as_expected(reproduction: Reproduction) -> None:
+    errata = [r for r in reproduction.results if r.figure.expect == "not_reproduced"]
+    assert [(r.example.id, r.figure.label) for r in errata] == [
+        ("guide-7.2-ex1", "total 2019 and 2020"), ("guide-7.2-ex2", "total 2019 and 2020")]
+    for r in errata:
+        assert r.status == "not_reproduced" and r.as_expected and r.mismatch is None
+        assert r.to_dict()["as_expected"] is True
+
+
+def test_an_erratum_whose_computed_amount_moves_is_not_as_expected(tmp_path: Path) -> None:
+    path = _write(tmp_path, EX1.read_text(encoding="utf-8").replace(
+        'computed = "194700"', 'computed = "194800"'))
+    [r] = reproduce([path]).not_as_expected
+    assert r.status == r.figure.expect == "not_reproduced"
+    assert r.mismatch == ("Expected not_reproduced (computed 194800.00 in 2019 and 2020), got "
+                          "not_reproduced (computed 194700.00 in 2019 and 2020).")
+
+
+def test_an_erratum_that_got_fixed_is_not_as_expected() -> None:
+    """A ruleset under which the two errata reproduce: their status changed, so they fail,
+    and so do the figures the new rate breaks."""
+    tuned = load_ruleset("dk-kiap").with_override("operating_rate", "4.26",
+                                                  dt.date(2019, 1, 1), dt.date(2021, 1, 1))
+    result = reproduce(ruleset=tuned)
+    surprises = {(r.example.id, r.figure.label): r.mismatch for r in result.not_as_expected}
+    assert surprises[("guide-7.2-ex1", "total 2019 and 2020")] == (
+        "Expected not_reproduced (computed 194700.00 in 2019 and 2020), got reproduced.")
+    assert surprises[("guide-7.2-ex2", "total 2019 and 2020")] == (
+        "Expected not_reproduced (computed 142780.00 in 2019 and 2020), got reproduced.")
+    assert surprises[("guide-7.2-ex3", "total 2019 and 2020")] == (
+        "Expected reproduced, got not_reproduced (computed 417300.00 in 2019 and 2020).")
+    assert set(surprises) == {(r.example.id, r.figure.label) for r in result.not_reproduced} \
+        | {("guide-7.2-ex1", "total 2019 and 2020"), ("guide-7.2-ex2", "total 2019 and 2020")}
+    assert result.to_dict()["summary"]["not_as_expected"] == len(surprises)
+
+
+def test_computed_by_year_names_each_year(tmp_path: Path) -> None:
+    """The 2019–2020 total read over 2019–2021: 2021 computes another amount, recorded
+    year by year; years that compute the same amount are named together."""
+    text = EX1.read_text(encoding="utf-8").replace(
+        'years = [2019, 2020]\n# A known', 'years = [2019, 2020, 2021]\n# A known').replace(
+        'computed = "194700"',
+        'computed = { 2019 = "194700", 2020 = "194700", 2021 = "144000" }')
+    path = _write(tmp_path, text)
+    [fig] = [f for f in load_published(path).figures if f.label == "total 2019 and 2020"]
+    assert fig.expected_computed == ((2019, D("194700")), (2020, D("194700")),
+                                     (2021, D("144000")))
+    [r] = [r for r in reproduce([path]).results if r.figure.label == fig.label]
+    assert r.as_expected
+    one_amount = _write(tmp_path, text.replace(
+        '{ 2019 = "194700", 2020 = "194700", 2021 = "144000" }', '"194700"'), "one.toml")
+    [r] = reproduce([one_amount]).not_as_expected
+    assert r.mismatch == ("Expected not_reproduced (computed 194700.00 in 2019, 2020 and 2021), "
+                          "got not_reproduced (computed 194700.00 in 2019 and 2020, 144000.00 in "
+                          "2021).")
+    table = reproduce([one_amount]).to_table()
+    assert "1 not as expected:\n- guide-7.2-ex1 “total 2019 and 2020”: Expected not_reproduced " \
+           "(computed 194700.00 in 2019, 2020 and 2021), got not_reproduced" in table
+
+
+def test_one_amount_and_a_table_by_year_are_the_same_expectation(tmp_path: Path) -> None:
+    text = EX1.read_text(encoding="utf-8")
+    by_year = _write(tmp_path, text.replace(
+        'computed = "194700"', 'computed = { 2020 = "194700.00", 2019 = 194700 }'))
+    assert load_published(by_year).figures == load_published(EX1).figures
+
+
+def test_the_docs_show_the_example_of_ones_own_file_as_it_is() -> None:
+    """docs/published-examples.md shows examples/published_guide_7_1.toml, which its doctests
+    run through reproduce and the pytest plugin; the file adds only its header comment."""
+    doc = (REPO / "docs" / "published-examples.md").read_text(encoding="utf-8")
+    block = doc.split("### Adding your own example")[1].split("```toml\n")[1].split("```")[0]
+    own = REPO / "examples" / "published_guide_7_1.toml"
+    text = own.read_text(encoding="utf-8")
+    assert text.endswith("\n" + block) and text[:-len(block)].strip().startswith("#")
+    assert all(line.startswith("#") for line in text[:-len(block)].strip().splitlines())
+    assert not reproduce([own]).not_as_expected
+
+
+@st.composite
+def reprinted(draw: st.DrawFn) -> dict[str, Any]:
+    """The first shipped example with some printed amounts changed (and nothing recorded)."""
+    document = tomllib.loads(_without_expectations(EX1.read_text(encoding="utf-8")))
+    for fig in document["figure"]:
+        if draw(st.booleans(), label=f"reprint {fig['label']}"):
+            ore = draw(st.integers(0, 100_000_000), label="printed in øre")
+            fig["printed"] = f"{Decimal(ore) / 100:.2f}"
+    return document
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=reprinted())
+def test_recording_what_is_computed_makes_every_figure_as_expected(
+        tmp_path_factory: pytest.TempPathFactory, document: dict[str, Any]) -> None:
+    """Without records, as expected is reproduced; once each figure records the status and
+    amounts reproduce gives it, every figure is as expected, and the mismatch is None."""
+    folder = tmp_path_factory.mktemp("reprinted")
+    path = folder / "ex.toml"
+    path.write_text(tomli_w.dumps(document), encoding="utf-8")
+    first = reproduce([path])
+    for r in first.results:
+        assert r.as_expected is r.reproduced
+        assert (r.mismatch is None) is r.as_expected
+    for fig, r in zip(document["figure"], first.results, strict=True):
+        if not r.reproduced:
+            fig["expect"] = "not_reproduced"
+            fig["computed"] = {str(y): f"{a}" for y, a in r.computed}
+    path.write_text(tomli_w.dumps(document), encoding="utf-8")
+    again = reproduce([path])
+    assert again.not_as_expected == ()
+    assert [r.status for r in again.results] == [r.status for r in first.results]
+    assert again.to_dict()["summary"]["as_expected"] == len(again.results)
 
 
 # --- data integrity: the published files quote the source ------------------------------
@@ -444,6 +601,7 @@ def test_file_shape(path: Path) -> None:
 
 _OP = 'label = "operating grant, founding year"'
 _REC = "figure[2] (operating grant, founding year)"
+_TOTAL = "figure[7] (total 2019 and 2020)"
 
 
 def _edit(old: str, new: str, count: int = 1):  # type: ignore[no-untyped-def]
@@ -496,6 +654,41 @@ LOADER_ERRORS = [
                  "capacities", "≥ 1", id="zero-capacities"),
     pytest.param(_edit(_OP, "label = 5"), InputError, "figure[2]", "label", "non-empty text",
                  id="label-not-text"),
+    # What a figure is expected to give (expect, and computed for a known erratum).
+    pytest.param(_edit('expect = "not_reproduced"', 'expect = "erratum"'), InputError, _TOTAL,
+                 "expect", "must be one of reproduced, not_reproduced, got 'erratum'",
+                 id="expect-unknown-status"),
+    pytest.param(_edit('expect = "not_reproduced"', "expect = false"), InputError, _TOTAL,
+                 "expect", "must be one of reproduced, not_reproduced, got False",
+                 id="expect-not-text"),
+    pytest.param(_edit('computed = "194700"\n', ""), InputError, _TOTAL, "computed",
+                 'is missing: a figure with expect = "not_reproduced" records the amount',
+                 id="erratum-without-computed"),
+    pytest.param(_edit('expect = "not_reproduced"', 'expect = "reproduced"'), InputError, _TOTAL,
+                 "computed", 'is given only with expect = "not_reproduced"',
+                 id="computed-with-reproduced"),
+    pytest.param(_edit('quantity = 30000\n', 'quantity = 30000\ncomputed = "129900"\n', 1),
+                 InputError, _REC, "computed",
+                 'is given only with expect = "not_reproduced"', id="computed-without-expect"),
+    pytest.param(_edit('computed = "194700"', "computed = 194700.5"), MoneyTypeError, _TOTAL,
+                 "computed", "float", id="computed-float"),
+    pytest.param(_edit('computed = "194700"', 'computed = "194700.001"'), InputError, _TOTAL,
+                 "computed", "at most two decimals", id="computed-beyond-ore"),
+    pytest.param(_edit('computed = "194700"', 'computed = "192600"'), InputError, _TOTAL,
+                 "computed", "is the printed amount in every year: that figure reproduces",
+                 id="computed-is-printed"),
+    pytest.param(_edit('computed = "194700"', 'computed = { 2019 = "194700" }'), InputError,
+                 _TOTAL, "computed", "gives no amount for 2020", id="computed-year-missing"),
+    pytest.param(_edit('computed = "194700"', 'computed = { 2019 = "194700", 2020 = "194700", '
+                       '2021 = "1" }'), InputError, _TOTAL, "computed.2021",
+                 "is not one of the figure's years (2019 and 2020)", id="computed-year-outside"),
+    pytest.param(_edit('computed = "194700"', 'computed = { next = "194700" }'), InputError,
+                 _TOTAL, "computed.next", "is not one of the figure's years",
+                 id="computed-year-not-a-year"),
+    pytest.param(_edit('computed = "194700"', 'computed = { 2019 = "194700", 2020 = 1.5 }'),
+                 MoneyTypeError, _TOTAL, "computed.2020", "float", id="computed-by-year-float"),
+    pytest.param(_edit('computed = "194700"', "computed = [194700]"), InputError, _TOTAL,
+                 "computed", "must be an amount in kroner", id="computed-a-list"),
 ]
 
 
@@ -765,12 +958,20 @@ def test_cli_reproduce_table() -> None:
     assert [(r["example"], r["figure"]) for r in rows] == [
         (IDS[e.example], e.label) for e in EXPECTED]
     assert [r["status"].split()[0] for r in rows] == [e.status for e in EXPECTED]
-    assert text.count("not_reproduced") == 2
+    # Expected against actual: the two errata are expected not to reproduce, with the
+    # amount computed; every other figure is expected to reproduce.
+    assert [r["expected"] for r in rows] == [
+        e.status if e.status == "reproduced" else
+        f"not_reproduced (computed {D(e.computed[2019]):,.2f} in 2019 and 2020)"
+        for e in EXPECTED]
+    assert text.count("not_reproduced") == 4
     for row, exp in zip(rows, EXPECTED, strict=True):
         assert row["printed"] == f"{D(exp.printed):,.2f}"
         for check in exp.checks:
             assert check in row["status"]
-    assert "24 figures: 22 reproduced, 2 not reproduced, 4 flagged by the text checks." in text
+    assert "24 figures: 22 reproduced, 2 not reproduced, 4 flagged by the text checks.\n" \
+           "All 24 as expected.\n" in text
+    assert "not as expected" not in text and "Expected" not in text
     assert "The examples disagree with each other:" in text
     assert text.count("- operating_rate for 20") == 3
 
@@ -780,7 +981,7 @@ def test_cli_reproduce_json() -> None:
     assert status == 0
     data = json.loads(text)
     assert data["summary"] == {"figures": 24, "reproduced": 22, "not_reproduced": 2,
-                               "flagged": 4}
+                               "flagged": 4, "as_expected": 24, "not_as_expected": 0}
     figures = data["figures"]
     assert len(figures) == 24
     for fig, exp in zip(figures, EXPECTED, strict=True):
@@ -789,6 +990,11 @@ def test_cli_reproduce_json() -> None:
         assert (fig["id"], fig["label"]) == (IDS[exp.example], exp.label)
         assert fig["status"] in {"reproduced", "not_reproduced"}
         assert fig["status"] == exp.status
+        assert fig["expected"] == {
+            "status": exp.status,
+            "computed_by_year": None if exp.status == "reproduced" else {
+                str(y): f"{D(v):.2f}" for y, v in exp.computed.items()}}
+        assert (fig["as_expected"], fig["mismatch"]) == (True, None)
         assert (fig["document"], fig["section"]) == ("Guide til klyngestart", "§7.2")
         assert fig["printed"] == f"{D(exp.printed):.2f}"
     bad = [f for f in figures if f["status"] == "not_reproduced"]
@@ -811,6 +1017,45 @@ def test_cli_reproduce_one_file() -> None:
     data = json.loads(text)
     assert {f["id"] for f in data["figures"]} == {"guide-7.2-ex3"}
     assert data["summary"]["not_reproduced"] == 0 and data["inconsistencies"] == []
+
+
+def test_cli_reproduce_exits_1_on_a_figure_not_as_expected(tmp_path: Path) -> None:
+    """The first example as it was before it recorded its erratum: the run fails, and the
+    table and the JSON show the expected status against the actual one."""
+    path = _write(tmp_path, _without_expectations(EX1.read_text(encoding="utf-8")))
+    status, text = _run(["reproduce", str(path)])
+    assert status == 1
+    [row] = [r for r in _table_rows(text) if r["figure"] == "total 2019 and 2020"]
+    assert (row["expected"], row["status"]) == ("reproduced", "not_reproduced")
+    assert row["explanation"].startswith(
+        "Expected reproduced, got not_reproduced (computed 194700.00 in 2019 and 2020). "
+        "Not reproduced (2019:")
+    assert "All 8 as expected" not in text
+    assert ("1 not as expected:\n- guide-7.2-ex1 “total 2019 and 2020”: Expected reproduced, "
+            "got not_reproduced (computed 194700.00 in 2019 and 2020).\n") in text
+    status, text = _run(["reproduce", str(path), "--format", "json"])
+    assert status == 1
+    data = json.loads(text)
+    assert data["summary"]["as_expected"] == 7 and data["summary"]["not_as_expected"] == 1
+    [bad] = [f for f in data["figures"] if not f["as_expected"]]
+    assert bad["label"] == "total 2019 and 2020"
+    assert (bad["expected"], bad["status"]) == (
+        {"status": "reproduced", "computed_by_year": None}, "not_reproduced")
+    assert bad["mismatch"] == ("Expected reproduced, got not_reproduced (computed 194700.00 in "
+                               "2019 and 2020).")
+    # With the erratum recorded, as shipped: exit 0.
+    assert _run(["reproduce", str(EX1)])[0] == 0
+
+
+def test_cli_reproduce_bad_expectation(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, EX1.read_text(encoding="utf-8").replace(
+        'expect = "not_reproduced"', 'expect = "erratum"'))
+    status, text = _run(["reproduce", str(path)])
+    err = capsys.readouterr().err
+    assert status == 2 and text == ""
+    assert err == (f"kiaprules: error: {path}: {_TOTAL}: expect: must be one of reproduced, "
+                   "not_reproduced, got 'erratum'\n")
 
 
 def test_cli_reproduce_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "synthetic": 4,
     "cli": 5,
     "__main__": 5,
+    "pytest_plugin": 5,  # the pytest plugin: a front end, like the command line
     "__init__": 6,
 }
 #: (module, the higher module it names for type checkers only, and why).

@@ -56,6 +56,15 @@ def citations() -> Iterator[tuple[str, Citation]]:
             yield (f"{example.id} {figure.label}",
                    Citation(document=example.document, section=example.section,
                             quote=figure.line))
+    # The example of a user's own published file (docs/published-examples.md).
+    for path in sorted((Path(__file__).resolve().parents[2] / "examples").glob("published_*")):
+        example = load_published(path)
+        yield (f"{example.id} intro", Citation(document=example.document,
+                                               section=example.section, quote=example.intro))
+        for figure in example.figures:
+            yield (f"{example.id} {figure.label}",
+                   Citation(document=example.document, section=example.section,
+                            quote=figure.line))
 
 
 def _spending_citations() -> Iterator[tuple[str, Citation]]:
@@ -150,3 +159,4 @@ def test_the_quote_check_covers_every_kind_of_citation() -> None:
     kinds = {where.split(" ")[0].split(":")[0] for where, _ in CITATIONS}
     assert {"dk-kiap", "payout", "registration", "spending"} <= kinds
     assert any(where.startswith("guide-7.2") for where, _ in CITATIONS)
+    assert any(where.startswith("guide-7.1-per-unit") for where, _ in CITATIONS)
