@@ -15,8 +15,8 @@ from typing import Any, Final
 
 from kiaprules.errors import InputError
 
-__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_document", "shipped_dir",
-           "suffix"]
+__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "read_bytes", "read_document",
+           "shipped_dir", "suffix"]
 
 #: Larger files are refused before they are read: a whole country is a few MB.
 MAX_FILE_BYTES: Final = 512 * 1024 * 1024
@@ -128,8 +128,11 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
     return document
 
 
-def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict[str, Any]:
-    """Read and parse the file at ``path``."""
+def read_bytes(path: str | os.PathLike[str], *, what: str = "file") -> bytes:
+    """The bytes of the file at ``path``, or one :class:`InputError` naming it.
+
+    ``what`` names the kind of file when there is none: "no such ruleset file".
+    """
     name = os.fspath(path)
     try:
         size = os.stat(name).st_size
@@ -138,16 +141,23 @@ def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> di
                 f"is {size:,} bytes; files over {MAX_FILE_BYTES:,} bytes are refused", path=name
             )
         with open(name, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except FileNotFoundError:
-        raise InputError("no such file", path=name) from None
+        raise InputError(f"no such {what}", path=name) from None
     except IsADirectoryError:
         raise InputError("is a directory, not a file", path=name) from None
     except PermissionError:
         raise InputError("cannot be read (permission denied)", path=name) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", path=name) from None
-    return parse_document(data, path=name, fmt=fmt)
+    except ValueError:  # a NUL in the name: no file has one
+        raise InputError("is not a file name (it holds a NUL character)", path=name) from None
+
+
+def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict[str, Any]:
+    """Read and parse the file at ``path``."""
+    name = os.fspath(path)
+    return parse_document(read_bytes(name), path=name, fmt=fmt)
 
 
 def check_keys(

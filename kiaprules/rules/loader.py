@@ -7,12 +7,13 @@ kind, naming the file and the key (docs/ruleset-format.md).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from kiaprules._files import read_document, shipped_dir, suffix
+from kiaprules._files import parse_document, read_bytes, shipped_dir, suffix
 from kiaprules.errors import InputError, KiapRulesError, RulesetError
 from kiaprules.model.calendar import parse_date
 from kiaprules.rules.ruleset import (
@@ -27,7 +28,7 @@ from kiaprules.rules.ruleset import (
     link_values,
 )
 
-__all__ = ["available_rulesets", "load_ruleset", "ruleset_from_data"]
+__all__ = ["available_rulesets", "load_ruleset", "ruleset_from_data", "shipped_ruleset"]
 
 _TOP_KEYS: Final = frozenset({"ruleset", "documents", "parameters", "policies"})
 _RULESET_KEYS: Final = frozenset({"id", "title", "description"})
@@ -196,7 +197,26 @@ def available_rulesets() -> list[Ruleset]:
     return sorted((load_ruleset(p) for p in _shipped_dir().glob("*.toml")), key=lambda r: r.id)
 
 
-_CACHE: dict[tuple[str, int, int], Ruleset] = {}
+def shipped_ruleset(ruleset_id: str) -> Ruleset | None:
+    """The ruleset shipped with kiaprules whose id is ``ruleset_id``, or ``None``.
+
+    The id is only compared with the shipped rulesets' own ids; it never
+    becomes part of a path. So an id read from data (a receipt's) cannot
+    name a file: ``"/dev/zero"`` or ``"../../etc/passwd"`` is simply no
+    shipped ruleset.
+    """
+    for ruleset in available_rulesets():
+        if ruleset.id == ruleset_id:
+            return ruleset
+    return None
+
+
+#: The last ruleset read from each path, keyed by the path as given and the
+#: sha256 of the bytes read: a file rewritten in place is parsed again
+#: whatever its modification time and size say, and the cache holds one
+#: ruleset a path. The bytes are read on every call anyway; only parsing and
+#: checking them is saved.
+_CACHE: dict[str, tuple[bytes, Ruleset]] = {}
 
 
 def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Ruleset:
@@ -223,14 +243,11 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
             known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
             raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
                              field="ruleset")
-    try:
-        stat = os.stat(name)
-    except OSError:
-        raise InputError("no such ruleset file", path=name) from None
-    cache_key = (os.path.realpath(name), stat.st_mtime_ns, stat.st_size)
-    if cache_key in _CACHE:
-        return _CACHE[cache_key]
-    document = read_document(name, fmt="toml")
-    result = _Loader(name).ruleset(document)
-    _CACHE[cache_key] = result
+    data = read_bytes(name, what="ruleset file")
+    digest = hashlib.sha256(data).digest()
+    cached = _CACHE.get(name)
+    if cached is not None and cached[0] == digest:
+        return cached[1]
+    result = _Loader(name).ruleset(parse_document(data, path=name, fmt="toml"))
+    _CACHE[name] = (digest, result)
     return result
