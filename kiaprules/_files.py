@@ -134,6 +134,8 @@ def read_bytes(path: str | os.PathLike[str], *, what: str = "file") -> bytes:
     ``what`` names the kind of file when there is none: "no such ruleset file".
     """
     name = os.fspath(path)
+    if "\x00" in name:  # no file has one; os.stat would raise ValueError
+        raise InputError("is not a file name (it holds a NUL character)", path=name)
     try:
         size = os.stat(name).st_size
         if size > MAX_FILE_BYTES:
@@ -150,8 +152,6 @@ def read_bytes(path: str | os.PathLike[str], *, what: str = "file") -> bytes:
         raise InputError("cannot be read (permission denied)", path=name) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", path=name) from None
-    except ValueError:  # a NUL in the name: no file has one
-        raise InputError("is not a file name (it holds a NUL character)", path=name) from None
 
 
 def read_document(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict[str, Any]:
