@@ -1064,15 +1064,20 @@ def test_a_ruleset_path_with_a_nul_is_refused_as_input() -> None:
 
 
 class _Opened:
-    """Records every path `open` is asked for (and opens it as usual)."""
+    """Stands in for `open`: records every path asked for, and opens only ``allowed`` ones
+    (a refused path raises, so a regression fails fast instead of reading /dev/zero)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *allowed: str | os.PathLike[str]) -> None:
         self.paths: list[str] = []
+        self.allowed = {os.path.realpath(p) for p in allowed}
         self._open = builtins.open
 
     def __call__(self, file: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(file, str | bytes | os.PathLike):
-            self.paths.append(os.fsdecode(file))
+            path = os.path.realpath(os.fsdecode(file))
+            self.paths.append(path)
+            if path not in self.allowed:
+                raise AssertionError(f"opened {path}")
         return self._open(file, *args, **kwargs)
 
 
@@ -1090,9 +1095,8 @@ def test_a_shipped_ruleset_is_found_by_its_id() -> None:
 def test_an_id_that_is_not_a_shipped_ones_is_none_and_opens_nothing_but_the_shipped_files(
     ruleset_id: str,
 ) -> None:
-    spy = _Opened()
+    spy = _Opened(*SHIPPED_RULESET.parent.glob("*.toml"))
     with mock.patch("builtins.open", spy):
         found = shipped_ruleset(ruleset_id)
     assert (found is None) == (ruleset_id != "dk-kiap")
-    shipped = os.path.realpath(SHIPPED_RULESET.parent)
-    assert all(os.path.dirname(os.path.realpath(p)) == shipped for p in spy.paths), spy.paths
+    assert set(spy.paths) <= spy.allowed
