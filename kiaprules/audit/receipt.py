@@ -10,9 +10,11 @@ difference.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -71,13 +73,82 @@ def make_receipt(
     }
 
 
-def write_receipt(path: str | os.PathLike[str], receipt: Mapping[str, Any]) -> None:
-    text = json.dumps(receipt, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` name one file: by their resolved paths, or by device and
+    inode (a hard link, a bind mount, a case-insensitive file system)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
     try:
-        with open(path, "w", encoding="utf-8") as handle:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # either is absent (then it is no input), or unnamable
+        return False
+
+
+def _temporary_beside(name: str) -> tuple[str, int]:
+    """A new file in the folder of ``name``, open for writing: its path and descriptor.
+
+    Created exclusively, with the mode any new file gets (``0o666`` less the
+    umask), so the receipt that replaces ``name`` is as readable as a file
+    written in place would be.
+    """
+    folder, base = os.path.split(os.path.abspath(name))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = os.path.join(folder, f".{base[:100]}.{secrets.token_hex(8)}.tmp")
+        try:
+            return temporary, os.open(temporary, flags, 0o666)
+        except FileExistsError:  # pragma: no cover - 64 random bits
+            continue
+
+
+def write_receipt(
+    path: str | os.PathLike[str],
+    receipt: Mapping[str, Any],
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> None:
+    """Write ``receipt`` (from :func:`make_receipt`) to ``path`` as JSON, atomically.
+
+    The text goes to a new file in the same folder, which then replaces
+    ``path`` in one step (:func:`os.replace`): whoever reads ``path`` sees the
+    old file or the whole receipt, never part of one, and a failure leaves
+    ``path`` as it was. (A symbolic link at ``path`` is replaced, not
+    followed.)
+
+    ``inputs`` are the files the computation read (cluster files, the
+    ruleset file): a receipt written over one would destroy what it is a
+    receipt of, so that is refused (:class:`InputError` naming ``path``)
+    and nothing is written.
+    """
+    name = os.fspath(path)
+    for given in inputs:
+        other = os.fspath(given)
+        if _same_file(name, other):
+            same = "is" if os.path.abspath(name) == os.path.abspath(other) else \
+                f"is the same file as {other}:"
+            raise InputError(f"{same} one of the computation's inputs; a receipt is never "
+                             "written over its inputs", path=name, field="receipt")
+    try:
+        text = json.dumps(receipt, ensure_ascii=False, indent=2, sort_keys=False,
+                          allow_nan=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"is not receipt data ({exc})", field="receipt") from None
+    temporary = None
+    try:
+        temporary, descriptor = _temporary_beside(name)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
-    except OSError as exc:
-        raise InputError(f"cannot be written ({exc.strerror})", path=os.fspath(path)) from None
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, name)
+    except BaseException as exc:  # nothing left behind, whatever stopped the writing
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot be written ({exc.strerror})", path=name,
+                             field="receipt") from None
+        raise
 
 
 @attrs.frozen(kw_only=True)

@@ -28,7 +28,8 @@ from kiaprules.rules.ruleset import (
     link_values,
 )
 
-__all__ = ["available_rulesets", "load_ruleset", "ruleset_from_data", "shipped_ruleset"]
+__all__ = ["available_rulesets", "load_ruleset", "ruleset_file", "ruleset_from_data",
+           "shipped_ruleset"]
 
 _TOP_KEYS: Final = frozenset({"ruleset", "documents", "parameters", "policies"})
 _RULESET_KEYS: Final = frozenset({"id", "title", "description"})
@@ -226,6 +227,24 @@ def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Rul
     return _Loader(source).ruleset(data)
 
 
+def ruleset_file(ruleset: str | os.PathLike[str]) -> str:
+    """The file :func:`load_ruleset` reads for ``ruleset``: a path as given, or a shipped id's.
+
+    A name ending in ``.toml`` or holding a path separator is a path; any
+    other name is the id of a shipped ruleset, refused if none has it.
+    """
+    text = os.fspath(ruleset)
+    if suffix(text) == ".toml" or os.sep in text or "/" in text:
+        return str(Path(text))  # a caller's path, spelled as pathlib spells it
+    # A shipped ruleset's id.
+    name = os.path.join(shipped_dir("rulesets"), f"{text}.toml")
+    if not os.path.isfile(name):
+        known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
+        raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
+                         field="ruleset")
+    return name
+
+
 def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
     """A ruleset by id (one shipped with kiaprules) or by the path of a TOML file.
 
@@ -233,16 +252,7 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
     order or repeated, inexact numbers (TOML floats) and values of the wrong
     kind, naming the file and the key.
     """
-    text = os.fspath(ruleset)
-    if suffix(text) == ".toml" or os.sep in text or "/" in text:
-        name = str(Path(text))  # a caller's path, spelled as pathlib spells it
-    else:
-        # A shipped ruleset's id.
-        name = os.path.join(shipped_dir("rulesets"), f"{text}.toml")
-        if not os.path.isfile(name):
-            known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
-            raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
-                             field="ruleset")
+    name = ruleset_file(ruleset)
     data = read_bytes(name, what="ruleset file")
     digest = hashlib.sha256(data).digest()
     cached = _CACHE.get(name)

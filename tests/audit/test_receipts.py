@@ -11,13 +11,17 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import errno
 import io
 import json
+import os
+import stat
 import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -27,6 +31,7 @@ import kiaprules
 from kiaprules import (
     Clinic,
     Cluster,
+    InputError,
     KiapRulesError,
     Membership,
     Override,
@@ -461,3 +466,104 @@ def test_a_receipt_needs_a_path_that_exists(tmp_path: Path) -> None:
     status, out, err = _verify_cli(tmp_path / "missing.json")
     assert (status, out) == (2, "")
     assert err == f"kiaprules: error: {tmp_path / 'missing.json'}: no such file\n"
+
+
+# --- writing: atomically, and never over an input -------------------------------------------
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_write_receipt_writes_a_new_file_beside_the_target_then_renames_it(
+    tmp_path: Path, example_receipt: Receipt, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    renamed: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        renamed.append((src, dst))
+        assert json.loads(Path(src).read_text(encoding="utf-8")) == example_receipt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    path = tmp_path / "receipt.json"
+    path.write_text("old\n", encoding="utf-8")
+    write_receipt(path, example_receipt)
+    [(src, dst)] = renamed
+    assert os.path.dirname(src) == str(tmp_path) and dst == str(path)
+    assert list(_files(tmp_path)) == ["receipt.json"]
+    assert json.loads(path.read_text(encoding="utf-8")) == example_receipt
+    # As readable as a file written in place: the mode a new file gets here.
+    plain = tmp_path / "plain"
+    plain.write_text("", encoding="utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+
+
+#: Where writing a receipt can be stopped: the call that fails, and what it raises.
+FAILURES = {
+    "open": ("open", OSError(errno.EACCES, "Permission denied")),
+    "write (disk full)": ("fsync", OSError(errno.ENOSPC, "No space left on device")),
+    "rename": ("replace", OSError(errno.EXDEV, "Invalid cross-device link")),
+    "interrupted": ("fsync", KeyboardInterrupt()),
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(failure=st.sampled_from(sorted(FAILURES)), existed=st.booleans())
+def test_a_receipt_whose_writing_fails_leaves_the_old_file_and_nothing_else(
+    failure: str, existed: bool,
+) -> None:
+    receipt = {"kiaprules_receipt": 1, "note": "small stand-in"}
+    where, error = FAILURES[failure]
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "receipt.json"
+        if existed:
+            path.write_text("the old receipt\n", encoding="utf-8")
+        before = _files(Path(folder))
+        with mock.patch.object(os, where, fail), pytest.raises(
+                KeyboardInterrupt if isinstance(error, KeyboardInterrupt) else InputError
+        ) as info:
+            write_receipt(path, receipt)
+        if isinstance(info.value, InputError):
+            assert info.value.path == str(path) and info.value.field == "receipt"
+            assert info.value.reason.startswith("cannot be written (")
+        assert _files(Path(folder)) == before
+        write_receipt(path, receipt)  # and once the trouble is gone, it is written whole
+        assert json.loads(path.read_text(encoding="utf-8")) == receipt
+        assert list(_files(Path(folder))) == ["receipt.json"]
+
+
+def test_a_receipt_that_is_not_json_data_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "receipt.json"
+    for bad in ({"total": Decimal("1.00")}, {"x": float("nan")}):
+        with pytest.raises(InputError, match="is not receipt data"):
+            write_receipt(path, bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_receipt_refuses_to_write_over_one_of_its_inputs(
+    tmp_path: Path, example_receipt: Receipt,
+) -> None:
+    cluster = tmp_path / "k.toml"
+    cluster.write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "hard.json").hardlink_to(cluster)
+    (tmp_path / "soft.json").symlink_to(cluster)
+    for target, words in [(cluster, "is one of the computation's inputs"),
+                          (tmp_path / "hard.json", f"is the same file as {cluster}"),
+                          (tmp_path / "soft.json", f"is the same file as {cluster}")]:
+        with pytest.raises(InputError) as info:
+            write_receipt(target, example_receipt, inputs=[str(tmp_path / "x.toml"), cluster])
+        assert (info.value.path, info.value.field) == (str(target), "receipt")
+        assert info.value.reason.startswith(words)
+        assert cluster.read_bytes() == EXAMPLE.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hard.json", "k.toml", "soft.json"]
+    write_receipt(tmp_path / "r.json", example_receipt, inputs=[cluster])
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == example_receipt
+
