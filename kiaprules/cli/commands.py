@@ -29,7 +29,7 @@ from kiaprules.formats.expensefile import ledger_input_from_document, load_expen
 from kiaprules.model.calendar import parse_years
 from kiaprules.model.cluster import Cluster
 from kiaprules.reports.summary import national_summary
-from kiaprules.rules.loader import available_rulesets, load_ruleset
+from kiaprules.rules.loader import available_rulesets, load_ruleset, ruleset_file
 from kiaprules.rules.registration import check_registration
 from kiaprules.rules.ruleset import Ruleset, format_value
 
@@ -133,16 +133,19 @@ def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None
 
 def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
     clusters, report = _compute(args)
-    if args.receipt:
-        write_receipt(args.receipt, make_receipt(
-            clusters, args.ruleset, years=report.years, overrides=args.set,
-            policies=_policies(args.policy), strict=args.strict))
     if args.compare:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
         text = _render(comparison, args.format)
     else:
         text = _render(report, args.format)
+    if args.receipt:
+        # Last, once all else has succeeded: a command that fails leaves no receipt
+        # (nor replaces an old one), and the receipt is never written over an input.
+        write_receipt(args.receipt, make_receipt(
+            clusters, args.ruleset, years=report.years, overrides=args.set,
+            policies=_policies(args.policy), strict=args.strict),
+            inputs=[*args.files, ruleset_file(args.ruleset)])
     out.write(text)
     return EXIT_OK
 

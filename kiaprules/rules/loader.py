@@ -28,7 +28,8 @@ from kiaprules.rules.ruleset import (
     link_values,
 )
 
-__all__ = ["available_rulesets", "load_ruleset", "ruleset_from_data"]
+__all__ = ["available_rulesets", "load_ruleset", "ruleset_file", "ruleset_from_data",
+           "shipped_ruleset"]
 
 _TOP_KEYS: Final = frozenset({"ruleset", "documents", "parameters", "policies"})
 _RULESET_KEYS: Final = frozenset({"id", "title", "description"})
@@ -197,7 +198,26 @@ def available_rulesets() -> list[Ruleset]:
     return sorted((load_ruleset(p) for p in _shipped_dir().glob("*.toml")), key=lambda r: r.id)
 
 
-_CACHE: dict[tuple[str, bytes], Ruleset] = {}
+def shipped_ruleset(ruleset_id: str) -> Ruleset | None:
+    """The ruleset shipped with kiaprules whose id is ``ruleset_id``, or ``None``.
+
+    The id is only compared with the shipped rulesets' own ids; it never
+    becomes part of a path. So an id read from data (a receipt's) cannot
+    name a file: ``"/dev/zero"`` or ``"../../etc/passwd"`` is simply no
+    shipped ruleset.
+    """
+    for ruleset in available_rulesets():
+        if ruleset.id == ruleset_id:
+            return ruleset
+    return None
+
+
+#: The last ruleset read from each path, keyed by the path as given and the
+#: sha256 of the bytes read: a file rewritten in place is parsed again
+#: whatever its modification time and size say, and the cache holds one
+#: ruleset a path. The bytes are read on every call anyway; only parsing and
+#: checking them is saved.
+_CACHE: dict[str, tuple[bytes, Ruleset]] = {}
 
 
 def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Ruleset:
@@ -207,6 +227,27 @@ def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Rul
     return _Loader(source).ruleset(data)
 
 
+def ruleset_file(ruleset: str | os.PathLike[str]) -> str:
+    """The file :func:`load_ruleset` reads for ``ruleset``: a path as given, or a shipped id's.
+
+    A name ending in ``.toml`` or holding a path separator is a path; any
+    other name is the id of a shipped ruleset, refused if none has it.
+    """
+    if not isinstance(ruleset, (str, os.PathLike)):
+        raise InputTypeError(f"must be a ruleset id or the path of a ruleset file, got "
+                             f"{type(ruleset).__name__}", field="ruleset")
+    text = os.fspath(ruleset)
+    if suffix(text) == ".toml" or os.sep in text or "/" in text:
+        return str(Path(text))  # a caller's path, spelled as pathlib spells it
+    # A shipped ruleset's id.
+    name = os.path.join(shipped_dir("rulesets"), f"{text}.toml")
+    if not os.path.isfile(name):
+        known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
+        raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
+                         field="ruleset")
+    return name
+
+
 def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
     """A ruleset by id (one shipped with kiaprules) or by the path of a TOML file.
 
@@ -214,25 +255,12 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
     order or repeated, inexact numbers (TOML floats) and values of the wrong
     kind, naming the file and the key.
     """
-    if not isinstance(ruleset, (str, os.PathLike)):
-        raise InputTypeError(f"must be a ruleset id or the path of a ruleset file, got "
-                             f"{type(ruleset).__name__}", field="ruleset")
-    text = os.fspath(ruleset)
-    if suffix(text) == ".toml" or os.sep in text or "/" in text:
-        name = str(Path(text))  # a caller's path, spelled as pathlib spells it
-    else:
-        # A shipped ruleset's id.
-        name = os.path.join(shipped_dir("rulesets"), f"{text}.toml")
-        if not os.path.isfile(name):
-            known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
-            raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
-                             field="ruleset")
-    # Cached by content: a file rewritten with its old size and time restored is read anew.
+    name = ruleset_file(ruleset)
     data = read_bytes(name, what="ruleset file")
-    cache_key = (name, hashlib.sha256(data).digest())
-    if cache_key in _CACHE:
-        return _CACHE[cache_key]
-    document = parse_document(data, path=name, fmt="toml")
-    result = _Loader(name).ruleset(document)
-    _CACHE[cache_key] = result
+    digest = hashlib.sha256(data).digest()
+    cached = _CACHE.get(name)
+    if cached is not None and cached[0] == digest:
+        return cached[1]
+    result = _Loader(name).ruleset(parse_document(data, path=name, fmt="toml"))
+    _CACHE[name] = (digest, result)
     return result

@@ -8,25 +8,32 @@ one error (exit 2, one line on stderr), never a traceback.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import datetime as dt
+import errno
 import io
 import json
+import os
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from conftest import SHIPPED_RULESET
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import kiaprules
 from kiaprules import (
     Clinic,
     Cluster,
+    InputError,
     KiapRulesError,
     Membership,
     Override,
@@ -329,8 +336,19 @@ def _mutations(receipt: Receipt) -> dict[str, Callable[[Receipt], None]]:
     for i, _ in enumerate(receipt["overrides"]):
         out[f"override-{i}"] = lambda r, i=i: r["overrides"][i].update(
             value=_plus(r["overrides"][i]["value"], "0.01"))
-    if receipt["strict"]:
-        out["strict"] = lambda r: r.update(strict=False)
+    # Either way: on, it may make the recomputation impossible (a year no source
+    # publishes a rate for), which is a difference all the same, not bad input.
+    out["strict"] = lambda r: r.update(strict=not r["strict"])
+    # A year range changed: shorter, longer (into years without patient counts, so
+    # the recomputation would refuse), shifted.
+    out["years-shorter"] = lambda r: r.update(years=r["years"][:-1])
+    out["years-longer"] = lambda r: r.update(years=[*r["years"], 2026, 2027, 2028])
+    out["years-earlier"] = lambda r: r.update(years=[r["years"][0] - 1, *r["years"]])
+    # An equal value of another JSON type.
+    out["result-year-as-float"] = lambda r: r["result"]["years"].__setitem__(
+        0, float(r["result"]["years"][0]))
+    out["result-first-payout-as-int"] = lambda r: r["result"]["clusters"][0]["years"][0].update(
+        first_payout=int(r["result"]["clusters"][0]["years"][0]["first_payout"]))
     return out
 
 
@@ -349,7 +367,7 @@ def test_receipt_property(computation: dict[str, Any]) -> None:
         for name, mutate in _mutations(receipt).items():
             changed = copy.deepcopy(receipt)
             mutate(changed)
-            assert changed != receipt, name
+            assert json.dumps(changed) != json.dumps(receipt), name
             write_receipt(path, changed)
             status, out, err = _verify_cli(path)
             assert (status, err) == (1, ""), (name, out, err)
@@ -461,3 +479,394 @@ def test_a_receipt_needs_a_path_that_exists(tmp_path: Path) -> None:
     status, out, err = _verify_cli(tmp_path / "missing.json")
     assert (status, out) == (2, "")
     assert err == f"kiaprules: error: {tmp_path / 'missing.json'}: no such file\n"
+
+
+# --- writing: atomically, and never over an input -------------------------------------------
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_write_receipt_writes_a_new_file_beside_the_target_then_renames_it(
+    tmp_path: Path, example_receipt: Receipt, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    renamed: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        renamed.append((src, dst))
+        assert json.loads(Path(src).read_text(encoding="utf-8")) == example_receipt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    path = tmp_path / "receipt.json"
+    path.write_text("old\n", encoding="utf-8")
+    write_receipt(path, example_receipt)
+    [(src, dst)] = renamed
+    assert os.path.dirname(src) == str(tmp_path) and dst == str(path)
+    assert list(_files(tmp_path)) == ["receipt.json"]
+    assert json.loads(path.read_text(encoding="utf-8")) == example_receipt
+    # As readable as a file written in place: the mode a new file gets here.
+    plain = tmp_path / "plain"
+    plain.write_text("", encoding="utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+
+
+#: Where writing a receipt can be stopped: the call that fails, and what it raises.
+FAILURES = {
+    "open": ("open", OSError(errno.EACCES, "Permission denied")),
+    "write (disk full)": ("fsync", OSError(errno.ENOSPC, "No space left on device")),
+    "rename": ("replace", OSError(errno.EXDEV, "Invalid cross-device link")),
+    "interrupted": ("fsync", KeyboardInterrupt()),
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(failure=st.sampled_from(sorted(FAILURES)), existed=st.booleans())
+def test_a_receipt_whose_writing_fails_leaves_the_old_file_and_nothing_else(
+    failure: str, existed: bool,
+) -> None:
+    receipt = {"kiaprules_receipt": 1, "note": "small stand-in"}
+    where, error = FAILURES[failure]
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "receipt.json"
+        if existed:
+            path.write_text("the old receipt\n", encoding="utf-8")
+        before = _files(Path(folder))
+        with mock.patch.object(os, where, fail), pytest.raises(
+                KeyboardInterrupt if isinstance(error, KeyboardInterrupt) else InputError
+        ) as info:
+            write_receipt(path, receipt)
+        if isinstance(info.value, InputError):
+            assert info.value.path == str(path) and info.value.field == "receipt"
+            assert info.value.reason.startswith("cannot be written (")
+        assert _files(Path(folder)) == before
+        write_receipt(path, receipt)  # and once the trouble is gone, it is written whole
+        assert json.loads(path.read_text(encoding="utf-8")) == receipt
+        assert list(_files(Path(folder))) == ["receipt.json"]
+
+
+def test_a_receipt_that_is_not_json_data_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "receipt.json"
+    for bad in ({"total": Decimal("1.00")}, {"x": float("nan")}):
+        with pytest.raises(InputError, match="is not receipt data"):
+            write_receipt(path, bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_receipt_refuses_to_write_over_one_of_its_inputs(
+    tmp_path: Path, example_receipt: Receipt,
+) -> None:
+    cluster = tmp_path / "k.toml"
+    cluster.write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "hard.json").hardlink_to(cluster)
+    (tmp_path / "soft.json").symlink_to(cluster)
+    for target, words in [(cluster, "is one of the computation's inputs"),
+                          (tmp_path / "hard.json", f"is the same file as {cluster}"),
+                          (tmp_path / "soft.json", f"is the same file as {cluster}")]:
+        with pytest.raises(InputError) as info:
+            write_receipt(target, example_receipt, inputs=[str(tmp_path / "x.toml"), cluster])
+        assert (info.value.path, info.value.field) == (str(target), "receipt")
+        assert info.value.reason.startswith(words)
+        assert cluster.read_bytes() == EXAMPLE.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hard.json", "k.toml", "soft.json"]
+    write_receipt(tmp_path / "r.json", example_receipt, inputs=[cluster])
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == example_receipt
+
+
+# --- verify compares JSON types as well as values ----------------------------------------------
+
+
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in _leaves(v, (*path, k))]
+    if isinstance(node, list):
+        return [leaf for i, v in enumerate(node) for leaf in _leaves(v, (*path, i))]
+    return [path]
+
+
+def _get(node: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        node = node[step]
+    return node
+
+
+def _put(node: Any, path: tuple[Any, ...], value: Any) -> None:
+    _get(node, path[:-1])[path[-1]] = value
+
+
+def _same_value_other_types(value: Any) -> list[Any]:
+    """Values Python finds equal to ``value`` that JSON writes as another type."""
+    if isinstance(value, bool):
+        return [int(value), float(value)]
+    if isinstance(value, int):
+        return [float(value), *([bool(value)] if value in (0, 1) else [])]
+    if isinstance(value, float) and value.is_integer():
+        return [int(value)]
+    return []
+
+
+SMALL_RECEIPT = make_receipt(load_clusters(EXAMPLE), years=[2018, 2019],
+                             overrides=["operating_rate@2019=4.26"])
+RETYPABLE = [(path, other) for path in _leaves(SMALL_RECEIPT)
+             for other in _same_value_other_types(_get(SMALL_RECEIPT, path))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(RETYPABLE))
+@example((("result", "years", 0), 2018.0))
+@example((("result", "clusters", 0, "years", 0, "first_payout"), 1))
+@example((("result", "inputs", "clusters"), 1.0))
+@example((("years", 0), 2018.0))
+@example((("strict",), 0))
+@example((("inputs", "clusters", 0, "clinic", 0, "capacities"), 2.0))
+def test_an_equal_value_of_another_json_type_is_never_identical(
+    case: tuple[tuple[Any, ...], Any],
+) -> None:
+    path, other = case
+    changed = copy.deepcopy(SMALL_RECEIPT)
+    _put(changed, path, other)
+    with tempfile.TemporaryDirectory() as folder:
+        saved = _save(Path(folder) / "r.json", changed)
+        try:
+            verification = verify_receipt(saved)
+        except KiapRulesError as exc:  # refused as bad input: the type is not the field's
+            assert str(exc).startswith(str(saved))
+            assert _verify_cli(saved)[0] == 2
+        else:
+            assert verification.identical is False
+            assert _verify_cli(saved)[0] == 1
+
+
+@pytest.mark.parametrize(("path", "other", "difference"), [
+    (("result", "years", 0), 2018.0,
+     "result.years[0]: receipt 2018.0 (a number with a fraction), recomputed 2018 "
+     "(an integer)"),
+    (("result", "clusters", 0, "years", 0, "first_payout"), 1,
+     "result.clusters[0].years[0].first_payout: receipt 1 (an integer), recomputed true "
+     "(a boolean)"),
+    (("result", "inputs", "clusters"), 1.0,
+     "result.inputs.clusters: receipt 1.0 (a number with a fraction), recomputed 1 "
+     "(an integer)"),
+    (("result", "clusters", 0, "years", 0, "withheld"), "null",
+     'result.clusters[0].years[0].withheld: receipt "null" (text), recomputed null (null)'),
+])
+def test_the_issues_retyped_values_are_named_with_both_types(
+    tmp_path: Path, path: tuple[Any, ...], other: Any, difference: str,
+) -> None:
+    changed = copy.deepcopy(SMALL_RECEIPT)
+    _put(changed, path, other)
+    verification = verify_receipt(_save(tmp_path / "r.json", changed))
+    assert (verification.identical, verification.difference) == (False, difference)
+
+
+@pytest.mark.parametrize(("years", "words"), [
+    (["2018", "2019"], "must be whole years (JSON integers), got '2018'"),
+    ([2018.0, 2019], "must be whole years (JSON integers), got 2018.0"),
+    ([True], "must be whole years (JSON integers), got True"),
+])
+def test_years_that_are_not_json_integers_are_refused_naming_the_field(
+    tmp_path: Path, years: list[Any], words: str,
+) -> None:
+    changed = copy.deepcopy(SMALL_RECEIPT)
+    changed["years"] = years
+    path = _save(tmp_path / "r.json", changed)
+    with pytest.raises(InputError) as info:
+        verify_receipt(path)
+    assert (info.value.record, info.value.field, info.value.reason) == ("receipt", "years", words)
+    assert _verify_cli(path) == (2, "", f"kiaprules: error: {info.value}\n")
+
+
+# --- a changed year range or strict flag is a difference, not bad input ------------------------
+
+
+@pytest.mark.parametrize(("change", "difference"), [
+    pytest.param(lambda r: r.update(strict=True),
+                 'result.policies.unpublished_years: receipt "carry_forward", recomputed '
+                 '"refuse"', id="strict-on"),
+    pytest.param(lambda r: r.update(years=list(range(2018, 2031))),
+                 "result.years: the receipt has 8 entries, the recomputation 13",
+                 id="years-past-the-patient-counts"),
+    pytest.param(lambda r: r.update(years=list(range(2010, 2026))),
+                 "result.years[0]: receipt 2018, recomputed 2010", id="years-earlier"),
+    pytest.param(lambda r: r.update(years=[*r["years"], 2025]),
+                 "years: receipt [2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025, 2025], not "
+                 "years in increasing order each once, as a receipt lists them",
+                 id="a-year-twice"),
+    pytest.param(lambda r: r.update(years=r["years"][::-1]),
+                 "years: receipt [2025, 2024, 2023, 2022, 2021, 2020, 2019, 2018], not years "
+                 "in increasing order each once, as a receipt lists them", id="years-reversed"),
+])
+def test_a_changed_year_range_or_strict_flag_is_a_difference(
+    tmp_path: Path, example_receipt: Receipt, change: Callable[[Receipt], None],
+    difference: str,
+) -> None:
+    changed = copy.deepcopy(example_receipt)
+    change(changed)
+    path = _save(tmp_path / "r.json", changed)
+    verification = verify_receipt(path)
+    assert (verification.identical, verification.difference) == (False, difference)
+    assert _verify_cli(path) == (1, f"different: {difference}\n", "")
+
+
+def test_strict_turned_off_is_a_difference(tmp_path: Path) -> None:
+    receipt = make_receipt(load_clusters(EXAMPLE), years=[2018], strict=True)
+    assert verify_receipt(_save(tmp_path / "r.json", receipt)).identical
+    receipt["strict"] = False
+    verification = verify_receipt(_save(tmp_path / "r.json", receipt))
+    assert verification.difference == ('result.policies.unpublished_years: receipt "refuse", '
+                                       'recomputed "carry_forward"')
+
+
+# --- the ruleset's id is looked up among the shipped rulesets, never opened as a path ----------
+
+
+class _Opened:
+    """Stands in for `open`: records every path asked for, and opens only ``allowed`` ones
+    (a refused path raises, so a regression fails fast instead of reading /dev/zero)."""
+
+    def __init__(self, *allowed: str | os.PathLike[str]) -> None:
+        self.paths: list[str] = []
+        self.allowed = {os.path.realpath(p) for p in allowed}
+        self._open = builtins.open
+
+        self._os_open = os.open
+
+    def _check(self, file: Any) -> None:
+        if isinstance(file, str | bytes | os.PathLike):
+            path = os.path.realpath(os.fsdecode(file))
+            self.paths.append(path)
+            if path not in self.allowed:
+                raise AssertionError(f"opened {path}")
+
+    def __call__(self, file: Any, *args: Any, **kwargs: Any) -> Any:
+        self._check(file)
+        return self._open(file, *args, **kwargs)
+
+    def os_open(self, file: Any, *args: Any, **kwargs: Any) -> Any:
+        """Stands in for ``os.open``, which the bounded reader opens files with."""
+        self._check(file)
+        return self._os_open(file, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        with mock.patch("builtins.open", self), mock.patch("os.open", self.os_open):
+            yield
+
+
+def _ruleset_named(ruleset_id: str) -> Any:
+    data = RULESET.to_data()
+    data["ruleset"]["id"] = ruleset_id
+    return ruleset_from_data(data)
+
+
+@pytest.mark.parametrize("ruleset_id", ["/dev/zero", "../../etc/passwd", "/etc/passwd",
+                                        "rulesets/dk-kiap.toml", "dk-kiap.toml"])
+def test_a_ruleset_id_in_a_receipt_is_never_a_path(tmp_path: Path, ruleset_id: str) -> None:
+    receipt = make_receipt(load_clusters(EXAMPLE), _ruleset_named(ruleset_id), years=[2018])
+    path = _save(tmp_path / "r.json", receipt)
+    spy = _Opened(path, SHIPPED_RULESET)
+    with spy.watching():
+        verification = verify_receipt(path)
+    assert verification.identical
+    assert verification.notes == (f"note: no ruleset {ruleset_id!r} is shipped now; recomputed "
+                                  "with the embedded one",)
+    assert set(spy.paths) == {os.path.realpath(path), os.path.realpath(SHIPPED_RULESET)}
+
+
+def test_a_ruleset_id_naming_a_real_ruleset_file_does_not_consult_it(tmp_path: Path) -> None:
+    """A file at the id's path holding another ruleset of that id: not read, not compared."""
+    other = tmp_path / "other.toml"
+    other.write_text(SHIPPED_RULESET.read_text(encoding="utf-8").replace(
+        'id = "dk-kiap"', f'id = "{other}"', 1).replace('value = "4.33"', 'value = "9.99"', 1),
+        encoding="utf-8")
+    receipt = make_receipt(load_clusters(EXAMPLE), _ruleset_named(str(other)), years=[2018])
+    path = _save(tmp_path / "r.json", receipt)
+    with _Opened(path, SHIPPED_RULESET).watching():
+        verification = verify_receipt(path)
+    assert verification.identical and verification.notes[0].startswith(
+        f"note: no ruleset '{other}' is shipped now")
+
+
+def test_a_ruleset_id_the_content_does_not_bear_is_a_difference(
+    tmp_path: Path, example_receipt: Receipt,
+) -> None:
+    changed = copy.deepcopy(example_receipt)
+    changed["ruleset"]["id"] = "/dev/zero"
+    path = _save(tmp_path / "r.json", changed)
+    spy = _Opened(path, SHIPPED_RULESET)
+    with spy.watching():
+        verification = verify_receipt(path)
+    assert verification.difference == ("ruleset.id: the receipt names ruleset '/dev/zero', but "
+                                       "its content is ruleset 'dk-kiap'")
+    assert "/dev/zero" not in spy.paths
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(min_size=1, max_size=40).filter(lambda t: t.strip() == t and t != "dk-kiap"))
+def test_any_ruleset_id_opens_only_the_receipt_and_the_shipped_rulesets(ruleset_id: str) -> None:
+    data = copy.deepcopy(SMALL_RECEIPT)
+    data["ruleset"]["content"]["ruleset"]["id"] = ruleset_id
+    data["ruleset"]["id"] = ruleset_id
+    _refingerprint(data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = _save(Path(folder) / "r.json", data)
+        spy = _Opened(path, SHIPPED_RULESET)
+        with spy.watching():
+            try:
+                verification = verify_receipt(path)
+            except KiapRulesError:
+                verification = None
+        assert set(spy.paths) <= spy.allowed
+        if verification is not None:
+            assert not verification.identical  # the result still names dk-kiap
+
+
+# --- the inputs, overrides and parts of the receipt hold exactly what a receipt writes ----------
+
+
+@pytest.mark.parametrize(("change", "difference"), [
+    pytest.param(lambda r: r["inputs"]["clusters"][0]["cluster"].update(name=" Køgeklyngen"),
+                 'inputs.clusters[0].cluster.name: receipt " Køgeklyngen", read as '
+                 '"Køgeklyngen"', id="name-with-a-space"),
+    pytest.param(lambda r: r["inputs"]["clusters"][0].update(note="x"),
+                 "inputs.clusters[0].note: in the receipt, not read", id="unknown-key"),
+])
+def test_an_input_edit_the_reader_normalises_away_is_a_difference(
+    tmp_path: Path, change: Callable[[Receipt], None], difference: str,
+) -> None:
+    changed = copy.deepcopy(SMALL_RECEIPT)
+    change(changed)
+    verification = verify_receipt(_save(tmp_path / "r.json", changed))
+    assert (verification.identical, verification.difference) == (False, difference)
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    (lambda r: r["ruleset"].update(note="x"), "ruleset",
+     "must have exactly content, fingerprint, id; it has content, fingerprint, id, note"),
+    (lambda r: r["ruleset"].update(id=5), "ruleset.id", "must be str, got int"),
+    (lambda r: r["library"].update(version=1.0), "library.version", "must be str, got float"),
+    (lambda r: r["library"].update(name="other"), "library.name",
+     "was written by 'other', not by kiaprules"),
+    (lambda r: r["inputs"].update(extra=[]), "inputs",
+     "must have exactly clusters, fingerprint; it has clusters, extra, fingerprint"),
+    (lambda r: r["policies"].update(clawback=True), "clawback", "must be text, got True"),
+])
+def test_a_part_of_the_wrong_shape_is_refused_naming_it(
+    tmp_path: Path, change: Callable[[Receipt], None], field: str, words: str,
+) -> None:
+    changed = copy.deepcopy(SMALL_RECEIPT)
+    change(changed)
+    path = _save(tmp_path / "r.json", changed)
+    with pytest.raises(InputError) as info:
+        verify_receipt(path)
+    assert (info.value.path, info.value.record, info.value.field, info.value.reason) == (
+        str(path), "receipt", field, words)
+    assert _verify_cli(path)[0] == 2

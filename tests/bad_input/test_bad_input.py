@@ -56,9 +56,11 @@ from kiaprules import (
     load_published,
     load_ruleset,
     loads_clusters,
+    make_receipt,
     reproduce,
     verify_receipt,
 )
+from kiaprules.audit.receipt import write_receipt
 from kiaprules.cli import main
 from kiaprules.formats.expensefile import (
     ledger_input_from_document,  # the `ledger` command's reader
@@ -98,28 +100,37 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 # --- the corpus ------------------------------------------------------------------------------
 
 
-def _argv(case: dict[str, Any]) -> list[str]:
-    file = corpus_path(case["file"])
+def _argv(case: dict[str, Any], file: str | None = None) -> list[str]:
+    """The command line for ``case``; ``file`` stands in for its file (a copy)."""
+    file = file or corpus_path(case["file"])
     also = [corpus_path(a) for a in case.get("also", [])]
     command = case["command"]
+    receipt = ["--receipt", file] if case.get("receipt") else []
     if command == "ruleset show":
         return ["ruleset", "show", file]
     if command == "ledger":
         return ["ledger", also[0], "--expenses", file]
     if command == "payouts" and case.get("ruleset"):
-        return ["payouts", *also, "--ruleset", file]
+        return ["payouts", *also, "--ruleset", file, *receipt]
     if command in ("check", "payouts", "reproduce"):
-        return [command, file, *also]
+        return [command, file, *also, *receipt]
     return [command, file]
 
 
-def _api(case: dict[str, Any]) -> Any:
+def _api(case: dict[str, Any], file: str | None = None) -> Any:
     """The Python API call that reads the file the way ``command`` does."""
-    file = corpus_path(case["file"])
+    file = file or corpus_path(case["file"])
     also = [corpus_path(a) for a in case.get("also", [])]
     command = case["command"]
     if command == "check":
         return load_clusters([file, *also])
+    if command == "payouts" and case.get("receipt"):
+        # What `payouts --receipt FILE` does once it has computed: write the receipt.
+        if case.get("ruleset"):
+            receipt = make_receipt(load_clusters(also), file)
+        else:
+            receipt = make_receipt(load_clusters([file, *also]))
+        return write_receipt(file, receipt, inputs=[file, *also])
     if command == "payouts":
         if case.get("ruleset"):
             return compute_payouts(load_clusters(also), load_ruleset(file))
@@ -162,8 +173,8 @@ def test_every_corpus_file_has_exactly_one_entry() -> None:
 
 
 def test_the_manifest_is_complete_and_consistent() -> None:
-    allowed = {"file", "about", "command", "also", "ruleset", "path", "record", "field",
-               "status", "contains", "xfail", "xfail_in", "api"}
+    allowed = {"file", "about", "command", "also", "ruleset", "receipt", "path", "record",
+               "field", "status", "contains", "xfail", "xfail_in", "api"}
     for case in EXPECTED:
         assert set(case) <= allowed, case["file"]
         assert {"file", "about", "command", "record", "field", "status"} <= set(case)
@@ -181,16 +192,31 @@ def test_the_manifest_is_complete_and_consistent() -> None:
     assert any(c["status"] == 1 and "tampered" in c["file"] for c in EXPECTED)
 
 
+def _copy_of(case: dict[str, Any], folder: Path) -> str | None:
+    """A case given as its own ``--receipt`` runs on a copy: a regression must not
+    overwrite the corpus."""
+    if not case.get("receipt"):
+        return None
+    copy = folder / Path(case["file"]).name
+    copy.write_bytes(Path(corpus_path(case["file"])).read_bytes())
+    return str(copy)
+
+
 @pytest.mark.parametrize("case", _cases("api"))
-def test_corpus_file_raises_one_error_naming_file_record_and_field(case: dict[str, Any]) -> None:
-    path = corpus_path(case.get("path", case["file"]))
+def test_corpus_file_raises_one_error_naming_file_record_and_field(
+    case: dict[str, Any], tmp_path: Path,
+) -> None:
+    copy = _copy_of(case, tmp_path)
+    path = copy or corpus_path(case.get("path", case["file"]))
+    before = Path(path).read_bytes()
     if case["status"] == 1:
         verification = _api(case)
         assert not verification.identical
         assert case.get("contains", "") in str(verification)
         return
     with pytest.raises(KiapRulesError) as info:
-        _api(case)
+        _api(case, copy)
+    assert Path(path).read_bytes() == before  # a refused command writes nothing
     exc = info.value
     message = str(exc)
     assert not isinstance(exc, BaseExceptionGroup)
@@ -206,10 +232,13 @@ def test_corpus_file_raises_one_error_naming_file_record_and_field(case: dict[st
 
 @pytest.mark.parametrize("case", _cases("cli"))
 def test_corpus_file_on_the_command_line_is_one_line_on_stderr(
-    case: dict[str, Any], capsys: pytest.CaptureFixture[str],
+    case: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
-    path = corpus_path(case.get("path", case["file"]))
-    status, out, err = run_cli(_argv(case), capsys)
+    copy = _copy_of(case, tmp_path)
+    path = copy or corpus_path(case.get("path", case["file"]))
+    before = Path(path).read_bytes()
+    status, out, err = run_cli(_argv(case, copy), capsys)
+    assert Path(path).read_bytes() == before  # a refused command writes nothing
     assert "Traceback" not in out + err
     assert status == case["status"], err
     if status == 1:  # verify: the receipt does not recompute; that is a result, not an error

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_CLUSTER, REPO_ROOT
+from conftest import EXAMPLE_CLUSTER, REPO_ROOT, SHIPPED_RULESET
 
 from kiaprules import load_ruleset
 from kiaprules.cli import main
@@ -276,3 +276,115 @@ def test_python_dash_m_kiaprules_refuses_an_unknown_command_in_one_line() -> Non
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "frobnicate" in result.stderr
+
+
+# --- payouts --receipt: written last, atomically, never over an input ------------------------
+
+#: A command that fails after its own computation: the variant (with the 2019 rate set)
+#: computes in strict mode, the base it is compared with does not (2019 is unpublished).
+FAILS_AFTER_COMPUTING = ["--strict", "--years", "2019", "--set", "operating_rate@2019=4.26",
+                         "--compare"]
+
+
+def _folder(path: Path) -> dict[str, bytes]:
+    """Every file of the folder (a link: its target's bytes) by name."""
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+
+
+def test_a_failing_payouts_command_writes_no_receipt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    receipt = tmp_path / "receipt.json"
+    status, out, err = run(["payouts", str(EXAMPLE_CLUSTER), *FAILS_AFTER_COMPUTING,
+                            "--receipt", str(receipt)], capsys)
+    assert (status, out) == (2, "")
+    assert "strict mode refuses" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+    # Nor does it replace a receipt already there.
+    receipt.write_text("the receipt of an earlier run\n", encoding="utf-8")
+    status, _, _ = run(["payouts", str(EXAMPLE_CLUSTER), *FAILS_AFTER_COMPUTING,
+                        "--receipt", str(receipt)], capsys)
+    assert status == 2
+    assert _folder(tmp_path) == {"receipt.json": b"the receipt of an earlier run\n"}
+
+
+def test_a_succeeding_payouts_command_writes_its_receipt_and_its_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text("the receipt of an earlier run\n", encoding="utf-8")
+    argv = ["payouts", str(EXAMPLE_CLUSTER), "--years", "2019", "--set",
+            "operating_rate@2019=4.26", "--compare"]
+    status, out, err = run([*argv, "--receipt", str(receipt)], capsys)
+    assert (status, err) == (0, "")
+    assert out == run(argv, capsys)[1]  # the output is what it is without a receipt
+    assert [p.name for p in tmp_path.iterdir()] == ["receipt.json"]  # no temporary file left
+    written = json.loads(receipt.read_text(encoding="utf-8"))
+    assert written["years"] == [2019] and written["overrides"][0]["value"] == "4.26"
+    assert run(["verify", str(receipt)], capsys) == (0, "identical\n", "")
+
+
+def _ruleset_copy(folder: Path) -> Path:
+    copy = folder / "rules.toml"
+    copy.write_bytes(SHIPPED_RULESET.read_bytes())
+    return copy
+
+
+# (name, how the receipt's path is made from the folder, the cluster file and the ruleset copy)
+OVER_AN_INPUT = {
+    "the cluster file": lambda d, k, r: k,
+    "the second cluster file": lambda d, k, r: d / "other.toml",
+    "the --ruleset file": lambda d, k, r: r,
+    "a symbolic link to the cluster file": lambda d, k, r: _link(d / "link.json", k),
+    "a hard link to the cluster file": lambda d, k, r: _hard_link(d / "hard.json", k),
+    "the cluster file by another spelling": lambda d, k, r: d / "sub" / ".." / k.name,
+}
+
+
+def _link(link: Path, target: Path) -> Path:
+    link.symlink_to(target)
+    return link
+
+
+def _hard_link(link: Path, target: Path) -> Path:
+    os.link(target, link)
+    return link
+
+
+@pytest.mark.parametrize("case", sorted(OVER_AN_INPUT))
+def test_a_receipt_is_never_written_over_an_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str,
+) -> None:
+    cluster = tmp_path / "k.toml"
+    cluster.write_bytes(EXAMPLE_CLUSTER.read_bytes())
+    other = tmp_path / "other.toml"
+    other.write_text(EXAMPLE_CLUSTER.read_text(encoding="utf-8").replace(
+        "Køgeklyngen", "Andenklyngen").replace('provider_number = "0', 'provider_number = "9'),
+        encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    ruleset = _ruleset_copy(tmp_path)
+    receipt = OVER_AN_INPUT[case](tmp_path, cluster, ruleset)
+    before = _folder(tmp_path)
+    status, out, err = run(["payouts", str(cluster), str(other), "--ruleset", str(ruleset),
+                            "--receipt", str(receipt)], capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"kiaprules: error: {receipt}: receipt: ") and err.count("\n") == 1
+    assert "one of the computation's inputs; a receipt is never written over its inputs" in err
+    assert _folder(tmp_path) == before  # nothing written, nothing left behind
+
+
+def test_a_receipt_beside_the_inputs_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cluster = tmp_path / "k.toml"
+    cluster.write_bytes(EXAMPLE_CLUSTER.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(["payouts", "k.toml", "--years", "2018", "--receipt", "k.json"],
+                         capsys)
+    assert (status, err) == (0, "")
+    assert cluster.read_bytes() == EXAMPLE_CLUSTER.read_bytes()
+    assert json.loads((tmp_path / "k.json").read_text(encoding="utf-8"))["years"] == [2018]
+    # The same file named relatively is still the input.
+    status, _, err = run(["payouts", "k.toml", "--receipt", "./k.toml"], capsys)
+    assert status == 2 and err.startswith("kiaprules: error: ./k.toml: receipt: ")
+    assert cluster.read_bytes() == EXAMPLE_CLUSTER.read_bytes()

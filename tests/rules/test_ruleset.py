@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import itertools
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
 from conftest import SHIPPED_RULESET
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import kiaprules.rules.loader
 from kiaprules import (
     Citation,
     InputError,
@@ -29,7 +34,7 @@ from kiaprules import (
     available_rulesets,
     load_ruleset,
 )
-from kiaprules.rules.loader import ruleset_from_data
+from kiaprules.rules.loader import ruleset_from_data, shipped_ruleset
 
 D = dt.date
 RULESET = load_ruleset("dk-kiap")
@@ -987,3 +992,118 @@ def test_a_ruleset_file_is_read_as_toml_whatever_its_name(
     (tmp_path / "here.toml").write_text(MINI, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert load_ruleset("here.toml").source == "here.toml"
+
+
+# --- the cache is keyed by content; shipped rulesets are found by id, never by path ----------
+
+
+def _rewrite_keeping_the_stat(path: Path, text: str) -> None:
+    """Write ``text`` over ``path`` and put its modification time back, as `cp -p` or a
+    restore from backup does: the size and the times are what they were."""
+    before = path.stat()
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def test_a_rewritten_ruleset_with_its_mtime_restored_gives_the_new_figures(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mini.toml"
+    path.write_text(MINI, encoding="utf-8")
+    assert load_ruleset(path).lookup("operating_rate", D(2018, 6, 1)).value == Decimal("4.33")
+    _rewrite_keeping_the_stat(path, MINI.replace('value = "4.33"', 'value = "4.34"', 1))
+    assert load_ruleset(path).lookup("operating_rate", D(2018, 6, 1)).value == Decimal("4.34")
+    # And back again: the first content is parsed afresh, not served stale either way.
+    _rewrite_keeping_the_stat(path, MINI)
+    assert load_ruleset(path).lookup("operating_rate", D(2018, 6, 1)).value == Decimal("4.33")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 99), min_size=1, max_size=6))
+def test_every_load_gives_the_figures_the_file_holds_then(rates: list[int]) -> None:
+    """Any sequence of same-sized rewrites, each with the stat put back."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mini.toml"
+        path.write_text(MINI, encoding="utf-8")
+        for cents in rates:
+            rate = f"4.{cents:02d}"
+            _rewrite_keeping_the_stat(path, MINI.replace('"4.33"', f'"{rate}"', 1))
+            ruleset = load_ruleset(path)
+            assert ruleset.lookup("operating_rate", D(2018, 6, 1)).value == Decimal(rate)
+            assert ruleset.fingerprint == ruleset_from_data(ruleset.to_data()).fingerprint
+
+
+def test_an_unchanged_ruleset_file_is_parsed_once_and_the_cache_keeps_one_per_path(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mini.toml"
+    path.write_text(MINI, encoding="utf-8")
+    first = load_ruleset(path)
+    assert load_ruleset(path) is first
+    for cents in range(10, 20):
+        path.write_text(MINI.replace('"4.33"', f'"4.{cents}"', 1), encoding="utf-8")
+        load_ruleset(path)
+    assert [key for key in kiaprules.rules.loader._CACHE if key == str(path)] == [str(path)]
+    assert load_ruleset(path).lookup("operating_rate", D(2018, 6, 1)).value == Decimal("4.19")
+
+
+def test_the_same_content_at_two_paths_keeps_each_its_own_source(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(MINI, encoding="utf-8")
+    b.write_text(MINI, encoding="utf-8")
+    assert (load_ruleset(a).source, load_ruleset(b).source) == (str(a), str(b))
+    assert load_ruleset(a) == load_ruleset(b)
+
+
+def test_a_ruleset_path_with_a_nul_is_refused_as_input() -> None:
+    with pytest.raises(InputError) as info:
+        load_ruleset("a\x00.toml")
+    assert "NUL" in info.value.reason
+
+
+class _Opened:
+    """Stands in for `open`: records every path asked for, and opens only ``allowed`` ones
+    (a refused path raises, so a regression fails fast instead of reading /dev/zero)."""
+
+    def __init__(self, *allowed: str | os.PathLike[str]) -> None:
+        self.paths: list[str] = []
+        self.allowed = {os.path.realpath(p) for p in allowed}
+        self._open = builtins.open
+
+    def __call__(self, file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | bytes | os.PathLike):
+            path = os.path.realpath(os.fsdecode(file))
+            self.paths.append(path)
+            if path not in self.allowed:
+                raise AssertionError(f"opened {path}")
+        return self._open(file, *args, **kwargs)
+
+
+HOSTILE_IDS = ["/dev/zero", "../../etc/passwd", "/etc/passwd", "dk-kiap.toml",
+               "rulesets/dk-kiap", str(SHIPPED_RULESET), "./dk-kiap", "..", "", "dk-kiap\x00",
+               "DK-KIAP", " dk-kiap"]
+
+
+def test_a_shipped_ruleset_is_found_by_its_id() -> None:
+    assert shipped_ruleset("dk-kiap") == RULESET
+    assert shipped_ruleset("dk-kiap").source == str(SHIPPED_RULESET)  # type: ignore[union-attr]
+
+
+@given(st.sampled_from(HOSTILE_IDS) | st.text(max_size=30))
+def test_an_id_that_is_not_a_shipped_ones_is_none_and_opens_nothing_but_the_shipped_files(
+    ruleset_id: str,
+) -> None:
+    spy = _Opened(*SHIPPED_RULESET.parent.glob("*.toml"))
+    real_os_open = os.open
+
+    def os_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        spy(file, "rb").close()  # records and checks the path as open() would
+        return real_os_open(file, *args, **kwargs)
+
+    with mock.patch("builtins.open", spy), mock.patch("os.open", os_open):
+        found = shipped_ruleset(ruleset_id)
+    assert spy.paths, "the shipped rulesets were read through neither open() nor os.open()"
+    assert (found is None) == (ruleset_id != "dk-kiap")
+    assert set(spy.paths) <= spy.allowed
