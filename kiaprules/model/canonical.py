@@ -71,8 +71,24 @@ def inputs_fingerprint(clusters: Sequence[Cluster]) -> str:
 
     Equal for equal inputs however they were written (TOML or JSON, any
     order of clinics or clusters); any change to any input changes it.
+
+    The text hashed is the JSON array of the clusters' canonical forms, keys
+    sorted, without spaces; it is hashed a cluster at a time, so that a
+    country's fingerprint never holds the country's text in memory:
+
+    >>> from kiaprules import load_clusters
+    >>> koege = load_clusters("examples/koegeklyngen.toml")
+    >>> whole = json.dumps([cluster_to_dict(c) for c in koege], sort_keys=True,
+    ...                    ensure_ascii=False, separators=(",", ":"), default=_isoformat)
+    >>> inputs_fingerprint(koege)[7:] == hashlib.sha256(whole.encode()).hexdigest()
+    True
     """
-    canonical = json.dumps([cluster_to_dict(c) for c in sorted(clusters, key=lambda c: c.name)],
-                           sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                           default=_isoformat)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    separator = b"["
+    for cluster in sorted(clusters, key=lambda c: c.name):
+        text = json.dumps(cluster_to_dict(cluster), sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"), default=_isoformat)
+        digest.update(separator + text.encode("utf-8"))
+        separator = b","
+    digest.update(b"]" if separator == b"," else b"[]")
+    return "sha256:" + digest.hexdigest()
