@@ -8,6 +8,7 @@ the same few functions:
   newline, for printable text without CPR numbers; written without the
   standard library's pure-Python indenting encoder, whose generator per
   value costs more than computing a country;
+- :func:`json_line`: the same data as one compact line of JSON Lines;
 - :func:`csv_text`: rows for spreadsheets;
 - :func:`table_text`: a terminal table, laid out by tabulate;
 - :func:`html_table`: an escaped HTML table, for notebooks.
@@ -29,7 +30,7 @@ from typing import Any
 
 from kiaprules._text import mask_cpr_like, sanitize
 
-__all__ = ["csv_text", "html_table", "json_text", "table_text"]
+__all__ = ["csv_text", "html_table", "json_line", "json_string", "json_text", "table_text"]
 
 _INDENT = "  "
 
@@ -54,6 +55,25 @@ def json_text(data: Any) -> str:
     """
     out: list[str] = []
     _write(data, "\n", out)
+    out.append("\n")
+    return "".join(out)
+
+
+def json_line(data: Any) -> str:
+    """``data`` as one line of compact JSON (JSON Lines), ending in a newline.
+
+    Equal, byte for byte, to ``json.dumps(data, ensure_ascii=False,
+    separators=(",", ":")) + "\\n"`` for the data :func:`json_text` takes, and
+    sanitized the same way (:func:`json_string`). No string can break the
+    line: a line break, and every other character that is not printable
+    (U+2028 and U+0085 too, which some readers split lines on), is written
+    as a JSON escape.
+
+    >>> print(json_line({"year": 2019, "lines": [], "kinds": ["operating\u2028", None]}), end="")
+    {"year":2019,"lines":[],"kinds":["operating\\u2028",null]}
+    """
+    out: list[str] = []
+    _write_compact(data, out)
     out.append("\n")
     return "".join(out)
 
@@ -118,6 +138,45 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
                 _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "]")
+    elif kind is str:
+        out.append(json_string(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    else:
+        raise TypeError(f"cannot write {kind.__name__} as JSON")
+
+
+def _write_compact(value: Any, out: list[str]) -> None:
+    """Append ``value`` as compact JSON: :func:`_write` without line breaks or spaces."""
+    kind = type(value)
+    if kind is dict:
+        separator = "{"
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"JSON object keys must be text, got {type(key).__name__}")
+            if type(item) is str:
+                out.append(f"{separator}{json_string(key)}:{json_string(item)}")
+            else:
+                out.append(f"{separator}{json_string(key)}:")
+                _write_compact(item, out)
+            separator = ","
+        out.append("}" if value else "{}")
+    elif kind is list or kind is tuple:
+        separator = "["
+        for item in value:
+            if type(item) is str:
+                out.append(separator + json_string(item))
+            else:
+                out.append(separator)
+                _write_compact(item, out)
+            separator = ","
+        out.append("]" if value else "[]")
     elif kind is str:
         out.append(json_string(value))
     elif value is None:
