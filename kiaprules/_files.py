@@ -5,6 +5,8 @@ file: it opens without blocking, refuses anything that is not a regular file
 (a directory, a device such as ``/dev/zero``, a FIFO, a socket), and stops
 reading past :data:`MAX_FILE_BYTES` bytes actually read, whatever the file
 claims its size is. Every failure is one :class:`InputError` naming the file.
+Standard input is read by :func:`read_stdin`, bounded the same way and named
+``<stdin>`` in every message.
 Nothing in a file is ever executed: TOML and JSON are data formats, read by
 the standard library's parsers, with JSON's non-standard constants (NaN,
 Infinity) refused.
@@ -16,17 +18,20 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from kiaprules.errors import InputError, InputTypeError
 
-__all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "path_name", "read_bytes",
-           "read_document", "shipped_dir", "suffix"]
+__all__ = ["MAX_FILE_BYTES", "STDIN", "check_keys", "parse_document", "path_name", "read_bytes",
+           "read_document", "read_stdin", "shipped_dir", "suffix"]
 
 #: Larger files are refused: a whole country is a few MB, 100 countries a few hundred.
 MAX_FILE_BYTES: Final = 512 * 1024 * 1024
 _CHUNK: Final = 1 << 20
+#: The name standard input goes by in every message about what was read from it.
+STDIN: Final = "<stdin>"
 # Opening must not wait for a writer (a FIFO) or make a terminal ours.
 _OPEN_FLAGS: Final = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
                       | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -206,6 +211,43 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
         raise InputError(f"cannot be read ({exc.strerror})", path=name) from None
     finally:
         os.close(fd)
+    return b"".join(chunks)
+
+
+def read_stdin(stream: BinaryIO | None = None, *, limit: int | None = None) -> bytes:
+    """The bytes of standard input (or of the binary ``stream``), at most ``limit`` of them.
+
+    ``limit`` defaults to :data:`MAX_FILE_BYTES`, as for a file. Bytes are
+    counted as they are read, a chunk at a time, and reading stops one byte
+    past the limit: a pipe that never ends is refused, not read whole. Every
+    failure is one :class:`InputError` whose path is ``<stdin>``.
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if stream is None:
+        stdin = sys.stdin
+        stream = getattr(stdin, "buffer", None) if stdin is not None else None
+        if stream is None:
+            raise InputError("cannot be read: the process has no standard input", path=STDIN)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        try:
+            chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        except (OSError, ValueError) as exc:  # a closed stream says ValueError
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise InputError(f"cannot be read ({reason})", path=STDIN) from None
+        if chunk is None:  # a non-blocking stream with nothing yet: not its end
+            raise InputError("cannot be read without waiting (it is non-blocking)", path=STDIN)
+        if not isinstance(chunk, bytes):
+            raise InputTypeError(f"must be a binary stream, got {type(chunk).__name__} from it",
+                                 path=STDIN)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise InputError(f"is larger than {limit:,} bytes; larger inputs are refused",
+                         path=STDIN)
     return b"".join(chunks)
 
 
