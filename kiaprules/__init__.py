@@ -34,6 +34,7 @@ from kiaprules.audit.published import PublishedExample, Reproduction, load_publi
 from kiaprules.audit.receipt import Verification, make_receipt, verify_receipt
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import ClusterPayouts, Line, MemberShare, PayoutReport, YearPayout
+from kiaprules.engine.stream import PayoutStream, stream_payouts
 from kiaprules.errors import (
     ConflictError,
     InputError,
@@ -106,6 +107,7 @@ __all__ = [
     "Parameter",
     "PatientCounts",
     "PayoutReport",
+    "PayoutStream",
     "Policy",
     "ProviderNumber",
     "PublishedExample",
@@ -136,6 +138,7 @@ __all__ = [
     "make_receipt",
     "national_summary",
     "reproduce",
+    "stream_payouts",
     "sweep",
     "to_money",
     "verify_receipt",

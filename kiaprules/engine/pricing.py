@@ -15,7 +15,7 @@ or only sums), not in how they compute.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, NamedTuple
@@ -43,7 +43,7 @@ from kiaprules.rules.ruleset import ResolvedValue, Ruleset, unpublished_mode
 
 __all__ = ["KINDS", "ClawedBack", "ClusterQuantities", "Grant", "LineSpec", "Prices",
            "YearQuantities", "line_specs", "makes_a_line", "negative_payout_warning", "price",
-           "price_ore", "withheld_warning"]
+           "price_each", "price_ore", "withheld_warning"]
 
 
 # --- the quantities -----------------------------------------------------------------
@@ -339,6 +339,21 @@ def price(
     out each line's clinic-by-clinic breakdown and left-out clinics; every
     amount is the same.
     """
+    return list(price_each(quantities, ruleset, policies, years, rules=rules, detail=detail))
+
+
+def price_each(
+    quantities: Iterable[ClusterQuantities],
+    ruleset: Ruleset,
+    policies: Mapping[str, str],
+    years: Iterable[int],
+    *,
+    rules: Callable[[str], Rule],
+    detail: bool = True,
+) -> Iterator[ClusterPayouts]:
+    """:func:`price`, one cluster at a time: each cluster's payouts as soon as its
+    quantities come (``quantities`` may be a generator, :func:`aggregate_each`), the
+    rates looked up once for all of them."""
     prices = Prices(ruleset, policies)
     line_rules: dict[str, Rule] = {
         "startup": rules("startup_grant"), "operating": rules("operating_grant"),
@@ -349,7 +364,6 @@ def price(
     if policies.get("unregistered", "withhold") == "withhold":
         line_rules["withheld"] = rules("withheld")
     wanted = set(years)
-    out = []
     for cq in quantities:
         payouts = []
         for q in cq.years:
@@ -362,7 +376,5 @@ def price(
                 raise exc.located(path=cq.cluster.source,
                                   record=f"{cq.cluster.name} {q.year}") from None
         cluster = cq.cluster
-        out.append(ClusterPayouts(name=cluster.name,
-                                  cvr=str(cluster.cvr) if cluster.cvr else None,
-                                  source=cluster.source, years=tuple(payouts)))
-    return out
+        yield ClusterPayouts(name=cluster.name, cvr=str(cluster.cvr) if cluster.cvr else None,
+                             source=cluster.source, years=tuple(payouts))

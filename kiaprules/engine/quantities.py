@@ -15,7 +15,7 @@ I1–I6 are the ruleset's policies.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Final, cast
 
@@ -30,7 +30,7 @@ from kiaprules.rules.payout import Rule, rule
 from kiaprules.rules.registration import RegistrationProblem, unpaid_because
 from kiaprules.rules.ruleset import MonthDay, ResolvedValue, Ruleset, unpublished_mode
 
-__all__ = ["Days", "aggregate", "cluster_warnings", "rules_in_force"]
+__all__ = ["Days", "aggregate", "aggregate_each", "cluster_warnings", "rules_in_force"]
 
 #: The end of a membership that has not ended.
 _NO_END: Final = dt.date.max
@@ -359,23 +359,43 @@ def aggregate(
     rule that left it out. ``context``: other clusters of the input, not
     aggregated, whose memberships show cluster switches (C3).
     """
+    return list(aggregate_each(clusters, ruleset, policies, last_year, pairs=pairs,
+                               record=record, context=context))
+
+
+def aggregate_each(
+    clusters: Sequence[Cluster],
+    ruleset: Ruleset,
+    policies: Mapping[str, str],
+    last_year: int,
+    *,
+    pairs: bool = True,
+    record: bool = False,
+    context: Sequence[Cluster] = (),
+) -> Iterator[ClusterQuantities]:
+    """:func:`aggregate`, one cluster at a time, each as it is asked for.
+
+    The cross-cluster map of memberships (for C3's switches) is built once,
+    when the first cluster is asked for; each cluster's quantities are made
+    only then, so that a caller that prices and writes each before asking
+    for the next never holds more than one cluster's.
+    """
     # Who was in another cluster too: only provider numbers with more than one
     # membership can be (a provider number is a str, and keys as its text).
     others = cast("Mapping[str, list[tuple[str, Membership]]]",
                   memberships_by_provider([*clusters, *context]))
     days = Days(ruleset, policies)
     rules = rules_in_force(policies)
-    result = []
     for cluster in clusters:
         try:
-            result.append(_aggregate_cluster(cluster, last_year, days, policies, rules, others,
-                                             pairs, record))
+            quantities = _aggregate_cluster(cluster, last_year, days, policies, rules, others,
+                                            pairs, record)
         except NotCoveredError as exc:
             raise exc.located(path=cluster.source, record=cluster.name) from None
-    return result
+        yield quantities
 
 
-def cluster_warnings(quantities: Sequence[ClusterQuantities],
+def cluster_warnings(quantities: Iterable[ClusterQuantities],
                      years: Sequence[int]) -> list[str]:
     """The warnings of each cluster as a whole, for every path that prices quantities:
     its own (an unmarked switch, a clawback after the years computed), and a

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from kiaprules._render import csv_text, html_table, json_text, table_text
+from kiaprules._render import csv_text, html_table, json_line, json_text, table_text
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_year
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from kiaprules.reports.whatif import Comparison
 
 __all__ = ["KINDS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line", "LineKind",
-           "MemberShare", "PayoutReport", "YearPayout"]
+           "MemberShare", "PayoutReport", "YearPayout", "jsonl_lines", "report_head"]
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
@@ -245,6 +245,33 @@ class ClusterPayouts:
                 "years": [y.to_dict() for y in self.years]}
 
 
+def report_head(*, ruleset_id: str, fingerprint: str, inputs_fingerprint: str, clusters: int,
+                policies: Mapping[str, str], overrides: Sequence[str], years: Sequence[int]
+                ) -> dict[str, Any]:
+    """The first keys of a payout report's JSON, in their order: what it rests on."""
+    return {
+        "ruleset": {"id": ruleset_id, "fingerprint": fingerprint},
+        "inputs": {"fingerprint": inputs_fingerprint, "clusters": clusters},
+        "policies": dict(sorted(policies.items())),
+        "overrides": list(overrides),
+        "years": list(years),
+    }
+
+
+def jsonl_lines(head: Mapping[str, Any], clusters: Iterable[ClusterPayouts],
+                warnings: Sequence[str]) -> Iterator[str]:
+    """A payout report as JSON Lines (docs/json-format.md), a line at a time: ``head``
+    (:func:`report_head`), one line per cluster, then ``{"warnings": [...]}``.
+
+    ``warnings`` is read after the last cluster, so that a caller computing the
+    clusters as they are asked for can fill it on the way.
+    """
+    yield json_line(head)
+    for cluster in clusters:
+        yield json_line(cluster.to_dict())
+    yield json_line({"warnings": list(warnings)})
+
+
 @attrs.frozen(kw_only=True)
 class PayoutReport:
     """What :func:`kiaprules.compute_payouts` returns."""
@@ -304,20 +331,24 @@ class PayoutReport:
 
     # --- renderings -----------------------------------------------------------
 
+    def _head(self) -> dict[str, Any]:
+        return report_head(ruleset_id=self.ruleset_id, fingerprint=self.fingerprint,
+                           inputs_fingerprint=self.inputs_fingerprint, clusters=len(self.inputs),
+                           policies=self.policies, overrides=self.overrides, years=self.years)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
-            "inputs": {"fingerprint": self.inputs_fingerprint, "clusters": len(self.inputs)},
-            "policies": dict(sorted(self.policies.items())),
-            "overrides": list(self.overrides),
-            "years": list(self.years),
-            "warnings": list(self.warnings),
-            "clusters": [c.to_dict() for c in self.clusters],
-        }
+        return {**self._head(), "warnings": list(self.warnings),
+                "clusters": [c.to_dict() for c in self.clusters]}
 
     def to_json(self) -> str:
         """The public JSON contract (docs/json-format.md); byte-identical for equal reports."""
         return json_text(self.to_dict())
+
+    def to_jsonl(self) -> str:
+        """The same contents as JSON Lines (docs/json-format.md): a head line, one line per
+        cluster, the warnings last; what :func:`kiaprules.stream_payouts` writes a line
+        at a time."""
+        return "".join(jsonl_lines(self._head(), self.clusters, self.warnings))
 
     def to_csv(self) -> str:
         """One row a line, for spreadsheets."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import tomli_w
@@ -42,6 +42,7 @@ from kiaprules.model.cluster import CapacityChange, Clinic, Cluster, Membership,
 __all__ = [
     "cluster_from_dict",
     "dumps_clusters",
+    "load_cluster_documents",
     "load_clusters",
     "loads_clusters",
 ]
@@ -187,12 +188,27 @@ def load_clusters(
     elif isinstance(paths, bytes) or not isinstance(paths, Iterable):
         raise InputTypeError(f"must be a path or a list of paths, got {type(paths).__name__}",
                              field="paths")
+    def documents() -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for p in paths:
+            document = read_document(p)  # first: it refuses what is not a path
+            yield os.fspath(p), document
+
+    return load_cluster_documents(documents())
+
+
+def load_cluster_documents(documents: Iterable[tuple[str, Mapping[str, Any]]]
+                           ) -> tuple[Cluster, ...]:
+    """Every cluster in ``documents``, each a parsed file and the name it goes by
+    (``"<stdin>"`` for standard input), checked as :func:`load_clusters` checks files.
+
+    ``documents`` may be a generator: each document is parsed into clusters and
+    let go before the next is read.
+    """
     clusters: list[Cluster] = []
     seen: dict[str, str] = {}
-    for p in paths:
-        document = read_document(p)
+    for name, document in documents:
         bulk = "clusters" in document
-        for i, cluster in enumerate(_clusters_from_document(document, os.fspath(p)), 1):
+        for i, cluster in enumerate(_clusters_from_document(document, name), 1):
             record = f"clusters[{i}] ({cluster.name})" if bulk else f"cluster ({cluster.name})"
             if cluster.name in seen:
                 raise ConflictError(
@@ -200,6 +216,7 @@ def load_clusters(
                     path=cluster.source, record=record, field="name")
             seen[cluster.name] = f"{record} in {cluster.source}"
             clusters.append(cluster)
+        del document
     check_overlaps(clusters)
     return tuple(sorted(clusters, key=lambda c: c.name))
 

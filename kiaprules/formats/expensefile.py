@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from kiaprules._files import check_keys, path_name, read_bytes, read_document
+from kiaprules._files import check_keys, parse_document, path_name, read_bytes, read_document
 from kiaprules._text import mask_cpr_like
 from kiaprules.errors import InputError, KiapRulesError
 from kiaprules.model.account import LedgerInput
@@ -30,6 +30,7 @@ __all__ = [
     "expense_from_dict",
     "ledger_input_from_document",
     "load_expense_records",
+    "parse_expense_records",
 ]
 
 EXPENSE_KEYS: Final = frozenset({
@@ -75,9 +76,8 @@ def _csv_row(row: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def _read_csv(name: str) -> tuple[list[str], list[dict[Any, Any]]]:
-    """The header and rows of a CSV file, read through the one bounded reader."""
-    data = read_bytes(name)
+def _read_csv(data: bytes, name: str) -> tuple[list[str], list[dict[Any, Any]]]:
+    """The header and rows of the CSV file ``name`` (read by the one bounded reader)."""
     try:
         # utf-8-sig: spreadsheet programs start a "CSV UTF-8" file with a BOM.
         text = data.decode("utf-8-sig")
@@ -108,22 +108,35 @@ def load_expense_records(path: str | os.PathLike[str]) -> tuple[dict[str, Any], 
     """The account head and the expenses of an expenses file (.toml, .json or .csv)."""
     name = path_name(path)
     if name.lower().endswith(".csv"):
-        header, rows = _read_csv(name)
-        if not header:
-            raise InputError("is empty: the first line names the columns", path=name)
-        for i, row in enumerate(rows, 2):
-            if None in row:
-                raise InputError(f"has {len(header) + len(row[None])} fields, the header "
-                                 f"{len(header)}", path=name, record=f"row[{i}]")
-        unknown = sorted(set(header) - set(CSV_COLUMNS))
-        if unknown:
-            raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
-                             path=name, field=mask_cpr_like(unknown[0]))
-        expenses = [expense_from_dict(_csv_row(r), path=name, record=f"row[{i}]")
-                    for i, r in enumerate(rows, 2)]
-        _refuse_duplicate_ids(expenses, name)
-        return {}, expenses
-    document = read_document(name)
+        return parse_expense_records(read_bytes(name), path=name, fmt="csv")
+    return _records_of_document(read_document(name), name)
+
+
+def parse_expense_records(data: bytes, *, path: str, fmt: str
+                          ) -> tuple[dict[str, Any], list[Expense]]:
+    """:func:`load_expense_records` of ``data``, the bytes of ``path`` (``"<stdin>"`` for
+    standard input) in the format ``fmt``: ``toml``, ``json`` or ``csv``."""
+    if fmt != "csv":
+        return _records_of_document(parse_document(data, path=path, fmt=fmt), path)
+    header, rows = _read_csv(data, path)
+    if not header:
+        raise InputError("is empty: the first line names the columns", path=path)
+    for i, row in enumerate(rows, 2):
+        if None in row:
+            raise InputError(f"has {len(header) + len(row[None])} fields, the header "
+                             f"{len(header)}", path=path, record=f"row[{i}]")
+    unknown = sorted(set(header) - set(CSV_COLUMNS))
+    if unknown:
+        raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
+                         path=path, field=mask_cpr_like(unknown[0]))
+    expenses = [expense_from_dict(_csv_row(r), path=path, record=f"row[{i}]")
+                for i, r in enumerate(rows, 2)]
+    _refuse_duplicate_ids(expenses, path)
+    return {}, expenses
+
+
+def _records_of_document(document: dict[str, Any], name: str
+                         ) -> tuple[dict[str, Any], list[Expense]]:
     check_keys(document, allowed={"account", "expense", "general_assembly", "budget"},
                path=name)
     raw = document.get("expense", [])

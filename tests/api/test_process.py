@@ -28,6 +28,7 @@ from kiaprules import (
     load_ruleset,
     national_summary,
     reproduce,
+    stream_payouts,
     sweep,
 )
 from kiaprules.synthetic import generate_country
@@ -47,6 +48,8 @@ CALLS: dict[str, Callable[[], Any]] = {
     "compute_payouts": lambda: compute_payouts(load_clusters(DENMARK), years=[2019, 2024]),
     "compute_payouts detail=False": lambda: compute_payouts(load_clusters(DENMARK),
                                                             years=[2024], detail=False),
+    "stream_payouts": lambda: list(stream_payouts(load_clusters(DENMARK),
+                                                  years=[2019, 2024]).jsonl_lines()),
     "explain": lambda: compute_payouts(load_clusters(EXAMPLE_CLUSTER)).explain(year=2019)
     .to_text(),
     "national_summary": lambda: national_summary(load_clusters(DENMARK)).to_table(),

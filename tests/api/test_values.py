@@ -61,6 +61,7 @@ from kiaprules import (
     make_receipt,
     national_summary,
     reproduce,
+    stream_payouts,
     sweep,
     to_money,
     verify_receipt,
@@ -130,6 +131,7 @@ def build_values(folder: Path) -> dict[str, Any]:
         "PayoutReport": report,
         "PayoutReport (detail=False, the country)": compute_payouts(country, years=[2024],
                                                                     detail=False),
+        "PayoutStream": stream_payouts(cluster, overrides=[override], years=[2019, 2022]),
         "ClusterPayouts": cluster_payouts,
         "YearPayout": year,
         "Line": line,
@@ -167,7 +169,8 @@ def build_values(folder: Path) -> dict[str, Any]:
 NAMES = [
     "Cluster", "Cluster (the country's first)", "Membership", "Clinic", "PatientCounts",
     "CvrNumber", "ProviderNumber", "CprNumber", "PayoutReport",
-    "PayoutReport (detail=False, the country)", "ClusterPayouts", "YearPayout", "Line",
+    "PayoutReport (detail=False, the country)", "PayoutStream", "ClusterPayouts", "YearPayout",
+    "Line",
     "MemberShare", "Rule", "Citation", "Ruleset", "Ruleset (with an override)", "Parameter",
     "DatedValue", "ResolvedValue", "Policy", "MonthDay", "Override", "Expense",
     "Expense (paid to a person)", "Classification", "ExpenseReport", "LedgerInput", "Account",
@@ -239,7 +242,8 @@ def pool() -> Iterator[ProcessPoolExecutor]:
 
 # --- what "the same value" means ---------------------------------------------------------
 
-RENDERINGS = ("to_dict", "to_data", "to_json", "to_csv", "to_table", "to_text", "_repr_html_")
+RENDERINGS = ("to_dict", "to_data", "to_json", "to_jsonl", "to_csv", "to_table", "to_text",
+              "_repr_html_", "head")
 
 
 def renderings(value: Any) -> dict[str, Any]:
@@ -251,6 +255,8 @@ def renderings(value: Any) -> dict[str, Any]:
             shown[name] = method()
     if isinstance(value, Mapping):
         shown["items"] = list(value.items())
+    if callable(getattr(value, "jsonl_lines", None)):  # a stream: what it writes
+        shown["jsonl_lines"] = list(value.jsonl_lines())
     return shown
 
 
