@@ -3,12 +3,14 @@
 Anything that is not a regular file is refused before a byte is read: a
 device that never ends (/dev/zero, directly or by a symlink), a FIFO that
 would wait for a writer forever, a directory. A regular file is read only up
-to the limit, counted in bytes actually read.
+to the limit, counted in bytes actually read. Standard input (issue #16) is
+read by ``read_stdin``, bounded the same way; no other module reads it.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import os
 import subprocess
 import sys
@@ -18,8 +20,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiaprules._files import read_bytes, read_document
-from kiaprules.errors import InputError
+from kiaprules._files import read_bytes, read_document, read_stdin
+from kiaprules.errors import InputError, InputTypeError
 
 REPO = Path(__file__).resolve().parents[1]
 KOEGE = REPO / "examples" / "koegeklyngen.toml"
@@ -148,3 +150,98 @@ def test_the_reader_check_finds_a_read() -> None:
     writes = [ast.parse(code).body[0].value for code in (  # type: ignore[attr-defined]
         "open(name, 'w')", "os.open(t, os.O_WRONLY | os.O_CREAT)")]
     assert not any(_reads(call) for call in writes)
+
+
+# --- standard input ------------------------------------------------------------------
+
+
+@given(size=st.integers(0, 3000), limit=st.integers(0, 2000), chunk=st.integers(1, 700))
+def test_standard_input_is_read_whole_up_to_the_limit_and_refused_past_it(
+        size: int, limit: int, chunk: int) -> None:
+    data = bytes(i % 251 for i in range(size))
+
+    class Pipe(io.RawIOBase):
+        """A pipe: at most ``chunk`` bytes a read, whatever was asked for."""
+
+        def __init__(self) -> None:
+            self.rest = data
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, n: int = -1) -> bytes:
+            taken, self.rest = self.rest[:min(n, chunk)], self.rest[min(n, chunk):]
+            return taken
+
+    if size <= limit:
+        assert read_stdin(Pipe(), limit=limit) == data  # type: ignore[arg-type]
+    else:
+        with pytest.raises(InputError) as info:
+            read_stdin(Pipe(), limit=limit)  # type: ignore[arg-type]
+        assert str(info.value) == (f"<stdin>: is larger than {limit:,} bytes; larger inputs "
+                                   "are refused")
+
+
+def test_standard_input_that_never_ends_is_refused_after_the_limit() -> None:
+    """Bytes are counted as they are read: one past the limit, and no more, is read."""
+
+    class Endless(io.RawIOBase):
+        taken = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, n: int = -1) -> bytes:
+            self.taken += n
+            return b"x" * n
+
+    endless = Endless()
+    with pytest.raises(InputError, match="larger than 5,000,000 bytes"):
+        read_stdin(endless, limit=5_000_000)  # type: ignore[arg-type]
+    assert endless.taken == 5_000_001
+
+
+def test_the_limit_of_standard_input_is_the_limit_of_files(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kiaprules._files.MAX_FILE_BYTES", 10)
+    assert read_stdin(io.BytesIO(b"x" * 10)) == b"x" * 10
+    with pytest.raises(InputError, match="larger than 10 bytes"):
+        read_stdin(io.BytesIO(b"x" * 11))
+
+
+def test_standard_input_that_cannot_be_read_is_one_error_naming_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = io.BytesIO(b"[cluster]")
+    closed.close()
+    with pytest.raises(InputError, match=r"^<stdin>: cannot be read"):
+        read_stdin(closed)
+    with pytest.raises(InputTypeError, match=r"^<stdin>: must be a binary stream, got str"):
+        read_stdin(io.StringIO("[cluster]"))  # type: ignore[arg-type]
+
+    class Waiting(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def read(self, n: int = -1) -> None:
+            return None  # what a non-blocking stream says when nothing has come yet
+
+    with pytest.raises(InputError, match=r"^<stdin>: cannot be read without waiting"):
+        read_stdin(Waiting())  # type: ignore[arg-type]
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(InputError, match=r"^<stdin>: cannot be read: the process has no "):
+        read_stdin()
+
+
+def test_standard_input_is_read_by_the_bounded_reader_only() -> None:
+    """No module but kiaprules/_files.py touches sys.stdin: the command line hands a
+    stream (or None) to read_stdin, which counts every byte."""
+    offenders = []
+    for path in (REPO / "kiaprules").rglob("*.py"):
+        if path.name == "_files.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        offenders += [f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}"
+                      for node in ast.walk(tree)
+                      if isinstance(node, ast.Attribute) and node.attr in ("stdin", "__stdin__")
+                      and ast.unparse(node.value) == "sys"]
+    assert offenders == []
