@@ -11,21 +11,29 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO, NoReturn, TextIO
 
+from kiaprules._files import STDIN, parse_document, read_document, read_stdin
 from kiaprules._render import json_text, table_text
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
 from kiaprules.audit.published import reproduce
 from kiaprules.audit.receipt import make_receipt, verify_receipt, write_receipt
+from kiaprules.cli.progress import Progress
 from kiaprules.engine.compute import compute_payouts, prepare
 from kiaprules.engine.report import PayoutReport
+from kiaprules.engine.stream import stream_payouts
 from kiaprules.errors import InputError, KiapRulesError
 from kiaprules.expenses.classify import classify_expenses
 from kiaprules.expenses.ledger import build_ledger
-from kiaprules.formats.clusterfile import dumps_clusters, load_clusters
-from kiaprules.formats.expensefile import ledger_input_from_document, load_expense_records
+from kiaprules.formats.clusterfile import dumps_clusters, load_cluster_documents, load_clusters
+from kiaprules.formats.expensefile import (
+    ledger_input_from_document,
+    load_expense_records,
+    parse_expense_records,
+)
 from kiaprules.model.calendar import parse_years
 from kiaprules.model.cluster import Cluster
 from kiaprules.reports.summary import national_summary
@@ -46,6 +54,77 @@ class _Parser(argparse.ArgumentParser):
         # argparse quotes what was typed (an unknown choice, a value it cannot
         # read): through the sanitizer like every message.
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {sanitize(message)}\n")
+
+
+# --- reading the inputs: files, or standard input as `-` -------------------------------
+
+CLUSTER_FORMATS = ("toml", "json")
+EXPENSE_FORMATS = ("toml", "json", "csv")
+
+
+def _stdin_format(args: argparse.Namespace, inputs: Sequence[tuple[str, Sequence[str]]]
+                  ) -> str | None:
+    """The format of standard input, when one of ``inputs`` (each a path and the formats
+    it may have) is ``-``; None when none is. Standard input is read once, and has no
+    file name to tell its format by: ``--input-format`` names it, and names nothing else.
+    """
+    given: str | None = args.input_format
+    dashes = [formats for path, formats in inputs if path == "-"]
+    if len(dashes) > 1:
+        raise InputError("can be read only once: give - for one input only", path=STDIN)
+    if not dashes:
+        if given is not None:
+            raise InputError("names the format of standard input, and no input is -",
+                             field="--input-format")
+        return None
+    [formats] = dashes
+    if given is None:
+        raise InputError("is missing: standard input has no file name to tell its format "
+                         f"by; give --input-format {' or '.join(formats)}", path=STDIN,
+                         field="--input-format")
+    if given not in formats:
+        raise InputError(f"{given} is not a format of this input; it is "
+                         f"{' or '.join(formats)}", path=STDIN, field="--input-format")
+    return given
+
+
+def _read_clusters(args: argparse.Namespace, files: Sequence[str]) -> tuple[Cluster, ...]:
+    """The clusters of ``files``, one of which may be ``-``: standard input."""
+    return _load_clusters(args, files, _stdin_format(args, [(f, CLUSTER_FORMATS)
+                                                            for f in files]))
+
+
+def _load_clusters(args: argparse.Namespace, files: Sequence[str], fmt: str | None
+                   ) -> tuple[Cluster, ...]:
+    """The clusters of ``files``; ``-`` is standard input in the format ``fmt``."""
+    if "-" not in files:
+        return load_clusters(files)
+
+    def documents() -> Iterator[tuple[str, dict[str, Any]]]:
+        for name in files:
+            if name == "-":
+                yield STDIN, parse_document(read_stdin(args.stdin), path=STDIN, fmt=fmt)
+            else:
+                yield name, read_document(name)
+
+    return load_cluster_documents(documents())
+
+
+def _read_expenses(args: argparse.Namespace, path: str, fmt: str | None
+                   ) -> tuple[str, dict[str, Any], list[Any]]:
+    """The name, account head and expenses of the expense file ``path`` (``-``: standard
+    input, in the format ``fmt``)."""
+    if path == "-":
+        assert fmt is not None  # _stdin_format refused - without a format
+        document, expenses = parse_expense_records(read_stdin(args.stdin), path=STDIN, fmt=fmt)
+        return STDIN, document, expenses
+    document, expenses = load_expense_records(path)
+    return path, document, expenses
+
+
+def _inputs(files: Sequence[str]) -> list[str]:
+    """The files a command read, for a receipt never to be written over (not ``-``)."""
+    return [f for f in files if f != "-"]
 
 
 def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
@@ -83,7 +162,7 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    clusters = load_clusters(args.files)
+    clusters = _read_clusters(args, args.files)
     report = []
     for cluster in clusters:
         problems = check_registration(cluster)
@@ -124,14 +203,52 @@ def _policies(pairs: Sequence[str]) -> dict[str, str]:
 
 def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None
              ) -> tuple[tuple[Cluster, ...], PayoutReport]:
-    clusters = load_clusters(args.files)
+    clusters = _read_clusters(args, args.files)
     if years is None and args.years:
         years = parse_years(args.years)
     return clusters, compute_payouts(clusters, args.ruleset, years=years, overrides=args.set,
                                      policies=_policies(args.policy), strict=args.strict)
 
 
+def _write_receipt(args: argparse.Namespace, clusters: Sequence[Cluster],
+                   years: Sequence[int]) -> None:
+    # Last, once all else has succeeded: a command that fails leaves no receipt
+    # (nor replaces an old one), and the receipt is never written over an input.
+    write_receipt(args.receipt, make_receipt(
+        clusters, args.ruleset, years=years, overrides=args.set,
+        policies=_policies(args.policy), strict=args.strict),
+        inputs=[*_inputs(args.files), ruleset_file(args.ruleset)])
+
+
+def _payouts_jsonl(args: argparse.Namespace, out: TextIO) -> int:
+    """``payouts --format jsonl``: each cluster's line written as soon as it is computed."""
+    started = time.monotonic()
+    if args.compare:
+        raise InputError("has no jsonl form (a comparison is one table of differences); use "
+                         "--format json, csv or table", field="--compare")
+    clusters = _read_clusters(args, args.files)
+    stream = stream_payouts(clusters, args.ruleset,
+                            years=parse_years(args.years) if args.years else None,
+                            overrides=args.set, policies=_policies(args.policy),
+                            strict=args.strict)
+    # Clusters done of the total, on standard error when it is a terminal and the run
+    # is long; wiped before anything else is written there (an error's line).
+    progress = Progress(len(stream), sys.stderr, started=started)
+    try:
+        for done, line in enumerate(stream.jsonl_lines()):
+            out.write(line)
+            out.flush()  # each line leaves as it is made, for a reader at the other end
+            progress.update(min(done, len(stream)))
+    finally:
+        progress.clear()
+    if args.receipt:
+        _write_receipt(args, clusters, stream.years)
+    return EXIT_OK
+
+
 def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
+    if args.format == "jsonl":
+        return _payouts_jsonl(args, out)
     clusters, report = _compute(args)
     if args.compare:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
@@ -140,12 +257,7 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
     else:
         text = _render(report, args.format)
     if args.receipt:
-        # Last, once all else has succeeded: a command that fails leaves no receipt
-        # (nor replaces an old one), and the receipt is never written over an input.
-        write_receipt(args.receipt, make_receipt(
-            clusters, args.ruleset, years=report.years, overrides=args.set,
-            policies=_policies(args.policy), strict=args.strict),
-            inputs=[*args.files, ruleset_file(args.ruleset)])
+        _write_receipt(args, clusters, report.years)
     out.write(text)
     return EXIT_OK
 
@@ -180,7 +292,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
-    clusters = load_clusters(args.files)
+    clusters = _read_clusters(args, args.files)
     years = parse_years(args.years) if args.years else None
     # compute_payouts(...).summary() without a line object per cluster and year.
     summary = national_summary(clusters, args.ruleset, years=years, overrides=args.set,
@@ -211,7 +323,8 @@ def _ruleset_with_sets(args: argparse.Namespace) -> Ruleset:
 
 
 def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
-    _, expenses = load_expense_records(args.file)
+    fmt = _stdin_format(args, [(args.file, EXPENSE_FORMATS)])
+    _, _, expenses = _read_expenses(args, args.file, fmt)
     report = classify_expenses(expenses, _ruleset_with_sets(args),
                                policies=_policies(args.policy))
     out.write(_render(report, args.format))
@@ -219,21 +332,24 @@ def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
-    clusters = load_clusters(args.cluster_file)
-    document, expenses = load_expense_records(args.expenses)
-    account = ledger_input_from_document(document, args.expenses)
+    fmt = _stdin_format(args, [(args.cluster_file, CLUSTER_FORMATS),
+                               (args.expenses, EXPENSE_FORMATS)])
+    clusters = _load_clusters(args, [args.cluster_file], fmt)
+    expenses_name, document, expenses = _read_expenses(args, args.expenses, fmt)
+    account = ledger_input_from_document(document, expenses_name)
+    cluster_name = STDIN if args.cluster_file == "-" else args.cluster_file
     if account.cluster is not None:
         chosen = [c for c in clusters if c.name == account.cluster]
         if not chosen:
             raise InputError(f"names cluster {account.cluster!r}, which is not in "
-                             f"{args.cluster_file}", path=args.expenses, record="account",
+                             f"{cluster_name}", path=expenses_name, record="account",
                              field="cluster")
         cluster = chosen[0]
     elif len(clusters) == 1:
         cluster = clusters[0]
     else:
         raise InputError("the cluster file holds several clusters; name one in [account] "
-                         "cluster = ...", path=args.expenses, record="account",
+                         "cluster = ...", path=expenses_name, record="account",
                          field="cluster")
     years = parse_years(args.years) if args.years else None
     ruleset = _ruleset_with_sets(args)
@@ -247,8 +363,16 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _input_format_option(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    p.add_argument("--input-format", choices=formats, metavar="|".join(formats),
+                   help="the format of standard input, read where a file is given as - "
+                        "(required with -)")
+
+
 def _computation_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="cluster files (.toml or .json)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="cluster files (.toml or .json); - reads one from standard input")
+    _input_format_option(p, CLUSTER_FORMATS)
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH",
                    help="a shipped ruleset's id or a ruleset file (default dk-kiap)")
     p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE",
@@ -282,7 +406,9 @@ def _parser() -> _Parser:
 
     p = sub.add_parser("check", help="load cluster files and list unmet registration "
                        "requirements (exit 1 if any)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="cluster files (.toml or .json); - reads one from standard input")
+    _input_format_option(p, CLUSTER_FORMATS)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_check)
 
@@ -290,7 +416,9 @@ def _parser() -> _Parser:
     _computation_options(p)
     p.add_argument("--years", metavar="A-B", help="years to compute, e.g. 2018-2025 (default: "
                    "the earliest founding year to the last year with patient counts)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table",
+                   help="jsonl: JSON Lines, a line per cluster written as it is computed, "
+                        "between a head line and a warnings line (docs/json-format.md)")
     p.add_argument("--compare", action="store_true",
                    help="show the differences from the ruleset's own figures and default "
                         "policies to the --set/--policy variant")
@@ -339,7 +467,9 @@ def _parser() -> _Parser:
 
     p = sub.add_parser("expenses", help="classify expenses: allowed, needs_review, "
                        "incomplete or not_allowed, with every reason and its source")
-    p.add_argument("file", metavar="FILE", help="expenses (.toml, .json or .csv)")
+    p.add_argument("file", metavar="FILE", help="expenses (.toml, .json or .csv); - reads "
+                   "them from standard input")
+    _input_format_option(p, EXPENSE_FORMATS)
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH")
     p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE",
                    help="override a threshold, e.g. catering_review_per_participant@2024=600")
@@ -350,8 +480,10 @@ def _parser() -> _Parser:
 
     p = sub.add_parser("ledger", help="a cluster's yearly account: opening, received, booked, "
                        "closing")
-    p.add_argument("cluster_file", metavar="CLUSTER_FILE")
-    p.add_argument("--expenses", required=True, metavar="FILE")
+    p.add_argument("cluster_file", metavar="CLUSTER_FILE", help="- reads it from standard input")
+    p.add_argument("--expenses", required=True, metavar="FILE",
+                   help="- reads them from standard input")
+    _input_format_option(p, EXPENSE_FORMATS)
     p.add_argument("--years", metavar="A-B")
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH")
     p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE")
@@ -362,22 +494,28 @@ def _parser() -> _Parser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         stdin: BinaryIO | None = None) -> int:
     """Run the command line in this process; return the exit status.
 
-    ``argv`` defaults to the process's arguments, ``out`` to standard output.
-    Errors go to standard error as one line. Nothing of the caller's process
-    is changed, and nothing exits: a usage error returns 2, ``--help`` 0.
+    ``argv`` defaults to the process's arguments, ``out`` to standard output,
+    ``stdin`` (a binary stream, read where an input is given as ``-``) to
+    standard input. Errors go to standard error as one line. Nothing of the
+    caller's process is changed, and nothing exits: a usage error returns 2,
+    ``--help`` 0.
     """
     out = sys.stdout if out is None else out
     try:
         args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse's usage error, --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    args.stdin = stdin
     try:
         status: int = args.run(args, out)
         out.flush()
         return status
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): not an error of ours; run() says so
     except KiapRulesError as exc:
         sys.stderr.write(f"kiaprules: error: {exc}\n")
         return EXIT_BAD_INPUT
