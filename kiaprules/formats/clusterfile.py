@@ -146,16 +146,22 @@ def cluster_from_dict(
         raise _located(exc, path, None if exc.record else label) from None
 
 
-def _clusters_from_document(document: Mapping[str, Any], path: str | None) -> tuple[Cluster, ...]:
+def _clusters_from_document(document: Mapping[str, Any], path: str | None, *,
+                            consume: bool = False) -> tuple[Cluster, ...]:
+    """The clusters of a parsed document. ``consume``: the document is ours alone, and each
+    cluster's entry is let go once it is a :class:`Cluster`, so that a country's parsed
+    text and its clusters are not all in memory at once."""
     if "clusters" in document:
         check_keys(document, allowed={"clusters"}, path=path)
         entries = document["clusters"]
         if not isinstance(entries, list) or not entries:
             raise InputError("must be a non-empty list of clusters", path=path, field="clusters")
-        return tuple(
-            cluster_from_dict(entry, path=path, record=f"clusters[{i}]")
-            for i, entry in enumerate(entries, 1)
-        )
+        clusters = []
+        for i, entry in enumerate(entries):
+            clusters.append(cluster_from_dict(entry, path=path, record=f"clusters[{i + 1}]"))
+            if consume:
+                entries[i] = None
+        return tuple(clusters)
     check_keys(document, allowed={"cluster", "clinic"}, required={"cluster"}, path=path)
     clinics = document.get("clinic", [])
     return (cluster_from_dict(document["cluster"], clinics, path=path),)
@@ -171,7 +177,7 @@ def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tu
     except UnicodeEncodeError as exc:
         raise InputError(f"is not UTF-8 text (character {exc.start} is a lone surrogate)",
                          path=path) from None
-    return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path)
+    return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path, consume=True)
 
 
 def load_clusters(
@@ -201,14 +207,17 @@ def load_cluster_documents(documents: Iterable[tuple[str, Mapping[str, Any]]]
     """Every cluster in ``documents``, each a parsed file and the name it goes by
     (``"<stdin>"`` for standard input), checked as :func:`load_clusters` checks files.
 
-    ``documents`` may be a generator: each document is parsed into clusters and
-    let go before the next is read.
+    ``documents`` may be a generator: each document is made into clusters and
+    let go before the next is read. The documents are consumed: a bulk
+    document's entries are let go one by one as they become clusters (at 100×
+    the country that keeps some 40 MB of parsed text and built clusters from
+    being in memory at once).
     """
     clusters: list[Cluster] = []
     seen: dict[str, str] = {}
     for name, document in documents:
         bulk = "clusters" in document
-        for i, cluster in enumerate(_clusters_from_document(document, name), 1):
+        for i, cluster in enumerate(_clusters_from_document(document, name, consume=True), 1):
             record = f"clusters[{i}] ({cluster.name})" if bulk else f"cluster ({cluster.name})"
             if cluster.name in seen:
                 raise ConflictError(
