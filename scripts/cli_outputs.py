@@ -40,6 +40,8 @@ RUNS: dict[str, list[str]] = {
     "payouts": ["payouts", K],
     "payouts-json": ["payouts", K, "--format", "json"],
     "payouts-csv": ["payouts", K, "--format", "csv"],
+    "payouts-jsonl": ["payouts", K, "--format", "jsonl"],
+    "payouts-jsonl-years": ["payouts", K, "--years", "2021", "--format", "jsonl"],
     "payouts-years": ["payouts", K, "--years", "2019,2021-2023"],
     "payouts-sets": ["payouts", K, *SETS, "--years", "2018-2025"],
     "payouts-compare": ["payouts", K, *SETS, "--years", "2018-2025", "--compare"],
