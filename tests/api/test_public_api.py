@@ -32,6 +32,7 @@ PUBLIC = {
     "Line",
     "MemberShare",
     "Membership",
+    "MissingExtraError",
     "MoneyTypeError",
     "MonthDay",
     "NationalSummary",
@@ -106,8 +107,8 @@ def test_public_objects_live_in_the_layered_package() -> None:
 
 
 def test_errors_share_one_root() -> None:
-    for name in ("ConflictError", "InputError", "MoneyTypeError", "NotCoveredError",
-                 "RulesetError"):
+    for name in ("ConflictError", "InputError", "MissingExtraError", "MoneyTypeError",
+                 "NotCoveredError", "RulesetError"):
         assert issubclass(getattr(kiaprules, name), kiaprules.KiapRulesError)
 
 

@@ -42,6 +42,7 @@ report = compute_payouts(load_clusters("examples/koegeklyngen.toml"), years=[201
 text: str = report.explain("Køgeklyngen", 2019).to_text()
 total: str = report.summary().to_table()
 difference = report.compare(report).difference
+title: str = report.plot("Køgeklyngen").get_title()
 '''
 
 
