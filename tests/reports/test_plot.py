@@ -6,16 +6,18 @@ of years that rest on an unpublished figure, the legend, the title, the
 footnote with the ruleset's fingerprint, and the tick labels in kroner. Then
 what a chart must not do: import pyplot, change ``rcParams``, give different
 bytes for the same inputs, or fail without a clear word when matplotlib is
-missing.
+missing. The ``--plot`` option of the command line is at the end.
 """
 
 from __future__ import annotations
 
 import builtins
+import io
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -37,6 +39,7 @@ from kiaprules import (
     national_summary,
     sweep,
 )
+from kiaprules.cli import main
 from kiaprules.reports.plot import (
     ASSUMED_HATCH,
     ASSUMED_LABEL,
@@ -452,3 +455,87 @@ def test_no_chart_imports_pyplot() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=EXAMPLES.parent).stdout
     assert out.strip() == "[]"
+
+
+# --- the command line: --plot FILE -------------------------------------------------------
+
+
+def cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    out = io.StringIO()
+    status = main(list(argv), out=out)
+    return status, out.getvalue(), capsys.readouterr().err
+
+
+def test_national_plot_writes_the_chart_and_still_prints_the_table(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "national.svg"
+    status, out, err = cli(["national", str(EXAMPLE_CLUSTER), "--years", "2018-2025",
+                            "--plot", str(target)], capsys)
+    assert (status, err) == (0, "")
+    assert out.startswith("year ")
+    svg = target.read_bytes()
+    assert b"Paid to all clusters per year 2018" in svg
+    assert svg == render(national_summary(KOEGE, years=YEARS).plot, "svg")
+
+
+def test_payouts_plot_draws_the_one_cluster(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "koege.PNG"
+    status, out, err = cli(["payouts", str(EXAMPLE_CLUSTER), "--format", "json",
+                            "--plot", str(target)], capsys)
+    assert (status, err) == (0, "")
+    assert out.startswith("{")
+    assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_payouts_compare_plot_draws_the_differences(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "compare.svg"
+    status, _, err = cli(["payouts", str(EXAMPLE_CLUSTER), "--set",
+                          "operating_rate@2019-2021=4.26", "--compare", "--plot",
+                          str(target)], capsys)
+    assert (status, err) == (0, "")
+    assert b"Difference per year" in target.read_bytes()
+
+
+def test_the_same_command_writes_the_same_svg(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    files = [tmp_path / "a.svg", tmp_path / "b.svg"]
+    for target in files:
+        assert cli(["payouts", str(EXAMPLE_CLUSTER), "--plot", str(target)], capsys)[0] == 0
+    assert files[0].read_bytes() == files[1].read_bytes()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["payouts", str(EXAMPLES / "denmark.json"), "--plot", "{dir}/x.svg"],
+     "kiaprules: error: --plot: a chart of payouts shows one cluster, and the files hold 116; "
+     "give one cluster, or chart the differences with --compare"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--plot", "{dir}/x.pdf"],
+     "kiaprules: error: --plot: must name a .png or .svg file, got '{dir}/x.pdf'"),
+    (["national", str(EXAMPLE_CLUSTER), "--plot", "{dir}"],
+     "kiaprules: error: --plot: must name a .png or .svg file, got '{dir}'"),
+    (["national", str(EXAMPLE_CLUSTER), "--plot", "{dir}/missing/x.png"],
+     "kiaprules: error: {dir}/missing/x.png: --plot: cannot be written (No such file or "
+     "directory)"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--plot", "{dir}/folder.svg"],
+     "kiaprules: error: {dir}/folder.svg: --plot: cannot be written (Is a directory)"),
+])
+def test_a_bad_plot_file_is_one_line_naming_the_option_and_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+        message: str) -> None:
+    (tmp_path / "folder.svg").mkdir()
+    status, out, err = cli([a.format(dir=tmp_path) for a in argv], capsys)
+    assert (status, out, err) == (2, "", message.format(dir=tmp_path) + "\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.svg"]
+
+
+def test_plot_without_matplotlib_fails_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # type: ignore[arg-type]
+    target = tmp_path / "x.png"
+    status, out, err = cli(["national", str(EXAMPLE_CLUSTER), "--plot", str(target)], capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith("kiaprules: error: --plot: charts need matplotlib "
+                          "(pip install 'kiaprules[plot]'): ")
+    assert err.count("\n") == 1 and not target.exists()
