@@ -12,7 +12,9 @@ missing. The ``--plot`` option of the command line is at the end.
 from __future__ import annotations
 
 import builtins
+import importlib.util
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -23,7 +25,7 @@ from typing import Any
 import attrs
 import matplotlib
 import pytest
-from conftest import EXAMPLE_CLUSTER, EXAMPLES
+from conftest import EXAMPLE_CLUSTER, EXAMPLES, REPO_ROOT
 from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
@@ -455,6 +457,36 @@ def test_no_chart_imports_pyplot() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=EXAMPLES.parent).stdout
     assert out.strip() == "[]"
+
+
+# --- the docs' figures -------------------------------------------------------------------
+
+FIGURES = REPO_ROOT / "docs" / "figures"
+TITLES = {"national.svg": "Paid to all clusters per year 2018–2025, by kind",
+          "cluster.svg": "Hovedstaden 02: payouts per year, by kind",
+          "compare.svg": "Difference per year, variant − base, by kind",
+          "sweep.svg": "Total 2018–2025 against operating_rate"}
+
+
+def test_the_docs_figures_are_what_the_script_writes_and_the_page_shows(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("make_figures", FIGURES / "make_figures.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    written = script.main(tmp_path)
+    assert sorted(p.name for p in written) == sorted(TITLES)
+    page = (REPO_ROOT / "docs" / "plots.md").read_text(encoding="utf-8")
+    for path in written:
+        assert f"](figures/{path.name})" in page
+        drawn = path.read_bytes()
+        assert f"<!-- {TITLES[path.name]} -->".encode() in drawn
+        committed = (FIGURES / path.name).read_bytes()
+        # The same matplotlib writes the same bytes; another version may lay out
+        # text differently, so the committed file is compared under its own only.
+        made_by = re.search(rb"Matplotlib v([^,\s]+)", committed)
+        assert made_by is not None
+        if made_by[1].decode() == matplotlib.__version__:
+            assert drawn == committed, f"run python docs/figures/make_figures.py ({path.name})"
 
 
 # --- the command line: --plot FILE -------------------------------------------------------
