@@ -369,6 +369,24 @@ def test_what_a_sweep_varies(small_country: Any, variants: list[list[str]],
                      else (swept[0], swept[1], [Decimal(v) for v in swept[2]]))
 
 
+def test_a_sweep_whose_variant_adds_text_that_is_not_an_override_varies_nothing(
+        small_country: Any) -> None:
+    result = sweep(small_country[:2], [{"overrides": ["operating_rate@2019=4.26"]}],
+                   years=[2019])
+    assert swept_value(result) is not None
+    odd = attrs.evolve(result.rows[0], overrides=("operating_rate set by hand",))
+    assert swept_value(attrs.evolve(result, rows=(odd,))) is None
+
+
+def test_a_result_without_years_draws_empty_axes() -> None:
+    summary = national_summary(KOEGE, years=[])
+    ax = summary.plot()
+    assert (ax.containers, ax.get_legend()) == ([], None)
+    assert len(ax.get_lines()) == 1  # the zero line, and no totals
+    assert ax.get_title(loc="left") == "Paid to all clusters per year, by kind"
+    assert footnote(ax) == f"ruleset dk-kiap {summary.fingerprint}"
+
+
 # --- the axis in kroner, and money as float only when drawn ------------------------------
 
 
