@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -37,8 +37,12 @@ from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.totals import Groups
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import format_kr, format_money, from_ore, plus, total
+from kiaprules.reports.plot import plot_summary
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "AssumptionNote",
@@ -180,6 +184,14 @@ class NationalSummary:
             notes.append(f"... and {len(self.warnings) - len(listed)} more warnings "
                          "(kiaprules payouts lists every one)")
         return sanitize_lines("\n".join([text, "", *notes]) + "\n")
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """A bar chart a year, stacked by kind; a year resting on an unpublished figure hatched.
+
+        Returns the matplotlib ``Axes``, drawn into ``ax`` if given. Needs the
+        extra ``kiaprules[plot]`` (:mod:`kiaprules.reports.plot`).
+        """
+        return plot_summary(self, ax=ax)
 
 
 def summarise(report: PayoutReport) -> NationalSummary:
