@@ -47,6 +47,7 @@ __all__ = [
     "InputError",
     "InputTypeError",
     "KiapRulesError",
+    "MissingExtraError",
     "MoneyTypeError",
     "NotCoveredError",
     "RulesetError",
@@ -157,3 +158,27 @@ class RulesetError(KiapRulesError, ValueError):
 class NotCoveredError(KiapRulesError, LookupError):
     """The ruleset has no value for what was asked (before its first date, or
     a year without a published figure under strict mode). Never answered with 0."""
+
+
+class MissingExtraError(KiapRulesError, ImportError):
+    """An optional extra that a method needs is not installed (``to_frame()`` needs pandas).
+
+    Not a data error: nothing handed in is wrong, the installation lacks a
+    library kiaprules does not install by default. So it is an
+    :class:`ImportError` (code that already catches the missing import of an
+    optional library keeps working; ``name`` is the module that is missing)
+    and, like every error kiaprules raises on purpose, a :class:`KiapRulesError`,
+    whose one-line message says what to install.
+    """
+
+    @classmethod
+    def of(cls, *, feature: str, module: str, extra: str) -> MissingExtraError:
+        """The error for ``feature`` needing ``module``, which the extra ``extra`` installs.
+
+        >>> print(MissingExtraError.of(feature="to_frame()", module="pandas", extra="pandas"))
+        to_frame() needs pandas, an optional extra: pip install 'kiaprules[pandas]'
+        """
+        error = cls(f"{feature} needs {module}, an optional extra: "
+                    f"pip install 'kiaprules[{extra}]'")
+        error.name = module
+        return error

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -54,6 +54,7 @@ from kiaprules.model.money import (
     to_money,
     to_rate,
 )
+from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = ["EXPECTATIONS", "Figure", "FigureResult", "PublishedExample", "Reproduction",
@@ -630,10 +631,17 @@ def _implied_rates(results: Sequence[FigureResult],
 
 
 @attrs.frozen(kw_only=True)
-class Reproduction:
-    """Every figure of the given examples, with status, plus the cross-example check."""
+class Reproduction(Records):
+    """Every figure of the given examples, with status, plus the cross-example check.
+
+    ``to_records()``: one row a figure and year it stands for, so that a figure printed
+    for 2019–2021 is three rows (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("example", "document", "section", "label", "kind", "year", "printed",
+                      "computed", "difference", "status", "explanation")
 
     ruleset_id: str
     fingerprint: str
@@ -661,6 +669,17 @@ class Reproduction:
             "figures": [r.to_dict() for r in self.results],
             "inconsistencies": [i.to_dict() for i in self.inconsistencies],
         }
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for r in self.results:
+            ex, fig = r.example, r.figure
+            for year, computed in r.computed:
+                yield {"example": ex.id, "document": ex.document, "section": ex.section,
+                       "label": fig.label, "kind": fig.kind, "year": year,
+                       "printed": fig.printed, "computed": computed,
+                       "difference": computed - fig.printed,
+                       "status": "reproduced" if computed == fig.printed else "not_reproduced",
+                       "explanation": r.explanation}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())

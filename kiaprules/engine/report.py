@@ -31,6 +31,7 @@ from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.canonical import inputs_fingerprint
 from kiaprules.model.money import format_kr, format_money, format_rate, total
+from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import Citation, ResolvedValue
@@ -41,13 +42,18 @@ if TYPE_CHECKING:
     from kiaprules.reports.summary import NationalSummary
     from kiaprules.reports.whatif import Comparison
 
-__all__ = ["KINDS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line", "LineKind",
-           "MemberShare", "PayoutReport", "YearPayout"]
+__all__ = ["KINDS", "LINE_COLUMNS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line",
+           "LineKind", "MemberShare", "PayoutReport", "YearPayout", "line_record"]
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
 _HEADERS: Final = ("cluster", "year", "due", *KINDS, "total")
 _ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "right")
+_ZERO: Final = Decimal("0.00")
+#: The records of a payout report and of an explanation: one row a line.
+LINE_COLUMNS: Final = ("cluster", "year", "due", "kind", "quantity", "rate", "fraction",
+                       "amount", "paid", "withheld", "parameter", "value_from", "assumption",
+                       "rule", "document", "section")
 
 
 @attrs.frozen(kw_only=True)
@@ -222,9 +228,27 @@ class YearPayout:
         }
 
 
+def line_record(cluster: str, year: int, due: dt.date, line: Line, *, withheld: bool
+                ) -> dict[str, Any]:
+    """One line as a record (:data:`LINE_COLUMNS`): ``amount`` is what it pays, 0.00 when
+    the year is ``withheld`` (C2), and then ``withheld`` is the line's amount."""
+    return {"cluster": cluster, "year": year, "due": due, "kind": line.kind,
+            "quantity": line.quantity, "rate": line.rate, "fraction": line.fraction,
+            "amount": _ZERO if withheld else line.amount, "paid": not withheld,
+            "withheld": line.amount if withheld else _ZERO,
+            "parameter": line.parameter, "value_from": line.value_from,
+            "assumption": line.assumption, "rule": line.rule.id,
+            "document": line.citation.document, "section": line.citation.section}
+
+
 @attrs.frozen(kw_only=True)
-class ClusterPayouts:
+class ClusterPayouts(Records):
+    """One cluster's payouts, year by year. ``to_records()``: one row a year (docs/records.md)."""
+
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("cluster", "year", "due", "clinics", *KINDS, "amount", "paid",
+                      "withheld", "rests_on_assumption")
 
     name: str
     cvr: str | None
@@ -244,10 +268,23 @@ class ClusterPayouts:
         return {"name": self.name, "cvr": self.cvr,
                 "years": [y.to_dict() for y in self.years]}
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for y in self.years:
+            yield {"cluster": self.name, "year": y.year, "due": y.due, "clinics": y.clinics,
+                   **{k: y.paid(k) for k in KINDS}, "amount": y.total,
+                   "paid": y.withheld is None,
+                   "withheld": _ZERO if y.withheld is None else y.withheld,
+                   "rests_on_assumption": y.rests_on_assumption}
+
 
 @attrs.frozen(kw_only=True)
-class PayoutReport:
-    """What :func:`kiaprules.compute_payouts` returns."""
+class PayoutReport(Records):
+    """What :func:`kiaprules.compute_payouts` returns.
+
+    ``to_records()``: one row a line, of every cluster and year (docs/records.md).
+    """
+
+    RECORD_COLUMNS = LINE_COLUMNS
 
     ruleset_id: str
     fingerprint: str
@@ -303,6 +340,12 @@ class PayoutReport:
         return total(y.withheld for _, y in self if y.withheld is not None)
 
     # --- renderings -----------------------------------------------------------
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for cluster, year in self:
+            for line in year.lines:
+                yield line_record(cluster.name, year.year, year.due, line,
+                                  withheld=year.withheld is not None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

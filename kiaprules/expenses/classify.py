@@ -21,7 +21,7 @@ See docs/expenses.md for the decision table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -31,6 +31,7 @@ from kiaprules._text import sanitize_lines, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
 from kiaprules.model.expense import CATEGORIES, Expense
 from kiaprules.model.money import format_kr, format_money
+from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import Citation, Ruleset
 from kiaprules.rules.spending import (
     PAID_FOR_WORK,
@@ -200,10 +201,16 @@ def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
 
 
 @attrs.frozen(kw_only=True)
-class ExpenseReport:
-    """Classified expenses, sorted by date and id."""
+class ExpenseReport(Records):
+    """Classified expenses, sorted by date and id.
+
+    ``to_records()``: one row an expense (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("id", "date", "year", "amount", "category", "payee", "payee_role",
+                      "description", "recipient", "income_type", "status", "rules")
 
     ruleset_id: str
     fingerprint: str
@@ -216,6 +223,15 @@ class ExpenseReport:
         return {"ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
                 "summary": {s: self.count(s) for s in SEVERITY},
                 "expenses": [c.to_dict() for c in self.items]}
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for c in self.items:
+            e = c.expense
+            yield {"id": e.id, "date": e.date, "year": e.date.year, "amount": e.amount,
+                   "category": e.category, "payee": e.payee, "payee_role": e.payee_role,
+                   "description": e.description, "recipient": e.recipient,
+                   "income_type": c.income_type, "status": c.status,
+                   "rules": "; ".join(r.rule for r in c.reasons)}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())

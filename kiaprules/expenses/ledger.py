@@ -15,7 +15,7 @@ assembly before the ruleset's earliest advisable day (15 March, Håndbog 2024
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +32,7 @@ from kiaprules.model.args import years_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.expense import Expense
 from kiaprules.model.money import difference, format_kr, format_money, negated, plus, total
+from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import MonthDay, Ruleset
 
 __all__ = ["Account", "AccountYear", "build_ledger"]
@@ -95,10 +96,16 @@ class AccountYear:
 
 
 @attrs.frozen(kw_only=True)
-class Account:
-    """A cluster's yearly accounts over a span of years."""
+class Account(Records):
+    """A cluster's yearly accounts over a span of years.
+
+    ``to_records()``: one row a year of the account (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("cluster", "year", "opening", "received", "booked", "not_booked",
+                      "closing", "warnings")
 
     cluster: str
     ruleset_id: str
@@ -115,6 +122,13 @@ class Account:
         return {"cluster": self.cluster,
                 "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
                 "years": [y.to_dict() for y in self.years]}
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for y in self.years:
+            yield {"cluster": self.cluster, "year": y.year, "opening": y.opening,
+                   "received": y.received_total, "booked": y.booked_total,
+                   "not_booked": y.not_booked_total, "closing": y.closing,
+                   "warnings": " | ".join(y.warnings)}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())

@@ -14,6 +14,7 @@ Everything shown is what the engine recorded: nothing is worked out again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -21,9 +22,10 @@ from typing import Any
 import attrs
 
 from kiaprules._text import sanitize_lines, value_repr
-from kiaprules.engine.report import Line, PayoutReport, YearPayout
+from kiaprules.engine.report import LINE_COLUMNS, Line, PayoutReport, YearPayout, line_record
 from kiaprules.errors import InputError
 from kiaprules.model.money import exact_quotient, format_kr, format_money, format_rate
+from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import ResolvedValue
@@ -111,10 +113,15 @@ class Step:
 
 
 @attrs.frozen(kw_only=True)
-class Explanation:
-    """The derivation of one cluster's payout for one year."""
+class Explanation(Records):
+    """The derivation of one cluster's payout for one year.
+
+    ``to_records()``: one row a line, as the payout report has them (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = LINE_COLUMNS
 
     cluster: str
     year: int
@@ -157,6 +164,11 @@ class Explanation:
                 "because": [p.to_dict() for p in self.withheld_because]},
             "warnings": list(self.warnings),
         }
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for step in self.steps:
+            yield line_record(self.cluster, self.year, self.due, step.line,
+                              withheld=self.withheld is not None)
 
     def to_text(self) -> str:
         out: list[str] = []

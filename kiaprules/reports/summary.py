@@ -15,7 +15,7 @@ the report's total to the øre.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -37,6 +37,7 @@ from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.totals import Groups
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import format_kr, format_money, from_ore, plus, total
+from kiaprules.model.records import Records
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
@@ -105,10 +106,16 @@ class AssumptionNote:
 
 
 @attrs.frozen(kw_only=True)
-class NationalSummary:
-    """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised."""
+class NationalSummary(Records):
+    """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised.
+
+    ``to_records()``: one row a year (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("year", "clusters", "clinics", "patients", *_KINDS, "amount", "withheld",
+                      "rests_on_assumption")
 
     ruleset_id: str
     fingerprint: str
@@ -142,6 +149,13 @@ class NationalSummary:
             "assumptions": [a.to_dict() for a in self.assumptions],
             "warnings": list(self.warnings),
         }
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for r in self.rows:
+            yield {"year": r.year, "clusters": r.clusters, "clinics": r.clinics,
+                   "patients": r.patients, **{k: getattr(r, k) for k in _KINDS},
+                   "amount": r.total, "withheld": r.withheld,
+                   "rests_on_assumption": r.rests_on_assumption}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())

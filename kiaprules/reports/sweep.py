@@ -36,7 +36,7 @@ rounding, same lookups, so the same refusals.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -53,6 +53,7 @@ from kiaprules.model.args import items_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import difference as money_difference
 from kiaprules.model.money import format_kr, format_money, from_ore
+from kiaprules.model.records import Records
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
@@ -157,10 +158,15 @@ class SweepRow:
 
 
 @attrs.frozen(kw_only=True)
-class Sweep:
-    """What :func:`sweep` returns: the base and one row a variant, in the order given."""
+class Sweep(Records):
+    """What :func:`sweep` returns: the base and one row a variant, in the order given.
+
+    ``to_records()``: one row a variant and year, the base's first (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("variant_number", "variant", "year", "amount", "difference")
 
     ruleset_id: str
     fingerprint: str
@@ -173,6 +179,13 @@ class Sweep:
         return {"ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
                 "years": list(self.years), "base": self.base.to_dict(),
                 "variants": [r.to_dict() for r in self.rows]}
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        base = dict(self.base.by_year)
+        for number, row in enumerate((self.base, *self.rows)):
+            for year, amount in row.by_year:
+                yield {"variant_number": number, "variant": row.name, "year": year,
+                       "amount": amount, "difference": amount - base[year]}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, Final
 
@@ -13,6 +14,7 @@ from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputTypeError
 from kiaprules.model.money import difference, format_kr, format_money, total
 from kiaprules.model.money import difference as money_difference
+from kiaprules.model.records import Records
 
 __all__ = ["Comparison", "ComparisonRow", "compare_reports"]
 
@@ -43,10 +45,16 @@ class ComparisonRow:
 
 
 @attrs.frozen(kw_only=True)
-class Comparison:
-    """The differences from a base report to a variant."""
+class Comparison(Records):
+    """The differences from a base report to a variant.
+
+    ``to_records()``: one row a cluster and year of either report (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("cluster", "year", "base_amount", "variant_amount", "difference",
+                      *(f"{k}_difference" for k in KINDS))
 
     base: str
     variant: str
@@ -67,6 +75,12 @@ class Comparison:
                 "base_ruleset": self.base_report, "variant_ruleset": self.variant_report,
                 "difference": format_money(self.difference),
                 "rows": [r.to_dict() for r in self.rows]}
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for r in self.rows:
+            yield {"cluster": r.cluster, "year": r.year, "base_amount": r.base,
+                   "variant_amount": r.variant, "difference": r.difference,
+                   **{f"{k}_difference": v for k, v in r.by_kind}}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())

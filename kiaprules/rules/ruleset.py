@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -38,6 +38,7 @@ from kiaprules._text import sanitize, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.money import format_rate, parse_decimal, to_money, to_rate
+from kiaprules.model.records import Records
 from kiaprules.model.text import label_text
 
 __all__ = [
@@ -204,10 +205,16 @@ def unpublished_mode(policies: Mapping[str, str]) -> Unpublished:
 
 
 @attrs.frozen(kw_only=True)
-class Ruleset:
-    """A dated set of figures and policies. Load one with :func:`load_ruleset`."""
+class Ruleset(Records):
+    """A dated set of figures and policies. Load one with :func:`load_ruleset`.
+
+    ``to_records()``: one row a dated value, parameter by parameter (docs/records.md).
+    """
 
     __repr__ = value_repr
+
+    RECORD_COLUMNS = ("parameter", "unit", "value_from", "value_until", "value", "status",
+                      "reason", "document", "section", "quote")
 
     id: str
     title: str
@@ -361,6 +368,16 @@ class Ruleset:
         parameters = dict(self.parameters)
         parameters[name] = attrs.evolve(param, values=tuple(pieces))
         return attrs.evolve(self, parameters=parameters)
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for name, p in sorted(self.parameters.items()):
+            for v in p.values:
+                value = v.value if v.value is None or p.kind in ("amount", "rate", "integer") \
+                    else format_value(p.kind, v.value)
+                yield {"parameter": name, "unit": p.unit, "value_from": v.start,
+                       "value_until": v.end, "value": value, "status": v.status,
+                       "reason": v.reason, "document": v.citation.document,
+                       "section": v.citation.section, "quote": v.citation.quote}
 
     def to_data(self) -> dict[str, Any]:
         """The ruleset as canonical plain data, in the layout of a ruleset file.

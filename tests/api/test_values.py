@@ -21,12 +21,14 @@ import datetime as dt
 import functools
 import multiprocessing
 import pickle
+import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -42,6 +44,7 @@ from kiaprules import (
     InputError,
     KiapRulesError,
     Membership,
+    MissingExtraError,
     MoneyTypeError,
     NotCoveredError,
     Override,
@@ -191,6 +194,14 @@ def _overlapping() -> list[Cluster]:
     return [cluster, Cluster(name="Andetklyngen", founded=first.joined, memberships=[twin])]
 
 
+def _without_pandas(call: Callable[[], object]) -> KiapRulesError:
+    """The error ``call`` raises where pandas, an optional extra, is not installed."""
+    with mock.patch.dict(sys.modules, {"pandas": None}):  # None: "import pandas" fails
+        error = _raised(call)
+    assert type(error) is MissingExtraError
+    return error
+
+
 def build_errors() -> dict[str, KiapRulesError]:
     """Every error class, as raised by the library on bad input where one raises it."""
     [cluster] = load_clusters(EXAMPLE_CLUSTER)
@@ -208,6 +219,7 @@ def build_errors() -> dict[str, KiapRulesError]:
             path="a.toml", record="clinic[2] (012345)"),
         "MoneyTypeError": _raised(lambda: to_money(1.5, field="amount")),
         "InputTypeError": _raised(lambda: load_clusters(5)),  # type: ignore[arg-type]
+        "MissingExtraError": _without_pandas(lambda: compute_payouts(cluster).to_frame()),
         "ConflictError": _raised(lambda: compute_payouts(_overlapping())),
         "RulesetError":
             _raised(lambda: load_ruleset(CORPUS / "rulesets" / "citation-missing.toml")),
@@ -239,7 +251,8 @@ def pool() -> Iterator[ProcessPoolExecutor]:
 
 # --- what "the same value" means ---------------------------------------------------------
 
-RENDERINGS = ("to_dict", "to_data", "to_json", "to_csv", "to_table", "to_text", "_repr_html_")
+RENDERINGS = ("to_dict", "to_data", "to_json", "to_csv", "to_table", "to_text", "_repr_html_",
+              "to_records")
 
 
 def renderings(value: Any) -> dict[str, Any]:
