@@ -31,7 +31,7 @@ from kiaprules.model.cluster import Cluster
 from kiaprules.reports.summary import national_summary
 from kiaprules.rules.loader import available_rulesets, load_ruleset, ruleset_file
 from kiaprules.rules.registration import check_registration
-from kiaprules.rules.ruleset import Ruleset, format_value
+from kiaprules.rules.ruleset import Ruleset
 
 __all__ = ["main", "run"]
 
@@ -63,21 +63,9 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json_text({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}))
         return EXIT_OK
     out.write(sanitize(f"{ruleset.id}: {ruleset.title}") + f"\n{ruleset.fingerprint}\n\n")
-    rows = []
-    for name, param in ruleset.parameters.items():
-        for v in param.values:
-            rows.append((
-                name, v.start.isoformat(), v.end.isoformat() if v.end else "",
-                "—" if v.value is None else format_value(param.kind, v.value),
-                v.status if v.status == "published" else f"{v.status}: {v.reason}",
-                f"{v.citation.document} {v.citation.section}: “{v.citation.quote}”",
-            ))
-    out.write(table_text(rows, ("parameter", "from", "until", "value", "status", "source"),
+    out.write(table_text(ruleset.value_cells(), Ruleset.VALUE_HEADERS,
                          widths=[None, None, None, None, 40, 60]) + "\n\n")
-    prow = [(p.interpretation, name, p.default, ", ".join(c for c in p.choices if c != p.default),
-             p.question) for name, p in ruleset.policies.items()]
-    prow.sort()
-    out.write(table_text(prow, ("", "policy", "default", "alternatives", "question"),
+    out.write(table_text(ruleset.policy_cells(), Ruleset.POLICY_HEADERS,
                          widths=[None, None, None, None, 60]) + "\n")
     return EXIT_OK
 

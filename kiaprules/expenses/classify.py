@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 import attrs
 
-from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
 from kiaprules.model.expense import CATEGORIES, Expense
 from kiaprules.model.money import format_kr, format_money
@@ -207,14 +207,16 @@ class ExpenseReport(Records):
     ``to_records()``: one row an expense (docs/records.md).
     """
 
-    __repr__ = value_repr
-
     RECORD_COLUMNS = ("id", "date", "year", "amount", "category", "payee", "payee_role",
                       "description", "recipient", "income_type", "status", "rules")
 
     ruleset_id: str
     fingerprint: str
     items: tuple[Classification, ...]
+
+    def __repr__(self) -> str:
+        return result_repr("ExpenseReport", self.ruleset_id, f"expenses={len(self.items)}",
+                           *(f"{s}={self.count(s)}" for s in SEVERITY))
 
     def count(self, status: Status) -> int:
         return sum(1 for c in self.items if c.status == status)
@@ -246,7 +248,7 @@ class ExpenseReport(Records):
                           ";".join(f"{r.citation.document} {r.citation.section}"
                                    for r in c.reasons)] for c in self.items))
 
-    def to_table(self) -> str:
+    def _cells(self) -> list[list[str]]:
         rows = []
         for c in self.items:
             e = c.expense
@@ -254,11 +256,25 @@ class ExpenseReport(Records):
                             for r in c.reasons if r.status == c.status)
             rows.append([e.id, e.date.isoformat(), format_kr(e.amount), e.category,
                          e.payee_role, c.status, why])
-        table = table_text(rows, ["id", "date", "amount", "category", "role", "status", "why"],
-                           ("left", "left", "right", "left", "left", "left", "left"),
-                           widths=[None, None, None, None, None, None, 70])
+        return rows
+
+    def _count_text(self) -> str:
         summary = ", ".join(f"{self.count(s)} {s}" for s in SEVERITY)
-        return sanitize_lines(f"{table}\n\n{len(self.items)} expenses: {summary}\n")
+        return f"{len(self.items)} expenses: {summary}"
+
+    def to_table(self) -> str:
+        table = table_text(self._cells(), _HEADERS, _ALIGN,
+                           widths=[None, None, None, None, None, None, 70])
+        return sanitize_lines(f"{table}\n\n{self._count_text()}\n")
+
+    def _repr_html_(self) -> str:
+        """Every expense with its status and why, for notebooks (escaped, CPR-masked)."""
+        return (html_table(_HEADERS, self._cells(), _ALIGN) + html_note(self._count_text())
+                + html_note(f"ruleset {self.ruleset_id} {self.fingerprint}"))
+
+
+_HEADERS = ("id", "date", "amount", "category", "role", "status", "why")
+_ALIGN = ("left", "left", "right", "left", "left", "left", "left")
 
 
 def classify_expenses(expenses: Sequence[Expense], ruleset: Ruleset, *,

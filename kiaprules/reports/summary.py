@@ -21,8 +21,8 @@ from typing import Any, Final
 
 import attrs
 
-from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_list, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.engine.compute import prepare
 from kiaprules.engine.pricing import (
     KINDS,
@@ -53,6 +53,8 @@ _ZERO: Final = Decimal("0.00")
 _KINDS: Final = KINDS
 #: At most this many single-cluster warnings are printed under the table.
 MAX_LISTED_WARNINGS: Final = 20
+_HEADERS: Final = ("year", "clusters", "clinics", "patients", *_KINDS, "total")
+_ALIGN: Final = ("left", *("right",) * 8)
 
 
 @attrs.frozen(kw_only=True)
@@ -112,8 +114,6 @@ class NationalSummary(Records):
     ``to_records()``: one row a year (docs/records.md).
     """
 
-    __repr__ = value_repr
-
     RECORD_COLUMNS = ("year", "clusters", "clinics", "patients", *_KINDS, "amount", "withheld",
                       "rests_on_assumption")
 
@@ -124,6 +124,13 @@ class NationalSummary(Records):
     rows: tuple[SummaryRow, ...]
     assumptions: tuple[AssumptionNote, ...]
     warnings: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return result_repr("NationalSummary", self.ruleset_id,
+                           f"years={years_text(r.year for r in self.rows)}",
+                           f"total={format_money(self.total)}",
+                           f"assumptions={len(self.assumptions)}",
+                           f"warnings={len(self.warnings)}")
 
     @property
     def total(self) -> Decimal:
@@ -167,27 +174,46 @@ class NationalSummary(Records):
                           *(format_money(getattr(r, k)) for k in (*_KINDS, "total", "withheld")),
                           "yes" if r.rests_on_assumption else "no"] for r in self.rows))
 
-    def to_table(self) -> str:
-        """The table for the terminal, the notes and the summarised warnings beneath it."""
+    def _cells(self) -> list[list[str]]:
+        """The table's rows: a year each, then all years together."""
         rows = [[str(r.year), f"{r.clusters:,}", f"{r.clinics:,}", f"{r.patients:,}",
                  *(format_kr(getattr(r, k)) for k in _KINDS),
                  format_kr(r.total) + (" *" if r.rests_on_assumption else "")] for r in self.rows]
         any_assumed = any(r.rests_on_assumption for r in self.rows)
         rows.append(["all", "", "", "", *(format_kr(self.amount(k)) for k in _KINDS),
                      format_kr(self.total) + (" *" if any_assumed else "")])
-        text = table_text(rows, ["year", "clusters", "clinics", "patients", *_KINDS, "total"],
-                          ("left", *("right",) * 8))
-        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
+        return rows
+
+    def _notes(self) -> tuple[list[str], list[str]]:
+        """What is said beneath the table: the ruleset, overrides and policies; what is withheld."""
+        head = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
         if self.overrides:
-            notes.append("overrides: " + "; ".join(self.overrides))
+            head.append("overrides: " + "; ".join(self.overrides))
         if self.policies:
-            notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in self.policies.items()))
+            head.append("policies: " + ", ".join(f"{k}={v}" for k, v in self.policies.items()))
+        withheld = [f"withheld {r.year}: {format_kr(r.withheld)} kr would be paid to clusters "
+                    "that do not meet the registration requirements; not in the table (see "
+                    "warnings)" for r in self.rows if r.withheld]
+        return head, withheld
+
+    def _repr_html_(self) -> str:
+        """The table, the notes, the assumptions and the warnings, for notebooks."""
+        head, withheld = self._notes()
+        assumed = [html_note("* the total rests on a figure no source publishes:")
+                   + html_list(str(a) for a in self.assumptions)] if self.assumptions else []
+        return "".join([html_table(_HEADERS, self._cells(), _ALIGN),
+                        *(html_note(n) for n in head), *assumed,
+                        *(html_note(n) for n in withheld),
+                        html_list(self.warnings, most=MAX_LISTED_WARNINGS)])
+
+    def to_table(self) -> str:
+        """The table for the terminal, the notes and the summarised warnings beneath it."""
+        text = table_text(self._cells(), _HEADERS, _ALIGN)
+        notes, withheld = self._notes()
         if self.assumptions:
             notes.append("* the total rests on a figure no source publishes:")
             notes.extend(f"  {a}" for a in self.assumptions)
-        notes.extend(f"withheld {r.year}: {format_kr(r.withheld)} kr would be paid to clusters "
-                     "that do not meet the registration requirements; not in the table (see "
-                     "warnings)" for r in self.rows if r.withheld)
+        notes.extend(withheld)
         listed = self.warnings[:MAX_LISTED_WARNINGS]
         notes.extend(f"warning: {w}" for w in listed)
         if len(self.warnings) > len(listed):

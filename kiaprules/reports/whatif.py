@@ -8,8 +8,8 @@ from typing import Any, Final
 
 import attrs
 
-from kiaprules._render import csv_text, html_table, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputTypeError
 from kiaprules.model.money import difference, format_kr, format_money, total
@@ -51,8 +51,6 @@ class Comparison(Records):
     ``to_records()``: one row a cluster and year of either report (docs/records.md).
     """
 
-    __repr__ = value_repr
-
     RECORD_COLUMNS = ("cluster", "year", "base_amount", "variant_amount", "difference",
                       *(f"{k}_difference" for k in KINDS))
 
@@ -61,6 +59,11 @@ class Comparison(Records):
     rows: tuple[ComparisonRow, ...]
     base_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     variant_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def __repr__(self) -> str:
+        return result_repr("Comparison", f"rows={len(self.rows)}",
+                           f"changed={len(self.changed)}",
+                           f"difference={format_money(self.difference)}")
 
     @property
     def changed(self) -> tuple[ComparisonRow, ...]:
@@ -108,7 +111,10 @@ class Comparison(Records):
                               f"{format_kr(self.difference, signed=True)} kr\n")
 
     def _repr_html_(self) -> str:
-        return html_table(_HEADERS, self._cells(self.changed))
+        """The changed rows, then what was compared and the total difference, for notebooks."""
+        return (html_table(_HEADERS, self._cells(self.changed), _ALIGN)
+                + html_note(f"base: {self.base}") + html_note(f"variant: {self.variant}")
+                + html_note(f"total difference: {format_kr(self.difference, signed=True)} kr"))
 
 
 def _describe(report: PayoutReport) -> str:

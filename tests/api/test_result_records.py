@@ -18,43 +18,17 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_CLUSTER, EXAMPLES
+from conftest import EXAMPLES
+from sample_results import sample_results
 
 import kiaprules
-from kiaprules import (
-    build_ledger,
-    classify_expenses,
-    compute_payouts,
-    load_clusters,
-    load_expense_records,
-    load_ruleset,
-    national_summary,
-    reproduce,
-    sweep,
-)
+from kiaprules import load_expense_records, load_ruleset
 from kiaprules.model.records import COLUMNS, Records
 
-CLUSTERS = load_clusters(EXAMPLE_CLUSTER)
+RESULTS = sample_results()
+REPORT = RESULTS["PayoutReport"]
 RULESET = load_ruleset()
-REPORT = compute_payouts(CLUSTERS)
-VARIANT = compute_payouts(CLUSTERS, overrides=["operating_rate@2019-2021=4.26"],
-                          policies={"founding_year": "pro_rata"})
 _, EXPENSES = load_expense_records(EXAMPLES / "koegeklyngen-expenses.toml")
-
-RESULTS: dict[str, Records] = {
-    "PayoutReport": REPORT,
-    "PayoutReport (pro rata)": VARIANT,
-    "ClusterPayouts": REPORT.clusters[0],
-    "NationalSummary": national_summary(load_clusters(EXAMPLES / "denmark.json"),
-                                        years=range(2018, 2026)),
-    "Comparison": REPORT.compare(VARIANT),
-    "Sweep": sweep(CLUSTERS, [{"name": "4.26", "overrides": ["operating_rate@2019=4.26"]}]),
-    "Reproduction": reproduce(),
-    "ExpenseReport": classify_expenses(EXPENSES, RULESET),
-    "Account": build_ledger(CLUSTERS[0], EXPENSES, RULESET),
-    "Ruleset": RULESET,
-    "Explanation": REPORT.explain(year=2019),
-}
 
 LINE = ("cluster", "year", "due", "kind", "quantity", "rate", "fraction", "amount", "paid",
         "withheld", "parameter", "value_from", "assumption", "rule", "document", "section")
