@@ -141,6 +141,9 @@ def test_no_command_shows_a_cpr_number_put_into_any_free_text(
         ["payouts", c, "--years", text], ["explain", c, "--year", text],
         ["payouts", c, "--format", text], [text], ["payouts", text],
         ["payouts", c, "--policy", f"rounding={text}"],
+        ["sweep", c, "--parameter", "operating_rate@2024", "--values", text],
+        ["sweep", c, "--parameter", f"operating_rate@{text}", "--values", "3.55"],
+        ["sweep", c, "--readings", "founding_year", "--format", "csv"],
     ]
     for argv in runs:
         output = _run(argv, capsys)
