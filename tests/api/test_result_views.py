@@ -19,6 +19,7 @@ import attrs
 import pytest
 from conftest import EXAMPLE_CLUSTER, EXAMPLES, SHIPPED_RULESET
 from sample_results import sample_results
+from strategies_payouts import anniversary_scenario, withheld_scenario
 
 from kiaprules import (
     Explanation,
@@ -150,6 +151,37 @@ def test_an_explanation_shows_its_derivation_with_every_source_as_a_block_quote(
     for sentence in quotes:
         if sentence.startswith(("Rate:", "Arithmetic:", "Rounding:", "Total")):
             assert sentence in text
+
+
+#: The sentences of an explanation's text that its HTML says as paragraphs, word for word.
+SENTENCES = ("Due date:", "Payout day", "Members counted:", "Rate:", "One-year test",
+             "Pro rata (I1)", "Arithmetic:", "Rounding:", "Total (sum of the lines)",
+             "Sum of the lines", "Warning:")
+
+
+@pytest.mark.parametrize("policies", [{}, {"founding_year": "pro_rata"}])
+@pytest.mark.parametrize("make", [anniversary_scenario, withheld_scenario])
+def test_an_explanation_s_html_says_every_sentence_of_its_text(
+        make: Any, policies: dict[str, str]) -> None:
+    """Clawbacks with their one-year tests, pro rata founding years, withheld years."""
+    report = compute_payouts(make(), years=range(2018, 2024), policies=policies)
+    said = Counter()
+    for cluster, year in report:
+        explanation = report.explain(cluster.name, year.year)
+        page = Page(explanation._repr_html_())
+        paragraphs = page.by_element["p"] + page.by_element.get("li", [])
+        for line in explanation.to_text().splitlines():
+            line = line.strip()
+            if line.startswith(SENTENCES):
+                assert line in paragraphs, line
+                said[line.partition(" ")[0]] += 1
+            elif line.startswith("Unmet:"):
+                assert line.partition(". ")[0] + "." in paragraphs, line
+                said["Unmet:"] += 1
+        assert page.tags["blockquote"] >= 2 + 2 * len(explanation.steps)
+    assert said["One-year"] and said["Rounding:"] and said["Payout"]
+    assert bool(said["Pro"]) is bool(policies)
+    assert bool(said["Unmet:"] and said["Sum"]) is (make is withheld_scenario)
 
 
 @pytest.mark.parametrize("name", sorted(RESULTS))
