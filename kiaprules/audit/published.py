@@ -45,6 +45,7 @@ from kiaprules.model.args import items_of
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.cluster import Clinic, Cluster, Membership
 from kiaprules.model.money import (
+    difference,
     exact_quotient,
     format_kr,
     format_money,
@@ -684,7 +685,7 @@ class Reproduction(Records):
                 yield {"example": ex.id, "document": ex.document, "section": ex.section,
                        "label": fig.label, "kind": fig.kind, "year": year,
                        "printed": fig.printed, "computed": computed,
-                       "difference": computed - fig.printed,
+                       "difference": difference(computed, fig.printed),
                        "status": "reproduced" if computed == fig.printed else "not_reproduced",
                        "explanation": r.explanation}
 

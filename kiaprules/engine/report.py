@@ -37,7 +37,7 @@ from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.canonical import inputs_fingerprint
-from kiaprules.model.money import format_kr, format_money, format_rate, total
+from kiaprules.model.money import ZERO, format_kr, format_money, format_rate, total
 from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
@@ -56,7 +56,6 @@ LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
 _HEADERS: Final = ("cluster", "year", "due", *KINDS, "total")
 _ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "right")
-_ZERO: Final = Decimal("0.00")
 #: The records of a payout report and of an explanation: one row a line.
 LINE_COLUMNS: Final = ("cluster", "year", "due", "kind", "quantity", "rate", "fraction",
                        "amount", "paid", "withheld", "parameter", "value_from", "assumption",
@@ -249,8 +248,8 @@ def line_record(cluster: str, year: int, due: dt.date, line: Line, *, withheld: 
     the year is ``withheld`` (C2), and then ``withheld`` is the line's amount."""
     return {"cluster": cluster, "year": year, "due": due, "kind": line.kind,
             "quantity": line.quantity, "rate": line.rate, "fraction": line.fraction,
-            "amount": _ZERO if withheld else line.amount, "paid": not withheld,
-            "withheld": line.amount if withheld else _ZERO,
+            "amount": ZERO if withheld else line.amount, "paid": not withheld,
+            "withheld": line.amount if withheld else ZERO,
             "parameter": line.parameter, "value_from": line.value_from,
             "assumption": line.assumption, "rule": line.rule.id,
             "document": line.citation.document, "section": line.citation.section}
@@ -272,8 +271,8 @@ class ClusterPayouts(Records):
         withheld = [y.withheld for y in self.years if y.withheld is not None]
         return result_repr(
             "ClusterPayouts", repr(self.name), f"years={years_text(y.year for y in self.years)}",
-            f"total={format_money(sum((y.total for y in self.years), _ZERO))}",
-            *([f"withheld={format_money(sum(withheld, _ZERO))}"] if withheld else []))
+            f"total={format_money(total(y.total for y in self.years))}",
+            *([f"withheld={format_money(total(withheld))}"] if withheld else []))
 
     def _repr_html_(self) -> str:
         """The cluster's years as a table, with their warnings, for notebooks."""
@@ -299,7 +298,7 @@ class ClusterPayouts(Records):
             yield {"cluster": self.name, "year": y.year, "due": y.due, "clinics": y.clinics,
                    **{k: y.paid(k) for k in KINDS}, "amount": y.total,
                    "paid": y.withheld is None,
-                   "withheld": _ZERO if y.withheld is None else y.withheld,
+                   "withheld": ZERO if y.withheld is None else y.withheld,
                    "rests_on_assumption": y.rests_on_assumption}
 
 

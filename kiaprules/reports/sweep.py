@@ -190,7 +190,7 @@ class Sweep(Records):
         for number, row in enumerate((self.base, *self.rows)):
             for year, amount in row.by_year:
                 yield {"variant_number": number, "variant": row.name, "year": year,
-                       "amount": amount, "difference": amount - base[year]}
+                       "amount": amount, "difference": money_difference(amount, base[year])}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())
