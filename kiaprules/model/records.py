@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 import attrs
 
 from kiaprules._text import mask_cpr_like
-from kiaprules.errors import InputError, MissingExtraError
+from kiaprules.errors import InputError, InputTypeError, MissingExtraError
 from kiaprules.model.money import to_ore
 
 if TYPE_CHECKING:
@@ -208,6 +208,9 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
     ``Fraction`` in object columns; whole numbers in integer columns), but
     for money under ``"ore"`` or ``"float"``: nothing is converted silently.
     """
+    if not isinstance(money, str):
+        raise InputTypeError(f"must be 'decimal', 'ore' or 'float', got "
+                             f"{type(money).__name__} {money!r}", field="money")
     if money not in MONEY_MODES:
         raise InputError(f"must be 'decimal', 'ore' or 'float', got {money!r}", field="money")
     try:

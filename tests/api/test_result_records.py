@@ -169,8 +169,9 @@ def test_totals_sum_to_the_ore_in_the_frame_too(pandas: None) -> None:
 def test_an_unknown_money_mode_is_refused_by_name(money: Any, pandas: None) -> None:
     from kiaprules import InputError
 
-    with pytest.raises(InputError, match="money: must be 'decimal', 'ore' or 'float'"):
+    with pytest.raises(InputError, match="money: must be 'decimal', 'ore' or 'float'") as caught:
         REPORT.to_frame(money=money)
+    assert isinstance(caught.value, TypeError) is (not isinstance(money, str))
 
 
 # --- the results without a payout report behind them ------------------------------------
