@@ -161,17 +161,31 @@ class NotCoveredError(KiapRulesError, LookupError):
 
 
 class MissingExtraError(KiapRulesError, ImportError):
-    """A feature needs an optional extra that is not installed (``pip install 'kiaprules[plot]'``).
+    """An optional extra that a feature needs is not installed.
 
-    ``extra`` names the extra, ``name`` (as for any ``ImportError``) the
-    module that could not be imported; code that catches ``ImportError``
-    around an optional feature keeps working.
+    Not a data error: nothing handed in is wrong, the installation lacks a
+    library kiaprules does not install by default (pandas for ``to_frame()``,
+    matplotlib for charts). So it is an :class:`ImportError` (code that
+    already catches the missing import of an optional library keeps working;
+    ``name`` is the module that is missing, ``extra`` the extra that installs
+    it) and, like every error kiaprules raises on purpose, a
+    :class:`KiapRulesError`, whose one-line message says what to install.
     """
 
     def __init__(self, reason: str, *, extra: str = "", module: str | None = None) -> None:
         super().__init__(reason)
         self.extra = extra
         self.name = module
+
+    @classmethod
+    def of(cls, *, feature: str, module: str, extra: str) -> MissingExtraError:
+        """The error for ``feature`` needing ``module``, which the extra ``extra`` installs.
+
+        >>> print(MissingExtraError.of(feature="to_frame()", module="pandas", extra="pandas"))
+        to_frame() needs pandas, an optional extra: pip install 'kiaprules[pandas]'
+        """
+        return cls(f"{feature} needs {module}, an optional extra: "
+                   f"pip install 'kiaprules[{extra}]'", extra=extra, module=module)
 
     def _copy(self) -> Self:
         new = super()._copy()

@@ -17,7 +17,6 @@ kiaprules`` imports it): the engine never imports what consumes its results.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -25,12 +24,21 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from kiaprules._render import csv_text, html_table, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import (
+    csv_text,
+    html_list,
+    html_note,
+    html_table,
+    html_text,
+    json_text,
+    table_text,
+)
+from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.canonical import inputs_fingerprint
-from kiaprules.model.money import format_kr, format_money, format_rate, total
+from kiaprules.model.money import ZERO, format_kr, format_money, format_rate, total
+from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import Citation, ResolvedValue
@@ -43,13 +51,17 @@ if TYPE_CHECKING:
     from kiaprules.reports.summary import NationalSummary
     from kiaprules.reports.whatif import Comparison
 
-__all__ = ["KINDS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line", "LineKind",
-           "MemberShare", "PayoutReport", "YearPayout"]
+__all__ = ["KINDS", "LINE_COLUMNS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line",
+           "LineKind", "MemberShare", "PayoutReport", "YearPayout", "line_record"]
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
 _HEADERS: Final = ("cluster", "year", "due", *KINDS, "total")
 _ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "right")
+#: The records of a payout report and of an explanation: one row a line.
+LINE_COLUMNS: Final = ("cluster", "year", "due", "kind", "quantity", "rate", "fraction",
+                       "amount", "paid", "withheld", "parameter", "value_from", "assumption",
+                       "rule", "document", "section")
 
 
 @attrs.frozen(kw_only=True)
@@ -224,14 +236,51 @@ class YearPayout:
         }
 
 
+def _year_cells(year: YearPayout) -> list[str]:
+    """A year as a table shows it: year, due, each kind, total (* an assumption, † withheld)."""
+    mark = " *" if year.rests_on_assumption else ""
+    mark += " †" if year.withheld is not None else ""
+    return [str(year.year), year.due.isoformat(), *(format_kr(year.amount(k)) for k in KINDS),
+            format_kr(year.total) + mark]
+
+
+def line_record(cluster: str, year: int, due: dt.date, line: Line, *, withheld: bool
+                ) -> dict[str, Any]:
+    """One line as a record (:data:`LINE_COLUMNS`): ``amount`` is what it pays, 0.00 when
+    the year is ``withheld`` (C2), and then ``withheld`` is the line's amount."""
+    return {"cluster": cluster, "year": year, "due": due, "kind": line.kind,
+            "quantity": line.quantity, "rate": line.rate, "fraction": line.fraction,
+            "amount": ZERO if withheld else line.amount, "paid": not withheld,
+            "withheld": line.amount if withheld else ZERO,
+            "parameter": line.parameter, "value_from": line.value_from,
+            "assumption": line.assumption, "rule": line.rule.id,
+            "document": line.citation.document, "section": line.citation.section}
+
+
 @attrs.frozen(kw_only=True)
-class ClusterPayouts:
-    __repr__ = value_repr
+class ClusterPayouts(Records):
+    """One cluster's payouts, year by year. ``to_records()``: one row a year (docs/records.md)."""
+
+    RECORD_COLUMNS = ("cluster", "year", "due", "clinics", *KINDS, "amount", "paid",
+                      "withheld", "rests_on_assumption")
 
     name: str
     cvr: str | None
     source: str | None
     years: tuple[YearPayout, ...]
+
+    def __repr__(self) -> str:
+        withheld = [y.withheld for y in self.years if y.withheld is not None]
+        return result_repr(
+            "ClusterPayouts", repr(self.name), f"years={years_text(y.year for y in self.years)}",
+            f"total={format_money(total(y.total for y in self.years))}",
+            *([f"withheld={format_money(total(withheld))}"] if withheld else []))
+
+    def _repr_html_(self) -> str:
+        """The cluster's years as a table, with their warnings, for notebooks."""
+        return (html_text(self.name, "h4") + html_table(_HEADERS[1:], [
+                    _year_cells(y) for y in self.years], _ALIGN[1:])
+                + html_list(f"{y.year}: {w}" for y in self.years for w in y.warnings))
 
     def year(self, year: int) -> YearPayout:
         year = parse_year(year, field="year")
@@ -246,10 +295,23 @@ class ClusterPayouts:
         return {"name": self.name, "cvr": self.cvr,
                 "years": [y.to_dict() for y in self.years]}
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for y in self.years:
+            yield {"cluster": self.name, "year": y.year, "due": y.due, "clinics": y.clinics,
+                   **{k: y.paid(k) for k in KINDS}, "amount": y.total,
+                   "paid": y.withheld is None,
+                   "withheld": ZERO if y.withheld is None else y.withheld,
+                   "rests_on_assumption": y.rests_on_assumption}
+
 
 @attrs.frozen(kw_only=True)
-class PayoutReport:
-    """What :func:`kiaprules.compute_payouts` returns."""
+class PayoutReport(Records):
+    """What :func:`kiaprules.compute_payouts` returns.
+
+    ``to_records()``: one row a line, of every cluster and year (docs/records.md).
+    """
+
+    RECORD_COLUMNS = LINE_COLUMNS
 
     ruleset_id: str
     fingerprint: str
@@ -309,6 +371,12 @@ class PayoutReport:
 
     # --- renderings -----------------------------------------------------------
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for cluster, year in self:
+            for line in year.lines:
+                yield line_record(cluster.name, year.year, year.due, line,
+                                  withheld=year.withheld is not None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
@@ -342,18 +410,16 @@ class PayoutReport:
                          "withheld"], rows)
 
     def _rows(self) -> list[list[str]]:
-        rows = []
-        for cluster, year in self:
-            mark = " *" if year.rests_on_assumption else ""
-            mark += " †" if year.withheld is not None else ""
-            rows.append([cluster.name, str(year.year), year.due.isoformat(),
-                         *(format_kr(year.amount(k)) for k in KINDS),
-                         format_kr(year.total) + mark])
-        return rows
+        return [[cluster.name, *_year_cells(year)] for cluster, year in self]
 
     def to_table(self) -> str:
         """A table for the terminal, with the warnings beneath it."""
         text = table_text(self._rows(), _HEADERS, _ALIGN)
+        warnings = [f"warning: {w}" for w in self.all_warnings()]
+        return sanitize_lines("\n".join([text, "", *self._notes(), *warnings]) + "\n")
+
+    def _notes(self) -> list[str]:
+        """What is said beneath the table: the ruleset, overrides, policies, the marks."""
         notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
         if self.overrides:
             notes.append("overrides: " + "; ".join(self.overrides))
@@ -366,8 +432,7 @@ class PayoutReport:
             notes.append(f"† withheld: {format_kr(self.withheld)} kr would be paid to clusters "
                          "that do not meet the registration requirements (see warnings); "
                          "their totals are 0.00")
-        warnings = [f"warning: {w}" for w in self.all_warnings()]
-        return sanitize_lines("\n".join([text, "", *notes, *warnings]) + "\n")
+        return notes
 
     @property
     def non_default_policies(self) -> dict[str, str]:
@@ -381,13 +446,11 @@ class PayoutReport:
         return out
 
     def _repr_html_(self) -> str:
-        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.all_warnings())
+        """The table, the ruleset and the warnings, for notebooks (escaped, CPR-masked)."""
         return (html_table(_HEADERS, self._rows(), _ALIGN)
-                + f"<p><small>ruleset {html.escape(self.ruleset_id)} "
-                f"{html.escape(self.fingerprint)}</small></p>"
-                + (f"<ul>{warn}</ul>" if warn else ""))
+                + "".join(html_note(n) for n in self._notes()) + html_list(self.all_warnings()))
 
     def __repr__(self) -> str:
-        return (f"<PayoutReport {self.ruleset_id} clusters={len(self.clusters)} "
-                f"years={self.years[0] if self.years else ''}-"
-                f"{self.years[-1] if self.years else ''} total={format_money(self.total)}>")
+        return result_repr("PayoutReport", self.ruleset_id, f"clusters={len(self.clusters)}",
+                           f"years={years_text(self.years)}",
+                           f"total={format_money(self.total)}")

@@ -21,7 +21,7 @@ from kiaprules.errors import InputError, MoneyTypeError
 
 __all__ = ["ORE", "ZERO", "difference", "exact_quotient", "format_kr", "format_money",
            "format_rate", "from_ore", "negated", "ore_half_up", "parse_decimal", "per_unit_ore",
-           "plus", "product_ore", "round_ore", "to_money", "to_rate", "total"]
+           "plus", "product_ore", "round_ore", "to_money", "to_ore", "to_rate", "total"]
 
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
@@ -169,6 +169,22 @@ def from_ore(ore: int) -> Decimal:
     (Decimal('128.05'), Decimal('-0.05'), Decimal('0.00'))
     """
     return Decimal(f"{ore}E-2")
+
+
+def to_ore(amount: Decimal) -> int:
+    """An amount to the øre as a whole number of øre, exactly: the inverse of :func:`from_ore`.
+
+    Refuses an amount with a fraction of an øre rather than round it: money
+    in kiaprules is always kept to the øre, and rounding is a rule.
+
+    >>> to_ore(Decimal("128.05")), to_ore(Decimal("-0.05")), to_ore(Decimal("3"))
+    (12805, -5, 300)
+    """
+    numerator, denominator = amount.as_integer_ratio()
+    ore, rest = divmod(100 * numerator, denominator)
+    if rest:
+        raise InputError(f"must be kroner to the øre, got {amount!r}", field="amount")
+    return ore
 
 
 def round_ore(value: Decimal) -> Decimal:

@@ -15,14 +15,14 @@ the report's total to the øre.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_list, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.engine.compute import prepare
 from kiaprules.engine.pricing import (
     KINDS,
@@ -37,6 +37,7 @@ from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.totals import Groups
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import format_kr, format_money, from_ore, plus, total
+from kiaprules.model.records import Records
 from kiaprules.reports.plot import plot_summary
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
@@ -56,6 +57,8 @@ _ZERO: Final = Decimal("0.00")
 _KINDS: Final = KINDS
 #: At most this many single-cluster warnings are printed under the table.
 MAX_LISTED_WARNINGS: Final = 20
+_HEADERS: Final = ("year", "clusters", "clinics", "patients", *_KINDS, "total")
+_ALIGN: Final = ("left", *("right",) * 8)
 
 
 @attrs.frozen(kw_only=True)
@@ -109,10 +112,14 @@ class AssumptionNote:
 
 
 @attrs.frozen(kw_only=True)
-class NationalSummary:
-    """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised."""
+class NationalSummary(Records):
+    """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a year (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("year", "clusters", "clinics", "patients", *_KINDS, "amount", "withheld",
+                      "rests_on_assumption")
 
     ruleset_id: str
     fingerprint: str
@@ -121,6 +128,13 @@ class NationalSummary:
     rows: tuple[SummaryRow, ...]
     assumptions: tuple[AssumptionNote, ...]
     warnings: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return result_repr("NationalSummary", self.ruleset_id,
+                           f"years={years_text(r.year for r in self.rows)}",
+                           f"total={format_money(self.total)}",
+                           f"assumptions={len(self.assumptions)}",
+                           f"warnings={len(self.warnings)}")
 
     @property
     def total(self) -> Decimal:
@@ -147,6 +161,13 @@ class NationalSummary:
             "warnings": list(self.warnings),
         }
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for r in self.rows:
+            yield {"year": r.year, "clusters": r.clusters, "clinics": r.clinics,
+                   "patients": r.patients, **{k: getattr(r, k) for k in _KINDS},
+                   "amount": r.total, "withheld": r.withheld,
+                   "rests_on_assumption": r.rests_on_assumption}
+
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
@@ -157,27 +178,46 @@ class NationalSummary:
                           *(format_money(getattr(r, k)) for k in (*_KINDS, "total", "withheld")),
                           "yes" if r.rests_on_assumption else "no"] for r in self.rows))
 
-    def to_table(self) -> str:
-        """The table for the terminal, the notes and the summarised warnings beneath it."""
+    def _cells(self) -> list[list[str]]:
+        """The table's rows: a year each, then all years together."""
         rows = [[str(r.year), f"{r.clusters:,}", f"{r.clinics:,}", f"{r.patients:,}",
                  *(format_kr(getattr(r, k)) for k in _KINDS),
                  format_kr(r.total) + (" *" if r.rests_on_assumption else "")] for r in self.rows]
         any_assumed = any(r.rests_on_assumption for r in self.rows)
         rows.append(["all", "", "", "", *(format_kr(self.amount(k)) for k in _KINDS),
                      format_kr(self.total) + (" *" if any_assumed else "")])
-        text = table_text(rows, ["year", "clusters", "clinics", "patients", *_KINDS, "total"],
-                          ("left", *("right",) * 8))
-        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
+        return rows
+
+    def _notes(self) -> tuple[list[str], list[str]]:
+        """What is said beneath the table: the ruleset, overrides and policies; what is withheld."""
+        head = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
         if self.overrides:
-            notes.append("overrides: " + "; ".join(self.overrides))
+            head.append("overrides: " + "; ".join(self.overrides))
         if self.policies:
-            notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in self.policies.items()))
+            head.append("policies: " + ", ".join(f"{k}={v}" for k, v in self.policies.items()))
+        withheld = [f"withheld {r.year}: {format_kr(r.withheld)} kr would be paid to clusters "
+                    "that do not meet the registration requirements; not in the table (see "
+                    "warnings)" for r in self.rows if r.withheld]
+        return head, withheld
+
+    def _repr_html_(self) -> str:
+        """The table, the notes, the assumptions and the warnings, for notebooks."""
+        head, withheld = self._notes()
+        assumed = [html_note("* the total rests on a figure no source publishes:")
+                   + html_list(str(a) for a in self.assumptions)] if self.assumptions else []
+        return "".join([html_table(_HEADERS, self._cells(), _ALIGN),
+                        *(html_note(n) for n in head), *assumed,
+                        *(html_note(n) for n in withheld),
+                        html_list(self.warnings, most=MAX_LISTED_WARNINGS)])
+
+    def to_table(self) -> str:
+        """The table for the terminal, the notes and the summarised warnings beneath it."""
+        text = table_text(self._cells(), _HEADERS, _ALIGN)
+        notes, withheld = self._notes()
         if self.assumptions:
             notes.append("* the total rests on a figure no source publishes:")
             notes.extend(f"  {a}" for a in self.assumptions)
-        notes.extend(f"withheld {r.year}: {format_kr(r.withheld)} kr would be paid to clusters "
-                     "that do not meet the registration requirements; not in the table (see "
-                     "warnings)" for r in self.rows if r.withheld)
+        notes.extend(withheld)
         listed = self.warnings[:MAX_LISTED_WARNINGS]
         notes.extend(f"warning: {w}" for w in listed)
         if len(self.warnings) > len(listed):
