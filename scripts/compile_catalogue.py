@@ -1,8 +1,10 @@
 """Compile the Danish message catalogue (.po → .mo), and list the messages the package marks.
 
-    python scripts/compile_catalogue.py            # writes kiaprules/locale/da/LC_MESSAGES/kiaprules.mo
-    python scripts/compile_catalogue.py --check    # exit 1 if the .mo is not the compiled .po,
-                                                   # or a marked message has no Danish text
+    python scripts/compile_catalogue.py          # writes the .mo beside the .po
+    python scripts/compile_catalogue.py --check  # exit 1 if the .mo is not the compiled .po,
+                                                 # or a marked message has no Danish text
+
+(the catalogue: kiaprules/locale/da/LC_MESSAGES/kiaprules.po).
 
 Pure Python, no GNU gettext needed: the .po is read and the .mo written as
 CPython's ``Tools/i18n/msgfmt.py`` does (the GNU format: a header, the

@@ -109,10 +109,10 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if any(p for _, p in report) else EXIT_OK
 
 
-def _render(result: Any, fmt: str, lang: str = "en") -> str:
+def _render(result: Any, fmt: str, lang: str | None = None) -> str:
     """``result`` as the chosen ``--format``: its ``to_table``, ``to_json`` or ``to_csv``;
-    a table or CSV in ``lang`` when it is not English (JSON has no language)."""
-    if lang != "en" and fmt != "json":
+    a table or CSV in ``lang`` for a result that has languages (JSON has none)."""
+    if lang is not None and fmt != "json":
         text: str = getattr(result, f"to_{fmt}")(lang=lang)
     else:
         text = getattr(result, f"to_{fmt}")()
