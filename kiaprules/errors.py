@@ -47,6 +47,7 @@ __all__ = [
     "InputError",
     "InputTypeError",
     "KiapRulesError",
+    "MissingExtraError",
     "MoneyTypeError",
     "NotCoveredError",
     "RulesetError",
@@ -160,3 +161,22 @@ class RulesetError(KiapRulesError, ValueError):
 class NotCoveredError(KiapRulesError, LookupError):
     """The ruleset has no value for what was asked (before its first date, or
     a year without a published figure under strict mode). Never answered with 0."""
+
+
+class MissingExtraError(KiapRulesError, ImportError):
+    """A feature needs an optional extra that is not installed (``pip install 'kiaprules[plot]'``).
+
+    ``extra`` names the extra, ``name`` (as for any ``ImportError``) the
+    module that could not be imported; code that catches ``ImportError``
+    around an optional feature keeps working.
+    """
+
+    def __init__(self, reason: str, *, extra: str = "", module: str | None = None) -> None:
+        super().__init__(reason)
+        self.extra = extra
+        self.name = module
+
+    def _copy(self) -> Self:
+        new = super()._copy()
+        new.name = self.name  # ImportError keeps it in a slot, not in __dict__
+        return new

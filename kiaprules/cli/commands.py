@@ -29,6 +29,7 @@ from kiaprules.formats.clusterfile import dumps_clusters, load_clusters
 from kiaprules.formats.expensefile import ledger_input_from_document, load_expense_records
 from kiaprules.model.calendar import parse_years
 from kiaprules.model.cluster import Cluster
+from kiaprules.reports.plot import Draw, render, require_matplotlib
 from kiaprules.reports.summary import national_summary
 from kiaprules.rules.loader import available_rulesets, load_ruleset, ruleset_file
 from kiaprules.rules.registration import check_registration
@@ -130,9 +131,53 @@ def _policies(pairs: Sequence[str]) -> dict[str, str]:
     return chosen
 
 
-def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None
+# --- charts: --plot FILE.png|FILE.svg ----------------------------------------------------
+#
+# A command that draws its result (a result with ``plot(ax=...)``) takes three
+# steps: ``_plot_option(p)`` in its parser entry; ``fmt = _plot_format(args)``
+# before any work, so a wrong file name or a missing extra fails at once; and
+# ``_write_plot(args, fmt, result.plot)`` before it writes its output, so that
+# a chart that cannot be written leaves nothing half done on standard output.
+
+_PLOT_FORMATS = {".png": "png", ".svg": "svg"}
+
+
+def _plot_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--plot", metavar="FILE.png|FILE.svg",
+                   help="also write a chart to FILE (.png or .svg; needs pip install "
+                        f"'kiaprules[plot]'): {what}")
+
+
+def _plot_format(args: argparse.Namespace) -> str | None:
+    """The chart's format from ``--plot``'s file name (``None`` without ``--plot``)."""
+    if args.plot is None:
+        return None
+    fmt = _PLOT_FORMATS.get(os.path.splitext(args.plot)[1].lower())
+    if fmt is None:
+        raise InputError(f"must name a .png or .svg file, got {args.plot!r}", field="--plot")
+    try:
+        require_matplotlib()
+    except KiapRulesError as exc:
+        raise exc.located(field="--plot") from None
+    return fmt
+
+
+def _write_plot(args: argparse.Namespace, fmt: str | None, draw: Draw) -> None:
+    if fmt is None:
+        return
+    data = render(draw, fmt)
+    try:
+        with open(args.plot, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror})", path=args.plot,
+                         field="--plot") from None
+
+
+def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None,
+             clusters: tuple[Cluster, ...] | None = None
              ) -> tuple[tuple[Cluster, ...], PayoutReport]:
-    clusters = load_clusters(args.files)
+    clusters = load_clusters(args.files) if clusters is None else clusters
     if years is None and args.years:
         years = parse_years(args.years)
     return clusters, compute_payouts(clusters, args.ruleset, years=years, overrides=args.set,
@@ -140,12 +185,20 @@ def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None
 
 
 def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
-    clusters, report = _compute(args)
+    fmt = _plot_format(args)
+    clusters = load_clusters(args.files)
+    if fmt and not args.compare and len(clusters) != 1:
+        raise InputError(f"a chart of payouts shows one cluster, and the files hold "
+                         f"{len(clusters)}; give one cluster, or chart the differences "
+                         "with --compare", field="--plot")
+    clusters, report = _compute(args, clusters=clusters)
     if args.compare:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
+        _write_plot(args, fmt, comparison.plot)
         text = _render(comparison, args.format)  # in English: not translated yet
     else:
+        _write_plot(args, fmt, report.plot)
         text = _render(report, args.format, args.lang)
     if args.receipt:
         # Last, once all else has succeeded: a command that fails leaves no receipt
@@ -188,11 +241,13 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
+    fmt = _plot_format(args)
     clusters = load_clusters(args.files)
     years = parse_years(args.years) if args.years else None
     # compute_payouts(...).summary() without a line object per cluster and year.
     summary = national_summary(clusters, args.ruleset, years=years, overrides=args.set,
                                policies=_policies(args.policy), strict=args.strict)
+    _write_plot(args, fmt, summary.plot)
     out.write(_render(summary, args.format, args.lang))
     return EXIT_OK
 
@@ -307,6 +362,8 @@ def _parser() -> _Parser:
                         "policies to the --set/--policy variant")
     p.add_argument("--receipt", metavar="FILE",
                    help="also write a receipt (JSON) that `kiaprules verify` can recompute")
+    _plot_option(p, "the cluster's payouts per year by kind (one cluster only), or with "
+                 "--compare the differences per year")
     p.set_defaults(run=_cmd_payouts)
 
     p = sub.add_parser("national", help="all clusters together: one row a year (clusters, "
@@ -315,6 +372,8 @@ def _parser() -> _Parser:
     p.add_argument("--years", metavar="A-B", help="years to compute, e.g. 2018-2025 (default: "
                    "the earliest founding year to the last year with patient counts)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _plot_option(p, "the totals per year by kind, the years resting on an unpublished "
+                 "figure hatched")
     p.set_defaults(run=_cmd_national)
 
     p = sub.add_parser("generate", help="write a synthetic country of clusters (Håndbog 2024 "

@@ -10,7 +10,7 @@ supplement, clawback, members by provider number.
 What is computed *from* a report (its explanation, a comparison with
 another, the national summary) lives in the layer above,
 :mod:`kiaprules.reports`, which gives :class:`PayoutReport` the methods
-``explain``, ``compare`` and ``summary`` when it is imported (``import
+``explain``, ``compare``, ``summary`` and ``plot`` when it is imported (``import
 kiaprules`` imports it): the engine never imports what consumes its results.
 """
 
@@ -37,6 +37,8 @@ from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import Citation, ResolvedValue
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     # Type-only: the reports layer attaches the methods that return these.
     from kiaprules.reports.explain import Explanation
     from kiaprules.reports.summary import NationalSummary
@@ -286,6 +288,9 @@ class PayoutReport:
 
         def summary(self) -> NationalSummary:
             """One row a year for all clusters together, with the warnings summarised."""
+
+        def plot(self, cluster: str | None = None, *, ax: Axes | None = None) -> Axes:
+            """One cluster's payouts per year by kind, clawbacks below zero (kiaprules[plot])."""
 
     def cluster(self, name: str) -> ClusterPayouts:
         for c in self.clusters:

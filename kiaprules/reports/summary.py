@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -38,8 +38,12 @@ from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.totals import Groups
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import format_kr, format_kr_da, format_money, from_ore, plus, total
+from kiaprules.reports.plot import plot_summary
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "AssumptionNote",
@@ -217,6 +221,14 @@ class NationalSummary:
                                   "one)", "... and {n} more warnings (kiaprules payouts lists "
                                   "every one)", more, lang).format(n=more))
         return sanitize_lines("\n".join([text, "", *notes]) + "\n")
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """A bar chart a year, stacked by kind; a year resting on an unpublished figure hatched.
+
+        Returns the matplotlib ``Axes``, drawn into ``ax`` if given. Needs the
+        extra ``kiaprules[plot]`` (:mod:`kiaprules.reports.plot`).
+        """
+        return plot_summary(self, ax=ax)
 
 
 def _named(cluster: str, year: int, warning: str) -> str:

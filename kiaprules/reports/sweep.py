@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -53,8 +53,12 @@ from kiaprules.model.args import items_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import difference as money_difference
 from kiaprules.model.money import format_kr, format_money, from_ore
+from kiaprules.reports.plot import plot_sweep
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["Sweep", "SweepRow", "Variant", "sweep"]
 
@@ -203,6 +207,14 @@ class Sweep:
                      "clusters that do not meet the registration requirements; not in the "
                      "totals" for r in (self.base, *self.rows) if r.withheld)
         return sanitize_lines("\n".join([text, "", *notes]) + "\n")
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """The total over the years against the swept value (or a bar a variant).
+
+        Returns the matplotlib ``Axes``, drawn into ``ax`` if given. Needs the
+        extra ``kiaprules[plot]`` (:mod:`kiaprules.reports.plot`).
+        """
+        return plot_sweep(self, ax=ax)
 
 
 # --- the API -------------------------------------------------------------------------

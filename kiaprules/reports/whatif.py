@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -13,6 +13,10 @@ from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputTypeError
 from kiaprules.model.money import difference, format_kr, format_money, total
 from kiaprules.model.money import difference as money_difference
+from kiaprules.reports.plot import plot_comparison
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["Comparison", "ComparisonRow", "compare_reports"]
 
@@ -95,6 +99,14 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         return html_table(_HEADERS, self._cells(self.changed))
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """The differences per year (every cluster's added up), variant − base, by kind.
+
+        Returns the matplotlib ``Axes``, drawn into ``ax`` if given. Needs the
+        extra ``kiaprules[plot]`` (:mod:`kiaprules.reports.plot`).
+        """
+        return plot_comparison(self, ax=ax)
 
 
 def _describe(report: PayoutReport) -> str:

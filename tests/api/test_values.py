@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import multiprocessing
 import pickle
+import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -42,6 +43,7 @@ from kiaprules import (
     InputError,
     KiapRulesError,
     Membership,
+    MissingExtraError,
     MoneyTypeError,
     NotCoveredError,
     Override,
@@ -191,6 +193,13 @@ def _overlapping() -> list[Cluster]:
     return [cluster, Cluster(name="Andetklyngen", founded=first.joined, memberships=[twin])]
 
 
+def _without_matplotlib(call: Callable[[], object]) -> KiapRulesError:
+    """The error ``call`` raises where matplotlib cannot be imported."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "matplotlib.figure", None)  # type: ignore[arg-type]
+        return _raised(call)
+
+
 def build_errors() -> dict[str, KiapRulesError]:
     """Every error class, as raised by the library on bad input where one raises it."""
     [cluster] = load_clusters(EXAMPLE_CLUSTER)
@@ -213,6 +222,8 @@ def build_errors() -> dict[str, KiapRulesError]:
             _raised(lambda: load_ruleset(CORPUS / "rulesets" / "citation-missing.toml")),
         "NotCoveredError":
             _raised(lambda: load_ruleset().lookup("operating_rate", dt.date(1990, 1, 1))),
+        "MissingExtraError": _without_matplotlib(
+            lambda: compute_payouts([cluster], years=[2019]).plot()),
         "KiapRulesError": KiapRulesError("the root", path="p.toml", record="r", field="f",
                                          date=dt.date(2024, 2, 29)),
     }
@@ -329,6 +340,17 @@ def test_the_errors_built_here_carry_what_they_should(errors: dict[str, KiapRule
     assert isinstance(errors["NotCoveredError"], LookupError)
     assert type(errors["RulesetError"]) is RulesetError
     assert isinstance(errors["RulesetError"], ValueError)
+    assert type(errors["MissingExtraError"]) is MissingExtraError
+    assert isinstance(errors["MissingExtraError"], ImportError)
+
+
+@pytest.mark.parametrize("how", sorted(ROUND_TRIPS))
+def test_a_missing_extra_keeps_the_extra_and_the_module_it_names(
+        errors: dict[str, KiapRulesError], how: str) -> None:
+    original = errors["MissingExtraError"]
+    assert isinstance(original, MissingExtraError)
+    for back in (ROUND_TRIPS[how](original), original.located(path="later.toml")):
+        assert (back.extra, back.name) == ("plot", "matplotlib")
 
 
 @pytest.mark.parametrize("how", sorted(ROUND_TRIPS))
