@@ -131,23 +131,34 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
         out.append("false")
     elif kind is int:
         out.append(int.__repr__(value))
+    elif isinstance(value, str):  # a Message (kiaprules._i18n): its English text
+        out.append(json_string(str(value)))
     else:
         raise TypeError(f"cannot write {kind.__name__} as JSON")
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
+             lang: str = "en") -> str:
     """A header and rows as CSV text (``\\n`` line ends, quoted where a cell needs it).
 
-    Text cells are sanitized: one record is one line.
+    Text cells are sanitized: one record is one line. In Danish (``lang="da"``)
+    the dialect Danish Excel opens: ``;`` between cells and a byte order mark
+    first (the caller writes amounts with a decimal comma).
 
     >>> print(csv_text(["name"], [["Klynge\\n010180-1234"]]), end="")
     name
     Klynge\\n010180-XXXX
+    >>> csv_text(["navn", "beløb"], [["Køge", "4,33"]], lang="da")
+    '\\ufeffnavn;beløb\\nKøge;4,33\\n'
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    danish = lang == "da"
+    if danish:
+        buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if danish else ",")
     writer.writerow([sanitize(h) for h in header])
-    writer.writerows([sanitize(c) if type(c) is str else c for c in row] for row in rows)
+    writer.writerows([sanitize(str(c)) if isinstance(c, str) else c for c in row]
+                     for row in rows)
     return buffer.getvalue()
 
 
@@ -163,7 +174,7 @@ def table_text(rows: Sequence[Sequence[str]], headers: Sequence[str],
     """
     from tabulate import tabulate  # deferred: it costs more to import than a national run
 
-    rows = [[sanitize(c) if type(c) is str else c for c in row] for row in rows]
+    rows = [[sanitize(str(c)) if isinstance(c, str) else c for c in row] for row in rows]
     return tabulate(rows, headers=[sanitize(h) for h in headers], disable_numparse=True,
                     colalign=tuple(align) if align is not None else None,
                     maxcolwidths=list(widths) if widths is not None else None)

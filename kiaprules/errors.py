@@ -75,6 +75,9 @@ class KiapRulesError(Exception):
         # masked, text from a file cannot break the one-line rule or drive the
         # terminal, and a 10 MB value is not a 10 MB message.
         self.reason = _part(reason, MAX_REASON) or ""
+        #: The reason as given: a kiaprules._i18n.Message, the command line shows in
+        #: the language asked for (``--lang``); plain text otherwise.
+        self.reason_text = reason
         self.path = _part(path, MAX_PATH)
         self.record = _part(record, MAX_PART)
         self.field = _part(field, MAX_PART)

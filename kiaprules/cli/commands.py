@@ -17,6 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, NoReturn, TextIO
 
+from kiaprules._i18n import LANGS, Message, _, localize, ngettext, resolve_lang
 from kiaprules._render import json_text, table_text
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
@@ -87,22 +88,29 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json_text([{"cluster": c.name, "source": c.source, "eligible": not p,
                               "problems": [x.to_dict() for x in p]} for c, p in report]))
     else:
+        lang = args.lang
         for cluster, problems in report:
             members = len(cluster.memberships)
             if not problems:
-                out.write(sanitize(f"{cluster.source}: {cluster.name}: ok ({members} clinic"
-                                   f"{'' if members == 1 else 's'}, registration requirements "
-                                   "met)") + "\n")
+                ok = ngettext("ok ({n} clinic, registration requirements met)",
+                              "ok ({n} clinics, registration requirements met)",
+                              members, lang).format(n=members)
+                out.write(sanitize(f"{cluster.source}: {cluster.name}: {ok}") + "\n")
             for p in problems:
                 where = f" {p.record}:" if p.record else ""
-                out.write(sanitize(f"{cluster.source}: {cluster.name}:{where} {p.message} "
+                out.write(sanitize(f"{cluster.source}: {cluster.name}:{where} "
+                                   f"{localize(p.message, lang)} "
                                    f"[{p.citation.document} {p.citation.section}]") + "\n")
     return EXIT_PROBLEMS if any(p for _, p in report) else EXIT_OK
 
 
-def _render(result: Any, fmt: str) -> str:
-    """``result`` as the chosen ``--format``: its ``to_table``, ``to_json`` or ``to_csv``."""
-    text: str = getattr(result, f"to_{fmt}")()
+def _render(result: Any, fmt: str, lang: str | None = None) -> str:
+    """``result`` as the chosen ``--format``: its ``to_table``, ``to_json`` or ``to_csv``;
+    a table or CSV in ``lang`` for a result that has languages (JSON has none)."""
+    if lang is not None and fmt != "json":
+        text: str = getattr(result, f"to_{fmt}")(lang=lang)
+    else:
+        text = getattr(result, f"to_{fmt}")()
     return text
 
 
@@ -182,10 +190,10 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
         _write_plot(args, fmt, comparison.plot)
-        text = _render(comparison, args.format)
+        text = _render(comparison, args.format)  # in English: not translated yet
     else:
         _write_plot(args, fmt, report.plot)
-        text = _render(report, args.format)
+        text = _render(report, args.format, args.lang)
     if args.receipt:
         # Last, once all else has succeeded: a command that fails leaves no receipt
         # (nor replaces an old one), and the receipt is never written over an input.
@@ -234,7 +242,7 @@ def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
     summary = national_summary(clusters, args.ruleset, years=years, overrides=args.set,
                                policies=_policies(args.policy), strict=args.strict)
     _write_plot(args, fmt, summary.plot)
-    out.write(_render(summary, args.format))
+    out.write(_render(summary, args.format, args.lang))
     return EXIT_OK
 
 
@@ -438,6 +446,9 @@ def _parser() -> _Parser:
         "Compute and explain the money Danish general-practice quality clusters (KiAP) "
         "receive, from dated rulesets with citations."))
     parser.add_argument("--version", action="version", version=f"kiaprules {__version__}")
+    parser.add_argument("--lang", choices=LANGS, default=None,
+                        help="the language of tables, text, CSV and errors: en (default) or da "
+                             "(default: $KIAPRULES_LANG, else en); JSON has no language")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("rulesets", help="list the shipped rulesets with their fingerprints")
@@ -551,6 +562,10 @@ def _parser() -> _Parser:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(run=_cmd_ledger)
 
+    # --lang is also taken after the command (there it overrides one before it).
+    for command in [*sub.choices.values(), *rs.choices.values()]:
+        command.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
+                             help="as before the command: en or da")
     return parser
 
 
@@ -566,12 +581,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse's usage error, --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    lang = "en"
     try:
+        # --lang, else $KIAPRULES_LANG read now (an unknown value is refused here).
+        lang = args.lang = resolve_lang(args.lang)
         status: int = args.run(args, out)
         out.flush()
         return status
     except KiapRulesError as exc:
-        sys.stderr.write(f"kiaprules: error: {exc}\n")
+        sys.stderr.write(_("kiaprules: error: {message}", lang).format(
+            message=_error_text(exc, lang)) + "\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -581,6 +600,18 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         sys.stderr.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
                          "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
         return EXIT_INTERNAL
+
+
+def _error_text(error: KiapRulesError, lang: str) -> str:
+    """``str(error)``, its reason in ``lang`` when the reason is a translatable message.
+
+    The location (file, record, field) and the values quoted are shown as given.
+    """
+    if lang == "en" or not isinstance(error.reason_text, Message):
+        return str(error)
+    reason = localize(error.reason_text, lang)
+    parts = [p for p in (error.path, error.record, error.field) if p]
+    return sanitize(": ".join([*parts, reason]))
 
 
 def run() -> NoReturn:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from kiaprules._i18n import N_, _, format_date_da, localize, resolve_lang
 from kiaprules._render import (
     csv_text,
     html_list,
@@ -37,7 +38,14 @@ from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.canonical import inputs_fingerprint
-from kiaprules.model.money import ZERO, format_kr, format_money, format_rate, total
+from kiaprules.model.money import (
+    ZERO,
+    format_kr,
+    format_kr_da,
+    format_money,
+    format_rate,
+    total,
+)
 from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
@@ -56,7 +64,13 @@ __all__ = ["KINDS", "LINE_COLUMNS", "AnniversaryTest", "ClusterPayouts", "LeftOu
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
-_HEADERS: Final = ("cluster", "year", "due", *KINDS, "total")
+# The kinds' names are marked for the catalogue: in Danish the sources' own words
+# (opstartshonorar, driftstilskud, tillæg, tilbagebetaling).
+_KIND_NAMES: Final = (N_("startup"), N_("operating"), N_("supplement"), N_("clawback"))
+_HEADERS: Final = (N_("cluster"), N_("year"), N_("due"), *_KIND_NAMES, N_("total"))
+_CSV_HEADERS: Final = (N_("cluster"), N_("year"), N_("due"), N_("kind"), N_("quantity"),
+                       N_("rate"), N_("fraction"), N_("amount"), N_("assumption"), N_("rule"),
+                       N_("parameter"), N_("value_from"), N_("source"), N_("withheld"))
 _ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "right")
 #: The records of a payout report and of an explanation: one row a line.
 LINE_COLUMNS: Final = ("cluster", "year", "due", "kind", "quantity", "rate", "fraction",
@@ -392,8 +406,15 @@ class PayoutReport(Records):
         """The public JSON contract (docs/json-format.md); byte-identical for equal reports."""
         return json_text(self.to_dict())
 
-    def to_csv(self) -> str:
-        """One row a line, for spreadsheets."""
+    def to_csv(self, *, lang: str | None = None) -> str:
+        """One row a line, for spreadsheets.
+
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): Danish headers and kinds, ``;``
+        between cells, a decimal comma and a byte order mark, for Danish Excel.
+        """
+        lang = resolve_lang(lang)
+        if lang != "en":
+            return self._csv_da(lang)
         rows = []
         for cluster, year in self:
             for ln in year.lines:
@@ -405,33 +426,68 @@ class PayoutReport(Records):
                              ln.parameter, ln.value_from.isoformat(),
                              f"{ln.citation.document} {ln.citation.section}",
                              "yes" if year.withheld is not None else "no"])
-        return csv_text(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
-                         "amount", "assumption", "rule", "parameter", "value_from", "source",
-                         "withheld"], rows)
+        return csv_text(_CSV_HEADERS, rows)
 
-    def _rows(self) -> list[list[str]]:
-        return [[cluster.name, *_year_cells(year)] for cluster, year in self]
+    def _csv_da(self, lang: str) -> str:
+        yes, no = _("yes", lang), _("no", lang)
+        rows = []
+        for cluster, year in self:
+            for ln in year.lines:
+                fraction = "" if ln.fraction is None else \
+                    f"{ln.fraction.numerator}/{ln.fraction.denominator}"
+                rows.append([cluster.name, year.year, year.due.isoformat(), _(ln.kind, lang),
+                             ln.quantity, format_rate(ln.rate).replace(".", ","), fraction,
+                             format_money(ln.amount).replace(".", ","),
+                             localize(ln.assumption or "", lang), ln.rule.id,
+                             ln.parameter, ln.value_from.isoformat(),
+                             f"{ln.citation.document} {ln.citation.section}",
+                             yes if year.withheld is not None else no])
+        return csv_text([_(h, lang) for h in _CSV_HEADERS], rows, lang=lang)
 
-    def to_table(self) -> str:
-        """A table for the terminal, with the warnings beneath it."""
-        text = table_text(self._rows(), _HEADERS, _ALIGN)
-        warnings = [f"warning: {w}" for w in self.all_warnings()]
-        return sanitize_lines("\n".join([text, "", *self._notes(), *warnings]) + "\n")
+    def _rows(self, lang: str = "en") -> list[list[str]]:
+        if lang != "da":
+            return [[cluster.name, *_year_cells(year)] for cluster, year in self]
+        rows = []
+        for cluster, year in self:
+            mark = " *" if year.rests_on_assumption else ""
+            mark += " †" if year.withheld is not None else ""
+            rows.append([cluster.name, str(year.year), format_date_da(year.due),
+                         *(format_kr_da(year.amount(k), unit=False) for k in KINDS),
+                         format_kr_da(year.total, unit=False) + mark])
+        return rows
 
-    def _notes(self) -> list[str]:
+    def to_table(self, *, lang: str | None = None) -> str:
+        """A table for the terminal, with the warnings beneath it.
+
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish, with Danish amounts
+        (``129.900,00``) and dates (``1. marts 2020``).
+        """
+        lang = resolve_lang(lang)
+        text = table_text(self._rows(lang), [_(h, lang) for h in _HEADERS], _ALIGN)
+        warnings = [_("warning: {warning}", lang).format(warning=w)
+                    for w in self.all_warnings(lang=lang)]
+        return sanitize_lines("\n".join([text, "", *self._notes(lang), *warnings]) + "\n")
+
+    def _notes(self, lang: str = "en") -> list[str]:
         """What is said beneath the table: the ruleset, overrides, policies, the marks."""
-        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
+        notes = [_("ruleset {id} {fingerprint}", lang).format(id=self.ruleset_id,
+                                                             fingerprint=self.fingerprint)]
         if self.overrides:
-            notes.append("overrides: " + "; ".join(self.overrides))
+            notes.append(_("overrides: {overrides}", lang).format(
+                overrides="; ".join(self.overrides)))
         non_default = self.non_default_policies
         if non_default:
-            notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in non_default.items()))
-        if any(y.rests_on_assumption for _, y in self):
-            notes.append("* the total rests on a figure no source publishes (see warnings)")
-        if any(y.withheld is not None for _, y in self):
-            notes.append(f"† withheld: {format_kr(self.withheld)} kr would be paid to clusters "
-                         "that do not meet the registration requirements (see warnings); "
-                         "their totals are 0.00")
+            notes.append(_("policies: {policies}", lang).format(
+                policies=", ".join(f"{k}={v}" for k, v in non_default.items())))
+        if any(y.rests_on_assumption for _c, y in self):
+            notes.append(_("* the total rests on a figure no source publishes (see warnings)",
+                           lang))
+        if any(y.withheld is not None for _c, y in self):
+            amount = (format_kr_da(self.withheld) if lang == "da"
+                      else f"{format_kr(self.withheld)} kr")
+            notes.append(_("† withheld: {amount} would be paid to clusters that do not meet "
+                           "the registration requirements (see warnings); their totals are "
+                           "0.00", lang).format(amount=amount))
         return notes
 
     @property
@@ -439,10 +495,11 @@ class PayoutReport(Records):
         return {k: v for k, v in sorted(self.policies.items())
                 if v != self.policy_defaults.get(k, v)}
 
-    def all_warnings(self) -> list[str]:
-        out = list(self.warnings)
+    def all_warnings(self, *, lang: str = "en") -> list[str]:
+        """Every warning of the report, each cluster's and year's named; in ``lang``."""
+        out = [localize(w, lang) for w in self.warnings]
         for cluster, year in self:
-            out.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings)
+            out.extend(f"{cluster.name} {year.year}: {localize(w, lang)}" for w in year.warnings)
         return out
 
     def _repr_html_(self) -> str:

@@ -160,7 +160,8 @@ COLUMNS: Final[Mapping[str, Column]] = {c.name: c for c in (
 
 
 def _exact_text(value: object) -> object:
-    return mask_cpr_like(value) if type(value) is str else value
+    """Text as a plain ``str`` (a translatable message is one too), CPR numbers masked."""
+    return mask_cpr_like(str(value)) if isinstance(value, str) else value
 
 
 class Records:

@@ -34,6 +34,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from kiaprules._i18n import message
 from kiaprules._render import html_note, html_table, html_text
 from kiaprules._text import result_repr, sanitize, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
@@ -320,10 +321,11 @@ class Ruleset(Records):
             )
         last = earlier[-1]
         shown = format_value(param.kind, last.value)
-        reason = (
-            f"unpublished: no source gives {name} for {on.year}; {shown} "
-            f"(in force from {last.start.isoformat()}) carried forward under I5"
-        )
+        reason = message(
+            "unpublished: no source gives {parameter} for {year}; {value} "
+            "(in force from {start}) carried forward under I5",
+            parameter=name, year=on.year, start=last.start,
+            value=Decimal(shown) if param.kind in ("amount", "rate") else shown)
         return ResolvedValue(parameter=name, on=on, value=last.value, status="assumption",
                              citation=last.citation, assumption=reason, source_start=last.start)
 
