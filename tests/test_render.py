@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from kiaprules._i18n import message
 from kiaprules._render import json_line, json_text
 from kiaprules._text import mask_cpr_like
 
@@ -47,3 +48,11 @@ def test_a_line_is_one_line_of_the_indented_jsons_data(data: Any) -> None:
 def test_a_line_masks_and_escapes_as_the_indented_form_does() -> None:
     line = json_line({"k": "010180-1234\u202e\u2028"})
     assert line == '{"k":"010180-XXXX\\u202e\\u2028"}\n'
+
+
+def test_a_message_is_written_as_its_english_text() -> None:
+    """A warning that can also be shown in Danish (kiaprules._i18n) is, in JSON, its text."""
+    warning = message("left on {date}", date="2021-09-01")
+    assert json_line({"warnings": [warning], "w": warning}) == \
+        '{"warnings":["left on 2021-09-01"],"w":"left on 2021-09-01"}\n'
+    assert json_text([warning]) == '[\n  "left on 2021-09-01"\n]\n'
