@@ -126,6 +126,16 @@ def test_jsonl_has_no_compare_form(capsys: pytest.CaptureFixture[str]) -> None:
                    "of differences); use --format json, csv or table\n")
 
 
+def test_jsonl_has_no_chart(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    chart = tmp_path / "chart.svg"
+    status, out, err = run(["payouts", str(EXAMPLE_CLUSTER), "--plot", str(chart), "--format",
+                            "jsonl"], capsys)
+    assert (status, out) == (2, "")
+    assert err == ("kiaprules: error: --plot: has no jsonl form (a chart is drawn from the "
+                   "whole report); use --format table, json or csv\n")
+    assert not chart.exists()
+
+
 def test_a_failure_midway_leaves_the_lines_before_it_and_no_warnings_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The second cluster lacks a patient count: the head and the first cluster's line are
@@ -181,7 +191,8 @@ def test_a_cluster_file_from_standard_input_gives_what_the_file_gives(
         fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     data = dumps_clusters(load_clusters(EXAMPLE_CLUSTER), fmt=fmt).encode()
     for command in (["payouts", "--format", "json"], ["payouts", "--format", "jsonl"],
-                    ["national"], ["check"], ["explain", "--year", "2022"]):
+                    ["national"], ["check"], ["explain", "--year", "2022"],
+                    ["sweep", "--parameter", "operating_rate@2019", "--values", "4.2,4.3"]):
         from_file = run([command[0], str(EXAMPLE_CLUSTER), *command[1:]], capsys)
         from_stdin = run([command[0], "-", "--input-format", fmt, *command[1:]], capsys,
                          stdin=data)
