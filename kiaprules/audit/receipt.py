@@ -29,7 +29,7 @@ from kiaprules.formats.clusterfile import cluster_from_dict
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.canonical import cluster_to_dict, inputs_fingerprint, jsonable
 from kiaprules.model.cluster import Cluster
-from kiaprules.rules.loader import ruleset_from_data, shipped_ruleset
+from kiaprules.rules.loader import ruleset_by_id, ruleset_from_data
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import Ruleset
 
@@ -353,7 +353,7 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
                           f"content is ruleset {embedded.id!r}")
     notes = []
     # By id among the shipped rulesets only: an id from a file never names a path.
-    current = shipped_ruleset(embedded.id)
+    current = ruleset_by_id(embedded.id)
     if current is None:
         notes.append(f"note: no ruleset {embedded.id!r} is shipped now; recomputed with the "
                      "embedded one")

@@ -29,7 +29,7 @@ from kiaprules.formats.expensefile import ledger_input_from_document, load_expen
 from kiaprules.model.calendar import parse_years
 from kiaprules.model.cluster import Cluster
 from kiaprules.reports.summary import national_summary
-from kiaprules.rules.loader import available_rulesets, load_ruleset, ruleset_file
+from kiaprules.rules.loader import available_rulesets, is_shipped, load_ruleset, ruleset_file
 from kiaprules.rules.registration import check_registration
 from kiaprules.rules.ruleset import Ruleset, format_value
 
@@ -49,11 +49,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
-    rows = [(r.id, r.title, r.fingerprint) for r in available_rulesets()]
+    # Shipped, then the folders of KIAPRULES_RULESETS (read now); "shipped" or the file.
+    rows = [(r.id, r.title, r.fingerprint, "shipped" if is_shipped(r) else str(r.source))
+            for r in available_rulesets()]
     if args.format == "json":
-        out.write(json_text([{"id": i, "title": t, "fingerprint": f} for i, t, f in rows]))
+        out.write(json_text([{"id": i, "title": t, "fingerprint": f, "source": s}
+                             for i, t, f, s in rows]))
     else:
-        out.write(table_text(rows, ("id", "title", "fingerprint")) + "\n")
+        out.write(table_text(rows, ("id", "title", "fingerprint", "source")) + "\n")
     return EXIT_OK
 
 
@@ -250,7 +253,8 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
 def _computation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="cluster files (.toml or .json)")
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH",
-                   help="a shipped ruleset's id or a ruleset file (default dk-kiap)")
+                   help="a ruleset's id (shipped or in KIAPRULES_RULESETS) or a ruleset file, "
+                        "optionally pinned: ID@sha256:FINGERPRINT (default dk-kiap)")
     p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE",
                    help="override a parameter for a year (or YEAR-YEAR, or from a DATE on); "
                         "repeatable, e.g. --set operating_rate@2019=4.26")
@@ -269,7 +273,8 @@ def _parser() -> _Parser:
     parser.add_argument("--version", action="version", version=f"kiaprules {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("rulesets", help="list the shipped rulesets with their fingerprints")
+    p = sub.add_parser("rulesets", help="list the rulesets an id can name, with their "
+                       "fingerprints: the shipped ones and those in KIAPRULES_RULESETS")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=_cmd_rulesets)
 
