@@ -31,7 +31,7 @@ layer  packages                                              holds
 
 from kiaprules._version import __version__
 from kiaprules.audit.published import PublishedExample, Reproduction, load_published, reproduce
-from kiaprules.audit.receipt import Verification, make_receipt, verify_receipt
+from kiaprules.audit.receipt import Verification, make_receipt, verify_receipt, write_receipt
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import ClusterPayouts, Line, MemberShare, PayoutReport, YearPayout
 from kiaprules.errors import (
@@ -139,4 +139,5 @@ __all__ = [
     "sweep",
     "to_money",
     "verify_receipt",
+    "write_receipt",
 ]

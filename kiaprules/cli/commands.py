@@ -177,7 +177,7 @@ def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    verification = verify_receipt(args.receipt)
+    verification = verify_receipt(args.receipt, inputs=args.inputs)
     out.write(f"{verification}\n")  # str() of a result is sanitized
     return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
@@ -338,8 +338,12 @@ def _parser() -> _Parser:
     p.set_defaults(run=_cmd_reproduce)
 
     p = sub.add_parser("verify", help="recompute a receipt: 'identical' or the first "
-                       "difference (exit 1)")
+                       "difference (exit 1); with --inputs, also whether these files are its "
+                       "inputs")
     p.add_argument("receipt", metavar="FILE")
+    p.add_argument("--inputs", nargs="+", metavar="FILE",
+                   help="the cluster files the receipt should have been computed from: each "
+                        "cluster missing, extra or changed is named with its file (exit 1)")
     p.set_defaults(run=_cmd_verify)
 
     p = sub.add_parser("expenses", help="classify expenses: allowed, needs_review, "

@@ -74,6 +74,7 @@ PUBLIC = {
     "sweep",
     "to_money",
     "verify_receipt",
+    "write_receipt",
 }
 
 

@@ -28,7 +28,10 @@ from kiaprules import (
     compute_payouts,
     load_clusters,
     load_ruleset,
+    make_receipt,
+    verify_receipt,
 )
+from kiaprules.audit.receipt import write_receipt
 from kiaprules.cli import main
 from kiaprules.rules.loader import ruleset_by_id, ruleset_file, ruleset_folders, split_pin
 
@@ -246,3 +249,17 @@ def test_the_rulesets_command_lists_the_folders_rulesets(folder: Path) -> None:
     assert status == 0
     [mine] = [line for line in out.splitlines() if line.startswith("mine")]
     assert str(folder / "mine.toml") in mine and load_ruleset("mine").fingerprint in mine
+
+
+def test_a_receipt_names_the_folders_ruleset_that_changed(folder: Path, tmp_path: Path) -> None:
+    """verify compares the receipt's ruleset with the one its id names now, wherever it is."""
+    receipt = make_receipt(load_clusters(EXAMPLE_CLUSTER), "mine", years=[2018])
+    path = tmp_path / "receipt.json"
+    write_receipt(path, receipt)
+    assert str(verify_receipt(path)) == "identical"
+    (folder / "mine.toml").write_text(_ruleset_text("mine", "4.40"), encoding="utf-8")
+    verification = verify_receipt(path)
+    assert verification.identical
+    assert str(verification).splitlines()[0] == (
+        "identical under the ruleset it was made with; mine (now "
+        f"{folder / 'mine.toml'}) has changed: operating_rate 2018 4.33 → 4.40")
