@@ -9,6 +9,7 @@ in the caller's process and returns its status; it changes nothing else.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -42,6 +43,25 @@ EXIT_INTERNAL = 3
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser, writing to the streams :func:`main` was given, not the process's."""
+
+    def __init__(self, *args: Any, streams: tuple[TextIO, TextIO] | None = None,
+                 **kwargs: Any) -> None:
+        self.streams = streams
+        super().__init__(*args, **kwargs)
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        # Every subparser writes where this one does.
+        kwargs["parser_class"] = functools.partial(_Parser, streams=self.streams)
+        return super().add_subparsers(**kwargs)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse writes help and --version to sys.stdout and usage errors to
+        # sys.stderr, read when it writes: here, to main's out and err instead.
+        if self.streams is not None and message:
+            file = self.streams[0] if file is sys.stdout else self.streams[1]
+        super()._print_message(message, file)
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2
         # argparse quotes what was typed (an unknown choice, a value it cannot
         # read): through the sanitizer like every message.
@@ -265,13 +285,14 @@ def _computation_options(p: argparse.ArgumentParser) -> None:
                         "last rate forward (I5)")
 
 
-def _parser() -> _Parser:
-    """The command line's parser: every command, its options and their help."""
-    parser = _Parser(prog="kiaprules", description=(
+def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
+    """The command line's parser: every command, its options and their help; it writes
+    help, ``--version`` and usage errors to ``streams`` (out, err) when given."""
+    parser = _Parser(streams=streams, prog="kiaprules", description=(
         "Compute and explain the money Danish general-practice quality clusters (KiAP) "
         "receive, from dated rulesets with citations."))
     parser.add_argument("--version", action="version", version=f"kiaprules {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("rulesets", help="list the rulesets an id can name, with their "
                        "fingerprints: the shipped ones and those in KIAPRULES_RULESETS")
@@ -279,7 +300,7 @@ def _parser() -> _Parser:
     p.set_defaults(run=_cmd_rulesets)
 
     p = sub.add_parser("ruleset", help="show a ruleset: every dated value with its citation")
-    rs = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    rs = p.add_subparsers(dest="action", required=True)
     show = rs.add_parser("show", help="every dated value, its status and citation")
     show.add_argument("ruleset", nargs="?", default="dk-kiap", help="id or path (dk-kiap)")
     show.add_argument("--format", choices=("table", "json"), default="table")
@@ -371,16 +392,25 @@ def _parser() -> _Parser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
     """Run the command line in this process; return the exit status.
 
-    ``argv`` defaults to the process's arguments, ``out`` to standard output.
-    Errors go to standard error as one line. Nothing of the caller's process
-    is changed, and nothing exits: a usage error returns 2, ``--help`` 0.
+    ``argv`` defaults to the process's arguments (``sys.argv[1:]``), ``out``
+    to standard output and ``err`` to standard error, each read when called.
+    What a command prints (and ``--help``, ``--version``) goes to ``out``;
+    an error goes to ``err`` as one line. Nothing of the caller's process is
+    changed, and nothing exits: the status is returned (0 done, 1 found what
+    it looks for, 2 bad input, 3 an internal error; a usage error 2,
+    ``--help`` 0).
     """
     out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    if isinstance(argv, (str, bytes)):
+        err.write("kiaprules: error: argv: must be a list of arguments, not one string\n")
+        return EXIT_BAD_INPUT
     try:
-        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = _parser((out, err)).parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse's usage error, --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
@@ -388,15 +418,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         out.flush()
         return status
     except KiapRulesError as exc:
-        sys.stderr.write(f"kiaprules: error: {exc}\n")
+        err.write(f"kiaprules: error: {exc}\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # pragma: no cover - a bug; say so in one line
         if os.environ.get("KIAPRULES_DEBUG"):
             raise
-        sys.stderr.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
-                         "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
+        err.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
+                  "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
         return EXIT_INTERNAL
 
 
