@@ -174,17 +174,28 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
-    _, report = _compute(args, years=[args.year])
-    names = [args.cluster] if args.cluster else [c.name for c in report.clusters]
-    texts = []
-    for name in names:
-        explanation = report.explain(name, args.year)
-        texts.append(explanation.to_dict() if args.format == "json" else explanation.to_text())
+    years = parse_years(args.years, field="--year")
+    _, report = _compute(args, years=years)
+    explanations = report.explanations(years, cluster=args.cluster)
+    # Without --cluster, a cluster with nothing in a year is skipped: say which.
+    skipped = [(y, [c.name for c in report.clusters if all(p.year != y for p in c.years)])
+               for y in years]
+    skipped_text = "; ".join(f"{y}: {', '.join(names)}" for y, names in skipped if names)
+    if not explanations:
+        raise InputError(f"no cluster has anything to explain in {args.years} (skipped "
+                         f"{skipped_text})", field="--year")
     if args.format == "json":
-        # One object when --cluster names one, else a list (one entry a cluster).
-        out.write(json_text(texts[0] if args.cluster else texts))
+        # One object when --cluster names one cluster and one year, else a list (one entry
+        # a cluster and year, cluster by cluster, year by year).
+        data = [e.to_dict() for e in explanations]
+        out.write(json_text(data[0] if args.cluster and len(years) == 1 else data))
+        if skipped_text:
+            args.err.write(sanitize(f"kiaprules: note: skipped, nothing in that year: "
+                               f"{skipped_text}") + "\n")
     else:
-        out.write("\n".join(str(t) for t in texts))
+        out.write("\n".join(e.to_text() for e in explanations))
+        if skipped_text:
+            out.write("\n" + sanitize(f"Skipped, nothing in that year: {skipped_text}") + "\n")
     return EXIT_OK
 
 
@@ -342,10 +353,13 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
                    "(default: JSON on standard output)")
     p.set_defaults(run=_cmd_generate)
 
-    p = sub.add_parser("explain", help="derive one year's payout line by line, with sources")
+    p = sub.add_parser("explain", help="derive a year's payout line by line, with sources "
+                       "(or each year of a range)")
     _computation_options(p)
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--cluster", metavar="NAME", help="the cluster (default: every cluster)")
+    p.add_argument("--year", "--years", dest="years", required=True, metavar="Y|A-B",
+                   help="the year, or years such as 2019-2021")
+    p.add_argument("--cluster", metavar="NAME", help="the cluster (default: every cluster "
+                   "with something in the year; the others are named as skipped)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_explain)
 
@@ -414,6 +428,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     except SystemExit as exc:  # argparse's usage error, --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
+        args.err = err  # where a command's notes go
         status: int = args.run(args, out)
         out.flush()
         return status
