@@ -62,6 +62,13 @@ class _Parser(argparse.ArgumentParser):
             file = self.streams[0] if file is sys.stdout else self.streams[1]
         super()._print_message(message, file)
 
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        # SystemExit raised here, for main to catch: not sys.exit, which a caller's
+        # process may have replaced.
+        if message:
+            self._print_message(message, sys.stderr)
+        raise SystemExit(status)
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2
         # argparse quotes what was typed (an unknown choice, a value it cannot
         # read): through the sanitizer like every message.
