@@ -235,7 +235,12 @@ def _ruleset_files() -> dict[str, str]:
     an id found in two folders is refused, naming both files."""
     found: dict[str, str] = {}
     for folder in ruleset_folders():
-        for name in sorted(os.listdir(folder)):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:  # a folder that cannot be listed: one line, naming it
+            raise InputError(f"{folder!r} cannot be read ({exc.strerror})",
+                             field=RULESETS_VARIABLE) from None
+        for name in names:
             if not name.endswith(".toml") or name == ".toml":
                 continue
             path = os.path.join(folder, name)

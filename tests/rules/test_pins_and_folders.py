@@ -205,6 +205,23 @@ def test_an_entry_that_is_not_a_folder_is_refused_naming_it(tmp_path: Path,
     assert status == 2 and err.startswith("kiaprules: error: KIAPRULES_RULESETS: ")
 
 
+def test_a_folder_that_cannot_be_listed_is_refused_naming_it(
+    folder: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    listdir = os.listdir
+
+    def refuse(path: str) -> list[str]:
+        if os.path.realpath(path) == os.path.realpath(folder):
+            raise PermissionError(13, "Permission denied", path)
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", refuse)
+    with pytest.raises(InputError) as info:
+        available_rulesets()
+    assert info.value.field == "KIAPRULES_RULESETS"
+    assert info.value.reason == f"{str(folder)!r} cannot be read (Permission denied)"
+
+
 def test_a_shipped_id_is_never_shadowed(folder: Path) -> None:
     copy = folder / "dk-kiap.toml"
     copy.write_text(_ruleset_text("dk-kiap", "4.34"), encoding="utf-8")
