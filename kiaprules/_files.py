@@ -19,6 +19,7 @@ import stat
 from collections.abc import Mapping
 from typing import Any, Final
 
+from kiaprules._i18n import message
 from kiaprules.errors import InputError, InputTypeError
 
 __all__ = ["MAX_FILE_BYTES", "check_keys", "parse_document", "path_name", "read_bytes",
@@ -102,11 +103,11 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})",
-                         path=path) from None
+        raise InputError(message("is not UTF-8 text (byte {at} is {byte})", at=exc.start,
+                                 byte=f"{data[exc.start]:#04x}"), path=path) from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise InputError("is empty", path=path)
+        raise InputError(message("is empty"), path=path)
     if fmt == "toml":
         import tomllib  # only for TOML: the bulk JSON form does without it
 
@@ -129,7 +130,7 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
         except (ValueError, RecursionError) as exc:
             raise InputError(f"is not valid JSON: {exc}", path=path) from None
     else:
-        raise InputError("must be a .toml or .json file", path=path)
+        raise InputError(message("must be a .toml or .json file"), path=path)
     if fmt == "json" and "\\u" in text and _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(document, path)
     if not isinstance(document, dict):
@@ -149,6 +150,17 @@ def path_name(path: object, *, what: str = "file") -> str:
         raise InputTypeError(f"must be the path of a {what}, got {type(path).__name__}",
                              field="path") from None
     return name if isinstance(name, str) else os.fsdecode(name)
+
+
+def _no_such(what: str) -> str:
+    """The reason for a missing file, in the words of what it was to be."""
+    if what == "file":
+        return message("no such file")
+    if what == "ruleset file":
+        return message("no such ruleset file")
+    if what == "receipt":
+        return message("no such receipt")
+    return f"no such {what}"
 
 
 def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
@@ -172,11 +184,11 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
     try:
         fd = os.open(name, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise InputError(f"no such {what}", path=name) from None
+        raise InputError(_no_such(what), path=name) from None
     except IsADirectoryError:
-        raise InputError("is a directory, not a file", path=name) from None
+        raise InputError(message("is a directory, not a file"), path=name) from None
     except PermissionError:
-        raise InputError("cannot be read (permission denied)", path=name) from None
+        raise InputError(message("cannot be read (permission denied)"), path=name) from None
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(f"cannot be read ({reason})", path=name) from None
@@ -184,7 +196,7 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
         status = os.fstat(fd)
         mode = status.st_mode
         if stat.S_ISDIR(mode):
-            raise InputError("is a directory, not a file", path=name)
+            raise InputError(message("is a directory, not a file"), path=name)
         if not stat.S_ISREG(mode):
             raise InputError("is not a regular file (a device, a pipe or a socket); only "
                              "files are read", path=name)

@@ -10,7 +10,9 @@ the same few functions:
   value costs more than computing a country;
 - :func:`csv_text`: rows for spreadsheets;
 - :func:`table_text`: a terminal table, laid out by tabulate;
-- :func:`html_table`: an escaped HTML table, for notebooks.
+- :func:`html_table`: an escaped HTML table, for notebooks, and the pieces
+  around it (:func:`html_text`, :func:`html_note`, :func:`html_list`,
+  :func:`html_quote`).
 
 Every piece of text goes through the output sanitizer (:mod:`kiaprules._text`):
 CPR numbers are masked everywhere; characters that are not printable are
@@ -29,7 +31,8 @@ from typing import Any
 
 from kiaprules._text import mask_cpr_like, sanitize
 
-__all__ = ["csv_text", "html_table", "json_text", "table_text"]
+__all__ = ["csv_text", "html_list", "html_note", "html_quote", "html_table", "html_text",
+           "json_text", "table_text"]
 
 _INDENT = "  "
 
@@ -128,23 +131,34 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
         out.append("false")
     elif kind is int:
         out.append(int.__repr__(value))
+    elif isinstance(value, str):  # a Message (kiaprules._i18n): its English text
+        out.append(json_string(str(value)))
     else:
         raise TypeError(f"cannot write {kind.__name__} as JSON")
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
+             lang: str = "en") -> str:
     """A header and rows as CSV text (``\\n`` line ends, quoted where a cell needs it).
 
-    Text cells are sanitized: one record is one line.
+    Text cells are sanitized: one record is one line. In Danish (``lang="da"``)
+    the dialect Danish Excel opens: ``;`` between cells and a byte order mark
+    first (the caller writes amounts with a decimal comma).
 
     >>> print(csv_text(["name"], [["Klynge\\n010180-1234"]]), end="")
     name
     Klynge\\n010180-XXXX
+    >>> csv_text(["navn", "beløb"], [["Køge", "4,33"]], lang="da")
+    '\\ufeffnavn;beløb\\nKøge;4,33\\n'
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    danish = lang == "da"
+    if danish:
+        buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if danish else ",")
     writer.writerow([sanitize(h) for h in header])
-    writer.writerows([sanitize(c) if type(c) is str else c for c in row] for row in rows)
+    writer.writerows([sanitize(str(c)) if isinstance(c, str) else c for c in row]
+                     for row in rows)
     return buffer.getvalue()
 
 
@@ -160,7 +174,7 @@ def table_text(rows: Sequence[Sequence[str]], headers: Sequence[str],
     """
     from tabulate import tabulate  # deferred: it costs more to import than a national run
 
-    rows = [[sanitize(c) if type(c) is str else c for c in row] for row in rows]
+    rows = [[sanitize(str(c)) if isinstance(c, str) else c for c in row] for row in rows]
     return tabulate(rows, headers=[sanitize(h) for h in headers], disable_numparse=True,
                     colalign=tuple(align) if align is not None else None,
                     maxcolwidths=list(widths) if widths is not None else None)
@@ -173,12 +187,61 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]],
     >>> html_table(["cluster"], [["Køge & Co"]]).partition("<tbody>")[2]
     '<tr><td>Køge &amp; Co</td></tr></tbody></table>'
     """
-    head = "".join(f"<th>{html.escape(sanitize(h))}</th>" for h in headers)
+    head = "".join(f"<th>{_escaped(h)}</th>" for h in headers)
     body = []
     for row in rows:
         cells = []
         for i, cell in enumerate(row):
             style = f" style='text-align:{align[i]}'" if align is not None else ""
-            cells.append(f"<td{style}>{html.escape(sanitize(cell))}</td>")
+            cells.append(f"<td{style}>{_escaped(cell)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _escaped(text: str) -> str:
+    """Text as HTML: sanitized (CPR numbers masked, the unprintable escaped), then escaped."""
+    return html.escape(sanitize(text))
+
+
+#: The elements :func:`html_text` makes: text in a block, or a heading.
+_TEXT_TAGS = frozenset({"p", "h3", "h4", "pre"})
+
+
+def html_text(text: str, tag: str = "p") -> str:
+    """One element of text, sanitized and escaped: a paragraph, a heading.
+
+    >>> html_text("Køge <b>&</b> 010180-1234", "h4")
+    '<h4>Køge &lt;b&gt;&amp;&lt;/b&gt; 010180-XXXX</h4>'
+    """
+    if tag not in _TEXT_TAGS:
+        raise ValueError(f"not a text element: {tag!r}")
+    return f"<{tag}>{_escaped(text)}</{tag}>"
+
+
+def html_note(text: str) -> str:
+    """A note beneath a table, in small print (the ruleset, an assumption)."""
+    return f"<p><small>{_escaped(text)}</small></p>"
+
+
+def html_list(items: Iterable[str], *, most: int | None = None) -> str:
+    """A bulleted list (nothing for no items); beyond ``most`` items, how many more.
+
+    >>> html_list(["a<", "b", "c"], most=2)
+    '<ul><li>a&lt;</li><li>b</li><li>… and 1 more</li></ul>'
+    """
+    listed = list(items)
+    shown = listed if most is None else listed[:most]
+    entries = [f"<li>{_escaped(item)}</li>" for item in shown]
+    if len(listed) > len(shown):
+        entries.append(f"<li>… and {len(listed) - len(shown)} more</li>")
+    return f"<ul>{''.join(entries)}</ul>" if entries else ""
+
+
+def html_quote(quote: str, source: str) -> str:
+    """A source's sentence as a block quote, the document and section beneath it.
+
+    >>> html_quote("Ubrugte midler overføres", "Håndbog 2024 §10")
+    '<blockquote><p>Ubrugte midler overføres</p><footer>Håndbog 2024 §10</footer></blockquote>'
+    """
+    return (f"<blockquote><p>{_escaped(quote)}</p>"
+            f"<footer>{_escaped(source)}</footer></blockquote>")

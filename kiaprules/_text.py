@@ -21,10 +21,12 @@ the errors, the command line's messages, the reprs of value objects.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Final
 
-__all__ = ["mask_cpr_like", "printable", "sanitize", "sanitize_lines", "value_repr"]
+__all__ = ["mask_cpr_like", "printable", "result_repr", "sanitize", "sanitize_lines",
+           "value_repr", "years_text"]
 
 
 def printable(text: str) -> str:
@@ -169,3 +171,37 @@ def value_repr(obj: object) -> str:
     if len(text) > _REPR_TOTAL:
         text = text[:_REPR_TOTAL - 2] + "…)"
     return sanitize(text)
+
+
+#: The most characters a result's repr shows.
+_RESULT_REPR: Final = 300
+
+
+def result_repr(name: str, *parts: object) -> str:
+    """A result's short, safe ``repr``: ``<Name part part ...>``, at most 300 characters.
+
+    For results that hold a whole computation (a report, a summary, a
+    ruleset): what it is and what it comes to, never its contents, which
+    its renderings show. Sanitized like every repr.
+
+    >>> result_repr("Sweep", "dk-kiap", "years=2018-2025", "variants=2")
+    '<Sweep dk-kiap years=2018-2025 variants=2>'
+    >>> result_repr("ClusterPayouts", repr("Klynge 010180-1234"), "x" * 400)[:48]
+    "<ClusterPayouts 'Klynge 010180-XXXX' xxxxxxxxxxx"
+    """
+    text = "<" + " ".join([name, *map(str, parts)]) + ">"
+    if len(text) > _RESULT_REPR:
+        text = text[:_RESULT_REPR - 2] + "…>"
+    return sanitize(text)
+
+
+def years_text(years: Iterable[int]) -> str:
+    """A span of years as a repr shows it: ``2018-2025``, one year, or ``none``.
+
+    >>> years_text([2018, 2019, 2025]), years_text([2019]), years_text([])
+    ('2018-2025', '2019', 'none')
+    """
+    items = sorted(years)
+    if not items:
+        return "none"
+    return str(items[0]) if len(items) == 1 else f"{items[0]}-{items[-1]}"

@@ -47,6 +47,7 @@ __all__ = [
     "InputError",
     "InputTypeError",
     "KiapRulesError",
+    "MissingExtraError",
     "MoneyTypeError",
     "NotCoveredError",
     "RulesetError",
@@ -74,6 +75,9 @@ class KiapRulesError(Exception):
         # masked, text from a file cannot break the one-line rule or drive the
         # terminal, and a 10 MB value is not a 10 MB message.
         self.reason = _part(reason, MAX_REASON) or ""
+        #: The reason as given: a kiaprules._i18n.Message, the command line shows in
+        #: the language asked for (``--lang``); plain text otherwise.
+        self.reason_text = reason
         self.path = _part(path, MAX_PATH)
         self.record = _part(record, MAX_PART)
         self.field = _part(field, MAX_PART)
@@ -157,3 +161,36 @@ class RulesetError(KiapRulesError, ValueError):
 class NotCoveredError(KiapRulesError, LookupError):
     """The ruleset has no value for what was asked (before its first date, or
     a year without a published figure under strict mode). Never answered with 0."""
+
+
+class MissingExtraError(KiapRulesError, ImportError):
+    """An optional extra that a feature needs is not installed.
+
+    Not a data error: nothing handed in is wrong, the installation lacks a
+    library kiaprules does not install by default (pandas for ``to_frame()``,
+    matplotlib for charts). So it is an :class:`ImportError` (code that
+    already catches the missing import of an optional library keeps working;
+    ``name`` is the module that is missing, ``extra`` the extra that installs
+    it) and, like every error kiaprules raises on purpose, a
+    :class:`KiapRulesError`, whose one-line message says what to install.
+    """
+
+    def __init__(self, reason: str, *, extra: str = "", module: str | None = None) -> None:
+        super().__init__(reason)
+        self.extra = extra
+        self.name = module
+
+    @classmethod
+    def of(cls, *, feature: str, module: str, extra: str) -> MissingExtraError:
+        """The error for ``feature`` needing ``module``, which the extra ``extra`` installs.
+
+        >>> print(MissingExtraError.of(feature="to_frame()", module="pandas", extra="pandas"))
+        to_frame() needs pandas, an optional extra: pip install 'kiaprules[pandas]'
+        """
+        return cls(f"{feature} needs {module}, an optional extra: "
+                   f"pip install 'kiaprules[{extra}]'", extra=extra, module=module)
+
+    def _copy(self) -> Self:
+        new = super()._copy()
+        new.name = self.name  # ImportError keeps it in a slot, not in __dict__
+        return new

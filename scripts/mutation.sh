@@ -3,7 +3,8 @@
 #
 #   scripts/mutation.sh                 # mutate the committed HEAD in a fresh worktree
 #   scripts/mutation.sh --here          # mutate this checkout as it is (uncommitted edits too)
-#   scripts/mutation.sh _payouts _money # only these modules (default: all six, in this order)
+#   scripts/mutation.sh engine.quantities model.money  # only these modules (default: the
+#                                       # rule-bearing ones below, in this order)
 #
 # The worktree is $MUTATION_WORKTREE (default: ../kiaprules-mutation beside this
 # repository, so that ../shared, the source texts some tests read, resolves from
@@ -22,11 +23,12 @@ modules=()
 for arg in "$@"; do
     case "$arg" in
         --here) here=1 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) modules+=("$arg") ;;
     esac
 done
-[ ${#modules[@]} -gt 0 ] || modules=(_payouts _expenses _ruleset _ledger _identifiers _money)
+[ ${#modules[@]} -gt 0 ] || modules=(engine.quantities engine.pricing rules.spending expenses.classify
+    rules.ruleset expenses.ledger model.identifiers model.money _text)
 
 if [ "$here" = 1 ]; then
     wt="$repo"

@@ -34,8 +34,11 @@ def main() -> int:
     rows = []
     survivors: dict[str, list[str]] = {}
     totals: Counter[str] = Counter()
-    for meta in sorted((root / "mutants" / "kiaprules").glob("*.py.meta")):
-        module = "kiaprules." + meta.name.removesuffix(".py.meta")
+    base = root / "mutants" / "kiaprules"
+    for meta in sorted(base.rglob("*.py.meta")):
+        # kiaprules/engine/quantities.py.meta -> kiaprules.engine.quantities
+        parts = meta.relative_to(base).with_name(meta.name.removesuffix(".py.meta")).parts
+        module = ".".join(("kiaprules", *parts))
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         c: Counter[str] = Counter()
         for key, code in codes.items():

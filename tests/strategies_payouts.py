@@ -190,6 +190,15 @@ def scenarios(draw: st.DrawFn, *, max_clusters: int = 3, max_clinics: int = 6) -
                     memberships=per_cluster[name]) for name in names]
 
 
+@st.composite
+def scenarios_some_withheld(draw: st.DrawFn) -> list[Cluster]:
+    """:func:`scenarios` where any of the clusters may lack its CVR number, so that its
+    money is withheld (C2): what it would have been paid is said, and nothing is paid."""
+    clusters = draw(scenarios())
+    unregistered = draw(st.sets(st.sampled_from([c.name for c in clusters])))
+    return [attrs.evolve(c, cvr=None) if c.name in unregistered else c for c in clusters]
+
+
 # --- pinned boundary scenarios (used with @example) ---------------------------------
 
 
@@ -232,4 +241,11 @@ def anniversary_scenario() -> list[Cluster]:
     ], registered="2018-10-03")]
 
 
+def withheld_scenario() -> list[Cluster]:
+    """:func:`anniversary_scenario` without a CVR number: every year withheld (C2)."""
+    return [attrs.evolve(c, cvr=None) for c in anniversary_scenario()]
+
+
 BOUNDARY_SCENARIOS = (leap_day_scenario, new_year_scenario, anniversary_scenario)
+#: The boundary scenarios and one whose money is withheld: every path a record can take.
+RECORD_SCENARIOS = (*BOUNDARY_SCENARIOS, withheld_scenario)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -34,8 +34,8 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._files import check_keys, path_name, read_document, shipped_dir
-from kiaprules._render import json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import html_list, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.engine.compute import prepare
 from kiaprules.engine.pricing import KINDS, line_specs, makes_a_line, price_ore
 from kiaprules.engine.quantities import aggregate
@@ -45,6 +45,7 @@ from kiaprules.model.args import items_of
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.cluster import Clinic, Cluster, Membership
 from kiaprules.model.money import (
+    difference,
     exact_quotient,
     format_kr,
     format_money,
@@ -54,6 +55,7 @@ from kiaprules.model.money import (
     to_money,
     to_rate,
 )
+from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
 
 __all__ = ["EXPECTATIONS", "Figure", "FigureResult", "PublishedExample", "Reproduction",
@@ -62,6 +64,9 @@ __all__ = ["EXPECTATIONS", "Figure", "FigureResult", "PublishedExample", "Reprod
 FIGURE_KINDS: Final = (*KINDS, "total")
 #: What a figure may be expected to give: the statuses :class:`FigureResult` has.
 EXPECTATIONS: Final = ("reproduced", "not_reproduced")
+_FIGURE_HEADERS: Final = ("example", "figure", "printed", "computed", "expected", "status",
+                          "explanation")
+_FIGURE_ALIGN: Final = ("left", "left", "right", "right", "left", "left", "left")
 _SOLVABLE: Final = {"operating": ("operating_rate",), "supplement": ("supplement_rate",),
                     "total": ("operating_rate", "supplement_rate")}
 _YEAR_RE: Final = re.compile(r"(?<![0-9.,])((?:19|20)[0-9]{2})(?![0-9.,])")
@@ -630,15 +635,26 @@ def _implied_rates(results: Sequence[FigureResult],
 
 
 @attrs.frozen(kw_only=True)
-class Reproduction:
-    """Every figure of the given examples, with status, plus the cross-example check."""
+class Reproduction(Records):
+    """Every figure of the given examples, with status, plus the cross-example check.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a figure and year it stands for, so that a figure printed
+    for 2019–2021 is three rows (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("example", "document", "section", "label", "kind", "year", "printed",
+                      "computed", "difference", "status", "explanation")
 
     ruleset_id: str
     fingerprint: str
     results: tuple[FigureResult, ...]
     inconsistencies: tuple[Inconsistency, ...]
+
+    def __repr__(self) -> str:
+        bad = len(self.not_reproduced)
+        return result_repr("Reproduction", self.ruleset_id, f"figures={len(self.results)}",
+                           f"reproduced={len(self.results) - bad}", f"not_reproduced={bad}",
+                           f"inconsistencies={len(self.inconsistencies)}")
 
     @property
     def not_reproduced(self) -> tuple[FigureResult, ...]:
@@ -662,10 +678,21 @@ class Reproduction:
             "inconsistencies": [i.to_dict() for i in self.inconsistencies],
         }
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for r in self.results:
+            ex, fig = r.example, r.figure
+            for year, computed in r.computed:
+                yield {"example": ex.id, "document": ex.document, "section": ex.section,
+                       "label": fig.label, "kind": fig.kind, "year": year,
+                       "printed": fig.printed, "computed": computed,
+                       "difference": difference(computed, fig.printed),
+                       "status": "reproduced" if computed == fig.printed else "not_reproduced",
+                       "explanation": r.explanation}
+
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
-    def to_table(self) -> str:
+    def _cells(self) -> list[list[str]]:
         rows = []
         for r in self.results:
             mark = "" if not r.checks else " (" + ", ".join(r.checks) + ")"
@@ -673,21 +700,41 @@ class Reproduction:
             explanation = " ".join(t for t in (r.mismatch, r.explanation) if t)
             rows.append([r.example.id, r.figure.label, format_kr(r.figure.printed),
                          format_kr(r.computed_amount), expected, r.status + mark, explanation])
-        table = table_text(rows, ["example", "figure", "printed", "computed", "expected",
-                                  "status", "explanation"],
-                           ("left", "left", "right", "right", "left", "left", "left"),
-                           widths=[None, 30, None, None, 24, 24, 70])
-        lines = [f"ruleset {self.ruleset_id} {self.fingerprint}", "", table, ""]
+        return rows
+
+    def _count_text(self) -> str:
         n = len(self.results)
         bad = len(self.not_reproduced)
-        lines.append(f"{n} figures: {n - bad} reproduced, {bad} not reproduced, "
-                     f"{sum(1 for r in self.results if r.checks)} flagged by the text checks.")
+        return (f"{n} figures: {n - bad} reproduced, {bad} not reproduced, "
+                f"{sum(1 for r in self.results if r.checks)} flagged by the text checks.")
+
+    def _expectations(self) -> tuple[str, list[str]]:
+        """Whether every figure gave what its file expects, and each that did not."""
         surprises = self.not_as_expected
-        if surprises:
-            lines.append(f"{len(surprises)} not as expected:")
-            lines.extend(f"- {r.example.id} “{r.figure.label}”: {r.mismatch}" for r in surprises)
-        else:
-            lines.append(f"All {n} as expected.")
+        if not surprises:
+            return f"All {len(self.results)} as expected.", []
+        return (f"{len(surprises)} not as expected:",
+                [f"{r.example.id} “{r.figure.label}”: {r.mismatch}" for r in surprises])
+
+    def _repr_html_(self) -> str:
+        """Every figure with its status and explanation, and where the examples disagree."""
+        head, surprises = self._expectations()
+        disagree = [html_note("The examples disagree with each other:"),
+                    html_list(str(i) for i in self.inconsistencies)] \
+            if self.inconsistencies else []
+        return "".join([html_note(f"ruleset {self.ruleset_id} {self.fingerprint}"),
+                        html_table(_FIGURE_HEADERS, self._cells(), _FIGURE_ALIGN),
+                        html_note(self._count_text()), html_note(head), html_list(surprises),
+                        *disagree])
+
+    def to_table(self) -> str:
+        table = table_text(self._cells(), _FIGURE_HEADERS, _FIGURE_ALIGN,
+                           widths=[None, 30, None, None, 24, 24, 70])
+        lines = [f"ruleset {self.ruleset_id} {self.fingerprint}", "", table, ""]
+        lines.append(self._count_text())
+        head, surprises = self._expectations()
+        lines.append(head)
+        lines.extend(f"- {s}" for s in surprises)
         if self.inconsistencies:
             lines.append("")
             lines.append("The examples disagree with each other:")

@@ -11,10 +11,14 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Final, NoReturn, TextIO
 
+from kiaprules._i18n import LANGS, Message, _, localize, ngettext, resolve_lang
 from kiaprules._render import json_text, table_text
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
@@ -29,10 +33,19 @@ from kiaprules.formats.clusterfile import dumps_clusters, load_clusters
 from kiaprules.formats.expensefile import ledger_input_from_document, load_expense_records
 from kiaprules.model.calendar import parse_years
 from kiaprules.model.cluster import Cluster
+from kiaprules.reports.plot import Draw, render, require_matplotlib
 from kiaprules.reports.summary import national_summary
-from kiaprules.rules.loader import available_rulesets, is_shipped, load_ruleset, ruleset_file
+from kiaprules.reports.sweep import sweep
+from kiaprules.rules.loader import (
+    available_rulesets,
+    is_shipped,
+    load_ruleset,
+    ruleset_file,
+)
+from kiaprules.rules.overrides import Override
+from kiaprules.rules.payout import PAYOUT_PARAMETERS, PAYOUT_POLICIES
 from kiaprules.rules.registration import check_registration
-from kiaprules.rules.ruleset import Ruleset, format_value
+from kiaprules.rules.ruleset import Ruleset, convert_value
 
 __all__ = ["main", "run"]
 
@@ -93,21 +106,9 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json_text({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}))
         return EXIT_OK
     out.write(sanitize(f"{ruleset.id}: {ruleset.title}") + f"\n{ruleset.fingerprint}\n\n")
-    rows = []
-    for name, param in ruleset.parameters.items():
-        for v in param.values:
-            rows.append((
-                name, v.start.isoformat(), v.end.isoformat() if v.end else "",
-                "—" if v.value is None else format_value(param.kind, v.value),
-                v.status if v.status == "published" else f"{v.status}: {v.reason}",
-                f"{v.citation.document} {v.citation.section}: “{v.citation.quote}”",
-            ))
-    out.write(table_text(rows, ("parameter", "from", "until", "value", "status", "source"),
+    out.write(table_text(ruleset.value_cells(), Ruleset.VALUE_HEADERS,
                          widths=[None, None, None, None, 40, 60]) + "\n\n")
-    prow = [(p.interpretation, name, p.default, ", ".join(c for c in p.choices if c != p.default),
-             p.question) for name, p in ruleset.policies.items()]
-    prow.sort()
-    out.write(table_text(prow, ("", "policy", "default", "alternatives", "question"),
+    out.write(table_text(ruleset.policy_cells(), Ruleset.POLICY_HEADERS,
                          widths=[None, None, None, None, 60]) + "\n")
     return EXIT_OK
 
@@ -122,22 +123,29 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json_text([{"cluster": c.name, "source": c.source, "eligible": not p,
                               "problems": [x.to_dict() for x in p]} for c, p in report]))
     else:
+        lang = args.lang
         for cluster, problems in report:
             members = len(cluster.memberships)
             if not problems:
-                out.write(sanitize(f"{cluster.source}: {cluster.name}: ok ({members} clinic"
-                                   f"{'' if members == 1 else 's'}, registration requirements "
-                                   "met)") + "\n")
+                ok = ngettext("ok ({n} clinic, registration requirements met)",
+                              "ok ({n} clinics, registration requirements met)",
+                              members, lang).format(n=members)
+                out.write(sanitize(f"{cluster.source}: {cluster.name}: {ok}") + "\n")
             for p in problems:
                 where = f" {p.record}:" if p.record else ""
-                out.write(sanitize(f"{cluster.source}: {cluster.name}:{where} {p.message} "
+                out.write(sanitize(f"{cluster.source}: {cluster.name}:{where} "
+                                   f"{localize(p.message, lang)} "
                                    f"[{p.citation.document} {p.citation.section}]") + "\n")
     return EXIT_PROBLEMS if any(p for _, p in report) else EXIT_OK
 
 
-def _render(result: Any, fmt: str) -> str:
-    """``result`` as the chosen ``--format``: its ``to_table``, ``to_json`` or ``to_csv``."""
-    text: str = getattr(result, f"to_{fmt}")()
+def _render(result: Any, fmt: str, lang: str | None = None) -> str:
+    """``result`` as the chosen ``--format``: its ``to_table``, ``to_json`` or ``to_csv``;
+    a table or CSV in ``lang`` for a result that has languages (JSON has none)."""
+    if lang is not None and fmt != "json":
+        text: str = getattr(result, f"to_{fmt}")(lang=lang)
+    else:
+        text = getattr(result, f"to_{fmt}")()
     return text
 
 
@@ -152,9 +160,53 @@ def _policies(pairs: Sequence[str]) -> dict[str, str]:
     return chosen
 
 
-def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None
+# --- charts: --plot FILE.png|FILE.svg ----------------------------------------------------
+#
+# A command that draws its result (a result with ``plot(ax=...)``) takes three
+# steps: ``_plot_option(p)`` in its parser entry; ``fmt = _plot_format(args)``
+# before any work, so a wrong file name or a missing extra fails at once; and
+# ``_write_plot(args, fmt, result.plot)`` before it writes its output, so that
+# a chart that cannot be written leaves nothing half done on standard output.
+
+_PLOT_FORMATS = {".png": "png", ".svg": "svg"}
+
+
+def _plot_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--plot", metavar="FILE.png|FILE.svg",
+                   help="also write a chart to FILE (.png or .svg; needs pip install "
+                        f"'kiaprules[plot]'): {what}")
+
+
+def _plot_format(args: argparse.Namespace) -> str | None:
+    """The chart's format from ``--plot``'s file name (``None`` without ``--plot``)."""
+    if args.plot is None:
+        return None
+    fmt = _PLOT_FORMATS.get(os.path.splitext(args.plot)[1].lower())
+    if fmt is None:
+        raise InputError(f"must name a .png or .svg file, got {args.plot!r}", field="--plot")
+    try:
+        require_matplotlib()
+    except KiapRulesError as exc:
+        raise exc.located(field="--plot") from None
+    return fmt
+
+
+def _write_plot(args: argparse.Namespace, fmt: str | None, draw: Draw) -> None:
+    if fmt is None:
+        return
+    data = render(draw, fmt)
+    try:
+        with open(args.plot, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror})", path=args.plot,
+                         field="--plot") from None
+
+
+def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None,
+             clusters: tuple[Cluster, ...] | None = None
              ) -> tuple[tuple[Cluster, ...], PayoutReport]:
-    clusters = load_clusters(args.files)
+    clusters = load_clusters(args.files) if clusters is None else clusters
     if years is None and args.years:
         years = parse_years(args.years)
     return clusters, compute_payouts(clusters, args.ruleset, years=years, overrides=args.set,
@@ -162,13 +214,21 @@ def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None
 
 
 def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
-    clusters, report = _compute(args)
+    fmt = _plot_format(args)
+    clusters = load_clusters(args.files)
+    if fmt and not args.compare and len(clusters) != 1:
+        raise InputError(f"a chart of payouts shows one cluster, and the files hold "
+                         f"{len(clusters)}; give one cluster, or chart the differences "
+                         "with --compare", field="--plot")
+    clusters, report = _compute(args, clusters=clusters)
     if args.compare:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
-        text = _render(comparison, args.format)
+        _write_plot(args, fmt, comparison.plot)
+        text = _render(comparison, args.format)  # in English: not translated yet
     else:
-        text = _render(report, args.format)
+        _write_plot(args, fmt, report.plot)
+        text = _render(report, args.format, args.lang)
     if args.receipt:
         # Last, once all else has succeeded: a command that fails leaves no receipt
         # (nor replaces an old one), and the receipt is never written over an input.
@@ -221,12 +281,136 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_national(args: argparse.Namespace, out: TextIO) -> int:
+    fmt = _plot_format(args)
     clusters = load_clusters(args.files)
     years = parse_years(args.years) if args.years else None
     # compute_payouts(...).summary() without a line object per cluster and year.
     summary = national_summary(clusters, args.ruleset, years=years, overrides=args.set,
                                policies=_policies(args.policy), strict=args.strict)
-    out.write(_render(summary, args.format))
+    _write_plot(args, fmt, summary.plot)
+    out.write(_render(summary, args.format, args.lang))
+    return EXIT_OK
+
+
+#: The most variants one `kiaprules sweep` computes (a 1,000-variant sweep of the
+#: country takes well under a second when only rates change; docs/performance.md).
+MAX_VARIANTS: Final = 1000
+#: A value of --values: plain digits, at most four decimals (a rate's most), no
+#: sign, exponent, decimal comma, infinity or NaN, whatever Decimal() would take.
+_PLAIN_NUMBER: Final = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,4})?")
+_NUMERIC_KINDS: Final = ("amount", "rate", "integer")
+
+
+def _plain_number(text: str) -> Fraction:
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise InputError(f"must be numbers written like 3.55 (digits, at most four decimals, "
+                         f"no sign, exponent or decimal comma), got {text!r}", field="--values")
+    return Fraction(text)
+
+
+def _decimal(value: Fraction, places: int) -> Decimal:
+    """``value`` as a Decimal with ``places`` decimals, exactly (no decimal context rounds it)."""
+    units = value * 10**places
+    assert units.denominator == 1
+    return Decimal(f"{units.numerator}E-{places}")
+
+
+def _sweep_values(text: str) -> list[Decimal]:
+    """``--values``: a range ``START:STOP:STEP`` (STOP included when a step lands on it) or a
+    list ``A,B,C``; at most :data:`MAX_VARIANTS` values, none twice.
+
+    >>> [str(v) for v in _sweep_values("3.00:4.00:0.25")]
+    ['3.00', '3.25', '3.50', '3.75', '4.00']
+    >>> [str(v) for v in _sweep_values("3.55, 3.6")]
+    ['3.55', '3.6']
+    """
+    text = text.strip()
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise InputError(f"a range is START:STOP:STEP (e.g. 3.00:4.50:0.25), got {text!r}",
+                             field="--values")
+        start, stop, step = (_plain_number(p.strip()) for p in parts)
+        if step == 0:
+            raise InputError(f"the step of {text!r} must be more than 0", field="--values")
+        if stop < start:
+            raise InputError(f"the range {text!r} ends before it starts", field="--values")
+        count = (stop - start) // step + 1
+        if count > MAX_VARIANTS:
+            raise InputError(f"{text!r} gives {count:,} values; a sweep takes at most "
+                             f"{MAX_VARIANTS:,} (a larger step, or a narrower range)",
+                             field="--values")
+        places = max(len(p.strip().partition(".")[2]) for p in parts)
+        return [_decimal(start + i * step, places) for i in range(int(count))]
+    items = [item.strip() for item in text.split(",")]
+    numbers = [_plain_number(item) for item in items]
+    if len(items) > MAX_VARIANTS:
+        raise InputError(f"lists {len(items):,} values; a sweep takes at most "
+                         f"{MAX_VARIANTS:,}", field="--values")
+    seen: dict[Fraction, str] = {}
+    for item, number in zip(items, numbers, strict=True):
+        if number in seen:
+            raise InputError(f"names {item} twice (as {seen[number]} before)", field="--values")
+        seen[number] = item
+    return [Decimal(item) for item in items]  # from the text: exact, as written
+
+
+def _sweep_variants(args: argparse.Namespace, ruleset: Ruleset) -> list[dict[str, Any]]:
+    """The variants ``--parameter``/``--values`` or ``--readings`` ask for."""
+    if args.readings is not None:
+        if args.parameter is not None or args.values is not None:
+            raise InputError("sweeps either a policy's readings or a parameter's values, "
+                             "not both", field="--readings")
+        payout_policies = sorted(set(PAYOUT_POLICIES) & set(ruleset.policies))
+        if args.readings not in payout_policies:
+            raise InputError(f"not a policy of the payouts: {args.readings!r}; a sweep takes "
+                             f"one of {', '.join(payout_policies)}", field="--readings")
+        policy = ruleset.policies[args.readings]
+        return [{"name": f"{args.readings}={choice}", "policies": {args.readings: choice}}
+                for choice in policy.choices]
+    if args.parameter is None:
+        raise InputError("name what to sweep: --parameter NAME@YEAR with --values, or "
+                         "--readings POLICY", field="--parameter")
+    if args.values is None:
+        raise InputError("is needed with --parameter: a range START:STOP:STEP or a list "
+                         "A,B,C", field="--values")
+    name, at, when = args.parameter.partition("@")
+    name, when = name.strip(), when.strip()
+    if not at or not name or not when:
+        raise InputError(f"must be NAME@YEAR, NAME@YEAR-YEAR or NAME@DATE (from that day on), "
+                         f"e.g. operating_rate@2026, got {args.parameter!r}",
+                         field="--parameter")
+    numeric = sorted(n for n, p in ruleset.parameters.items()
+                     if p.kind in _NUMERIC_KINDS and n in PAYOUT_PARAMETERS)
+    if name not in numeric:
+        raise InputError(f"not a figure of the payouts that is a number: {name!r}; a sweep "
+                         f"takes one of {', '.join(numeric)}", field="--parameter")
+    param = ruleset.parameters[name]
+    values = _sweep_values(args.values)
+    for value in values:
+        if param.kind == "integer" and value != value.to_integral_value():
+            raise InputError(f"{name} takes whole numbers, got {value}", field="--values")
+        try:
+            convert_value(param.kind, int(value) if param.kind == "integer" else str(value),
+                          field="--values")
+        except KiapRulesError as exc:
+            raise InputError(f"{exc.reason} (a value of {name})", field="--values") from None
+    texts = [f"{name}@{when}={int(v) if param.kind == 'integer' else v}" for v in values]
+    try:
+        Override.parse(texts[0]).apply(ruleset)  # the span, once: the same for every value
+    except KiapRulesError as exc:
+        raise InputError(exc.reason, field="--parameter") from None
+    return [{"name": text, "overrides": [text]} for text in texts]
+
+
+def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
+    ruleset = load_ruleset(args.ruleset)
+    variants = _sweep_variants(args, ruleset)
+    clusters = load_clusters(args.files)
+    years = parse_years(args.years) if args.years else None
+    result = sweep(clusters, variants, ruleset, years=years, overrides=args.set,
+                   policies=_policies(args.policy), strict=args.strict)
+    out.write(_render(result, args.format))
     return EXIT_OK
 
 
@@ -310,6 +494,9 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
         "Compute and explain the money Danish general-practice quality clusters (KiAP) "
         "receive, from dated rulesets with citations."))
     parser.add_argument("--version", action="version", version=f"kiaprules {__version__}")
+    parser.add_argument("--lang", choices=LANGS, default=None,
+                        help="the language of tables, text, CSV and errors: en (default) or da "
+                             "(default: $KIAPRULES_LANG, else en); JSON has no language")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("rulesets", help="list the rulesets an id can name, with their "
@@ -340,6 +527,8 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
                         "policies to the --set/--policy variant")
     p.add_argument("--receipt", metavar="FILE",
                    help="also write a receipt (JSON) that `kiaprules verify` can recompute")
+    _plot_option(p, "the cluster's payouts per year by kind (one cluster only), or with "
+                 "--compare the differences per year")
     p.set_defaults(run=_cmd_payouts)
 
     p = sub.add_parser("national", help="all clusters together: one row a year (clusters, "
@@ -348,7 +537,26 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
     p.add_argument("--years", metavar="A-B", help="years to compute, e.g. 2018-2025 (default: "
                    "the earliest founding year to the last year with patient counts)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _plot_option(p, "the totals per year by kind, the years resting on an unpublished "
+                 "figure hatched")
     p.set_defaults(run=_cmd_national)
+
+    p = sub.add_parser("sweep", help="many variants of one rate (or one policy) over the same "
+                       "clusters: each variant's total and its difference from the base")
+    _computation_options(p)
+    p.add_argument("--parameter", metavar="NAME@YEAR",
+                   help="the figure to vary and when, as --set takes it: NAME@YEAR, "
+                        "NAME@YEAR-YEAR or NAME@DATE (from that day on), e.g. "
+                        "operating_rate@2026")
+    p.add_argument("--values", metavar="START:STOP:STEP|A,B,...",
+                   help="the values it takes: a range (STOP included when a step lands on "
+                        f"it) or a list; at most {MAX_VARIANTS:,}, e.g. 3.00:4.50:0.25")
+    p.add_argument("--readings", metavar="POLICY",
+                   help="instead, a variant for each reading of a policy, e.g. founding_year")
+    p.add_argument("--years", metavar="A-B", help="the years whose payouts are added up "
+                   "(default: the earliest founding year to the last year with patient counts)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(run=_cmd_sweep)
 
     p = sub.add_parser("generate", help="write a synthetic country of clusters (Håndbog 2024 "
                        "§1: 116 clusters, about 3,300 doctors, 5.5 million patients)")
@@ -410,6 +618,10 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(run=_cmd_ledger)
 
+    # --lang is also taken after the command (there it overrides one before it).
+    for command in [*sub.choices.values(), *rs.choices.values()]:
+        command.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
+                             help="as before the command: en or da")
     return parser
 
 
@@ -434,13 +646,17 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         args = _parser((out, err)).parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse's usage error, --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    lang = "en"
     try:
         args.err = err  # where a command's notes go
+        # --lang, else $KIAPRULES_LANG read now (an unknown value is refused here).
+        lang = args.lang = resolve_lang(args.lang)
         status: int = args.run(args, out)
         out.flush()
         return status
     except KiapRulesError as exc:
-        err.write(f"kiaprules: error: {exc}\n")
+        err.write(_("kiaprules: error: {message}", lang).format(
+            message=_error_text(exc, lang)) + "\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -450,6 +666,18 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         err.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
                   "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
         return EXIT_INTERNAL
+
+
+def _error_text(error: KiapRulesError, lang: str) -> str:
+    """``str(error)``, its reason in ``lang`` when the reason is a translatable message.
+
+    The location (file, record, field) and the values quoted are shown as given.
+    """
+    if lang == "en" or not isinstance(error.reason_text, Message):
+        return str(error)
+    reason = localize(error.reason_text, lang)
+    parts = [p for p in (error.path, error.record, error.field) if p]
+    return sanitize(": ".join([*parts, reason]))
 
 
 def run() -> NoReturn:

@@ -22,6 +22,7 @@ from typing import Final, NamedTuple
 
 import attrs
 
+from kiaprules._i18n import message
 from kiaprules._text import value_repr
 from kiaprules.engine.report import (
     KINDS,
@@ -263,8 +264,8 @@ def _anniversary_test(cb: ClawedBack, year: int) -> AnniversaryTest:
 
 def withheld_warning(problem: RegistrationProblem) -> str:
     """What a withheld year says of each unmet requirement, with its citation (C2)."""
-    return (f"withheld: {problem.message} [{problem.citation.document} "
-            f"{problem.citation.section}]")
+    return message("withheld: {problem} [{source}]", problem=problem.message,
+                   source=f"{problem.citation.document} {problem.citation.section}")
 
 
 def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
@@ -320,8 +321,8 @@ def _year_payout(q: YearQuantities, prices: Prices, rules: Mapping[str, Rule],
 
 def negative_payout_warning(total: Decimal) -> str:
     """What a year with a negative total says: the cluster owes money back."""
-    return (f"the payout is negative: the cluster owes {format_money(-total)} kr back to the "
-            "region's quality work")
+    return message("the payout is negative: the cluster owes {amount} kr back to the "
+                   "region's quality work", amount=Decimal(format_money(-total)))
 
 
 def price(

@@ -21,6 +21,7 @@ from typing import Final, cast
 
 from dateutil.relativedelta import relativedelta
 
+from kiaprules._i18n import message, nmessage
 from kiaprules.engine.pricing import ClawedBack, ClusterQuantities, Grant, YearQuantities
 from kiaprules.engine.report import LeftOut
 from kiaprules.errors import InputError, NotCoveredError
@@ -264,11 +265,11 @@ def _aggregate_cluster(
                               and other.left is not None and other.left < joined
                               < other.left + _SHORT_GAP})
             if shortly:
-                warnings.append(
-                    f"clinic {pn} left {', '.join(shortly)} less than a month before it joined "
+                warnings.append(message(
+                    "clinic {clinic} left {clusters} less than a month before it joined "
                     "here; a gap of a day or more is not a cluster switch, so it is paid a "
                     "startup grant as a new member (mark switched_from if it came by a "
-                    "switch)")
+                    "switch)", clinic=pn, clusters=", ".join(shortly)))
             paid_in[pn] = year
             # startup_grant: on the capacities at the start of the membership (C4).
             startup.append(Grant(m, m.clinic.capacities))
@@ -312,10 +313,10 @@ def _aggregate_cluster(
             assert m.left is not None
             clawed_in = days.first_year_not_counted(m.left)
             if clawed_in > last_year and m.left < days.anniversary(m.joined):
-                cluster_warnings.append(
-                    f"clinic {m.provider_number} left on {m.left.isoformat()}, within its "
-                    f"first year; its startup grant is clawed back in {clawed_in}, "
-                    "after the years computed")
+                cluster_warnings.append(message(
+                    "clinic {clinic} left on {left}, within its first year; its startup "
+                    "grant is clawed back in {year}, after the years computed",
+                    clinic=str(m.provider_number), left=m.left, year=clawed_in))
     withheld = _withheld(cluster, policies.get("unregistered", "withhold"), cluster_warnings)
     return ClusterQuantities(cluster=cluster, years=tuple(years),
                              warnings=tuple(cluster_warnings), withheld=withheld)
@@ -335,8 +336,8 @@ def _withheld(cluster: Cluster, reading: str, warnings: list[str]
             record=cluster.name, field="cvr" if problems[0].code == "cvr_missing"
             else "coordinator")
     if reading == "as_registered":
-        warnings.extend(f"computed as if registered (unregistered=as_registered): "
-                        f"{p.message}" for p in problems)
+        warnings.extend(message("computed as if registered (unregistered=as_registered): "
+                                "{problem}", problem=p.message) for p in problems)
         return ()
     return problems
 
@@ -383,12 +384,15 @@ def cluster_warnings(quantities: Sequence[ClusterQuantities],
     wanted = set(years)
     out: list[str] = []
     for cq in quantities:
-        out.extend(f"{cq.cluster.name}: {w}" for w in cq.warnings)
+        out.extend(message("{cluster}: {warning}", cluster=cq.cluster.name, warning=w)
+                   for w in cq.warnings)
         for q in cq.years:
             if q.clawbacks and q.year not in wanted and years[0] < q.year:
                 capacities = sum(cb.capacities for cb in q.clawbacks)
-                out.append(
-                    f"{cq.cluster.name}: a clawback of the startup grant for {capacities} "
-                    f"capacit{'y' if capacities == 1 else 'ies'} falls in {q.year}, which is "
-                    "not among the years computed")
+                out.append(nmessage(
+                    "{cluster}: a clawback of the startup grant for {n} capacity falls in "
+                    "{year}, which is not among the years computed",
+                    "{cluster}: a clawback of the startup grant for {n} capacities falls in "
+                    "{year}, which is not among the years computed",
+                    capacities, cluster=cq.cluster.name, year=q.year))
     return out

@@ -10,14 +10,13 @@ supplement, clawback, members by provider number.
 What is computed *from* a report (its explanation, a comparison with
 another, the national summary) lives in the layer above,
 :mod:`kiaprules.reports`, which gives :class:`PayoutReport` the methods
-``explain``, ``compare`` and ``summary`` when it is imported (``import
+``explain``, ``compare``, ``summary`` and ``plot`` when it is imported (``import
 kiaprules`` imports it): the engine never imports what consumes its results.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -25,29 +24,58 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from kiaprules._render import csv_text, html_table, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._i18n import N_, _, format_date_da, localize, resolve_lang
+from kiaprules._render import (
+    csv_text,
+    html_list,
+    html_note,
+    html_table,
+    html_text,
+    json_text,
+    table_text,
+)
+from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_year
 from kiaprules.model.canonical import inputs_fingerprint
-from kiaprules.model.money import format_kr, format_money, format_rate, total
+from kiaprules.model.money import (
+    ZERO,
+    format_kr,
+    format_kr_da,
+    format_money,
+    format_rate,
+    total,
+)
+from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import Citation, ResolvedValue
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     # Type-only: the reports layer attaches the methods that return these.
     from kiaprules.reports.explain import Explanation
     from kiaprules.reports.summary import NationalSummary
     from kiaprules.reports.whatif import Comparison
 
-__all__ = ["KINDS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line", "LineKind",
-           "MemberShare", "PayoutReport", "YearPayout"]
+__all__ = ["KINDS", "LINE_COLUMNS", "AnniversaryTest", "ClusterPayouts", "LeftOut", "Line",
+           "LineKind", "MemberShare", "PayoutReport", "YearPayout", "line_record"]
 
 LineKind = Literal["startup", "operating", "supplement", "clawback"]
 KINDS: Final[tuple[LineKind, ...]] = ("startup", "operating", "supplement", "clawback")
-_HEADERS: Final = ("cluster", "year", "due", *KINDS, "total")
+# The kinds' names are marked for the catalogue: in Danish the sources' own words
+# (opstartshonorar, driftstilskud, tillæg, tilbagebetaling).
+_KIND_NAMES: Final = (N_("startup"), N_("operating"), N_("supplement"), N_("clawback"))
+_HEADERS: Final = (N_("cluster"), N_("year"), N_("due"), *_KIND_NAMES, N_("total"))
+_CSV_HEADERS: Final = (N_("cluster"), N_("year"), N_("due"), N_("kind"), N_("quantity"),
+                       N_("rate"), N_("fraction"), N_("amount"), N_("assumption"), N_("rule"),
+                       N_("parameter"), N_("value_from"), N_("source"), N_("withheld"))
 _ALIGN: Final = ("left", "right", "left", "right", "right", "right", "right", "right")
+#: The records of a payout report and of an explanation: one row a line.
+LINE_COLUMNS: Final = ("cluster", "year", "due", "kind", "quantity", "rate", "fraction",
+                       "amount", "paid", "withheld", "parameter", "value_from", "assumption",
+                       "rule", "document", "section")
 
 
 @attrs.frozen(kw_only=True)
@@ -222,14 +250,51 @@ class YearPayout:
         }
 
 
+def _year_cells(year: YearPayout) -> list[str]:
+    """A year as a table shows it: year, due, each kind, total (* an assumption, † withheld)."""
+    mark = " *" if year.rests_on_assumption else ""
+    mark += " †" if year.withheld is not None else ""
+    return [str(year.year), year.due.isoformat(), *(format_kr(year.amount(k)) for k in KINDS),
+            format_kr(year.total) + mark]
+
+
+def line_record(cluster: str, year: int, due: dt.date, line: Line, *, withheld: bool
+                ) -> dict[str, Any]:
+    """One line as a record (:data:`LINE_COLUMNS`): ``amount`` is what it pays, 0.00 when
+    the year is ``withheld`` (C2), and then ``withheld`` is the line's amount."""
+    return {"cluster": cluster, "year": year, "due": due, "kind": line.kind,
+            "quantity": line.quantity, "rate": line.rate, "fraction": line.fraction,
+            "amount": ZERO if withheld else line.amount, "paid": not withheld,
+            "withheld": line.amount if withheld else ZERO,
+            "parameter": line.parameter, "value_from": line.value_from,
+            "assumption": line.assumption, "rule": line.rule.id,
+            "document": line.citation.document, "section": line.citation.section}
+
+
 @attrs.frozen(kw_only=True)
-class ClusterPayouts:
-    __repr__ = value_repr
+class ClusterPayouts(Records):
+    """One cluster's payouts, year by year. ``to_records()``: one row a year (docs/records.md)."""
+
+    RECORD_COLUMNS = ("cluster", "year", "due", "clinics", *KINDS, "amount", "paid",
+                      "withheld", "rests_on_assumption")
 
     name: str
     cvr: str | None
     source: str | None
     years: tuple[YearPayout, ...]
+
+    def __repr__(self) -> str:
+        withheld = [y.withheld for y in self.years if y.withheld is not None]
+        return result_repr(
+            "ClusterPayouts", repr(self.name), f"years={years_text(y.year for y in self.years)}",
+            f"total={format_money(total(y.total for y in self.years))}",
+            *([f"withheld={format_money(total(withheld))}"] if withheld else []))
+
+    def _repr_html_(self) -> str:
+        """The cluster's years as a table, with their warnings, for notebooks."""
+        return (html_text(self.name, "h4") + html_table(_HEADERS[1:], [
+                    _year_cells(y) for y in self.years], _ALIGN[1:])
+                + html_list(f"{y.year}: {w}" for y in self.years for w in y.warnings))
 
     def year(self, year: int) -> YearPayout:
         year = parse_year(year, field="year")
@@ -244,10 +309,23 @@ class ClusterPayouts:
         return {"name": self.name, "cvr": self.cvr,
                 "years": [y.to_dict() for y in self.years]}
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for y in self.years:
+            yield {"cluster": self.name, "year": y.year, "due": y.due, "clinics": y.clinics,
+                   **{k: y.paid(k) for k in KINDS}, "amount": y.total,
+                   "paid": y.withheld is None,
+                   "withheld": ZERO if y.withheld is None else y.withheld,
+                   "rests_on_assumption": y.rests_on_assumption}
+
 
 @attrs.frozen(kw_only=True)
-class PayoutReport:
-    """What :func:`kiaprules.compute_payouts` returns."""
+class PayoutReport(Records):
+    """What :func:`kiaprules.compute_payouts` returns.
+
+    ``to_records()``: one row a line, of every cluster and year (docs/records.md).
+    """
+
+    RECORD_COLUMNS = LINE_COLUMNS
 
     ruleset_id: str
     fingerprint: str
@@ -285,6 +363,9 @@ class PayoutReport:
         def summary(self) -> NationalSummary:
             """One row a year for all clusters together, with the warnings summarised."""
 
+        def plot(self, cluster: str | None = None, *, ax: Axes | None = None) -> Axes:
+            """One cluster's payouts per year by kind, clawbacks below zero (kiaprules[plot])."""
+
     def cluster(self, name: str) -> ClusterPayouts:
         for c in self.clusters:
             if c.name == name:
@@ -309,6 +390,12 @@ class PayoutReport:
 
     # --- renderings -----------------------------------------------------------
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for cluster, year in self:
+            for line in year.lines:
+                yield line_record(cluster.name, year.year, year.due, line,
+                                  withheld=year.withheld is not None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
@@ -324,8 +411,15 @@ class PayoutReport:
         """The public JSON contract (docs/json-format.md); byte-identical for equal reports."""
         return json_text(self.to_dict())
 
-    def to_csv(self) -> str:
-        """One row a line, for spreadsheets."""
+    def to_csv(self, *, lang: str | None = None) -> str:
+        """One row a line, for spreadsheets.
+
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): Danish headers and kinds, ``;``
+        between cells, a decimal comma and a byte order mark, for Danish Excel.
+        """
+        lang = resolve_lang(lang)
+        if lang != "en":
+            return self._csv_da(lang)
         rows = []
         for cluster, year in self:
             for ln in year.lines:
@@ -337,57 +431,88 @@ class PayoutReport:
                              ln.parameter, ln.value_from.isoformat(),
                              f"{ln.citation.document} {ln.citation.section}",
                              "yes" if year.withheld is not None else "no"])
-        return csv_text(["cluster", "year", "due", "kind", "quantity", "rate", "fraction",
-                         "amount", "assumption", "rule", "parameter", "value_from", "source",
-                         "withheld"], rows)
+        return csv_text(_CSV_HEADERS, rows)
 
-    def _rows(self) -> list[list[str]]:
+    def _csv_da(self, lang: str) -> str:
+        yes, no = _("yes", lang), _("no", lang)
+        rows = []
+        for cluster, year in self:
+            for ln in year.lines:
+                fraction = "" if ln.fraction is None else \
+                    f"{ln.fraction.numerator}/{ln.fraction.denominator}"
+                rows.append([cluster.name, year.year, year.due.isoformat(), _(ln.kind, lang),
+                             ln.quantity, format_rate(ln.rate).replace(".", ","), fraction,
+                             format_money(ln.amount).replace(".", ","),
+                             localize(ln.assumption or "", lang), ln.rule.id,
+                             ln.parameter, ln.value_from.isoformat(),
+                             f"{ln.citation.document} {ln.citation.section}",
+                             yes if year.withheld is not None else no])
+        return csv_text([_(h, lang) for h in _CSV_HEADERS], rows, lang=lang)
+
+    def _rows(self, lang: str = "en") -> list[list[str]]:
+        if lang != "da":
+            return [[cluster.name, *_year_cells(year)] for cluster, year in self]
         rows = []
         for cluster, year in self:
             mark = " *" if year.rests_on_assumption else ""
             mark += " †" if year.withheld is not None else ""
-            rows.append([cluster.name, str(year.year), year.due.isoformat(),
-                         *(format_kr(year.amount(k)) for k in KINDS),
-                         format_kr(year.total) + mark])
+            rows.append([cluster.name, str(year.year), format_date_da(year.due),
+                         *(format_kr_da(year.amount(k), unit=False) for k in KINDS),
+                         format_kr_da(year.total, unit=False) + mark])
         return rows
 
-    def to_table(self) -> str:
-        """A table for the terminal, with the warnings beneath it."""
-        text = table_text(self._rows(), _HEADERS, _ALIGN)
-        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
+    def to_table(self, *, lang: str | None = None) -> str:
+        """A table for the terminal, with the warnings beneath it.
+
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish, with Danish amounts
+        (``129.900,00``) and dates (``1. marts 2020``).
+        """
+        lang = resolve_lang(lang)
+        text = table_text(self._rows(lang), [_(h, lang) for h in _HEADERS], _ALIGN)
+        warnings = [_("warning: {warning}", lang).format(warning=w)
+                    for w in self.all_warnings(lang=lang)]
+        return sanitize_lines("\n".join([text, "", *self._notes(lang), *warnings]) + "\n")
+
+    def _notes(self, lang: str = "en") -> list[str]:
+        """What is said beneath the table: the ruleset, overrides, policies, the marks."""
+        notes = [_("ruleset {id} {fingerprint}", lang).format(id=self.ruleset_id,
+                                                             fingerprint=self.fingerprint)]
         if self.overrides:
-            notes.append("overrides: " + "; ".join(self.overrides))
+            notes.append(_("overrides: {overrides}", lang).format(
+                overrides="; ".join(self.overrides)))
         non_default = self.non_default_policies
         if non_default:
-            notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in non_default.items()))
-        if any(y.rests_on_assumption for _, y in self):
-            notes.append("* the total rests on a figure no source publishes (see warnings)")
-        if any(y.withheld is not None for _, y in self):
-            notes.append(f"† withheld: {format_kr(self.withheld)} kr would be paid to clusters "
-                         "that do not meet the registration requirements (see warnings); "
-                         "their totals are 0.00")
-        warnings = [f"warning: {w}" for w in self.all_warnings()]
-        return sanitize_lines("\n".join([text, "", *notes, *warnings]) + "\n")
+            notes.append(_("policies: {policies}", lang).format(
+                policies=", ".join(f"{k}={v}" for k, v in non_default.items())))
+        if any(y.rests_on_assumption for _c, y in self):
+            notes.append(_("* the total rests on a figure no source publishes (see warnings)",
+                           lang))
+        if any(y.withheld is not None for _c, y in self):
+            amount = (format_kr_da(self.withheld) if lang == "da"
+                      else f"{format_kr(self.withheld)} kr")
+            notes.append(_("† withheld: {amount} would be paid to clusters that do not meet "
+                           "the registration requirements (see warnings); their totals are "
+                           "0.00", lang).format(amount=amount))
+        return notes
 
     @property
     def non_default_policies(self) -> dict[str, str]:
         return {k: v for k, v in sorted(self.policies.items())
                 if v != self.policy_defaults.get(k, v)}
 
-    def all_warnings(self) -> list[str]:
-        out = list(self.warnings)
+    def all_warnings(self, *, lang: str = "en") -> list[str]:
+        """Every warning of the report, each cluster's and year's named; in ``lang``."""
+        out = [localize(w, lang) for w in self.warnings]
         for cluster, year in self:
-            out.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings)
+            out.extend(f"{cluster.name} {year.year}: {localize(w, lang)}" for w in year.warnings)
         return out
 
     def _repr_html_(self) -> str:
-        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.all_warnings())
+        """The table, the ruleset and the warnings, for notebooks (escaped, CPR-masked)."""
         return (html_table(_HEADERS, self._rows(), _ALIGN)
-                + f"<p><small>ruleset {html.escape(self.ruleset_id)} "
-                f"{html.escape(self.fingerprint)}</small></p>"
-                + (f"<ul>{warn}</ul>" if warn else ""))
+                + "".join(html_note(n) for n in self._notes()) + html_list(self.all_warnings()))
 
     def __repr__(self) -> str:
-        return (f"<PayoutReport {self.ruleset_id} clusters={len(self.clusters)} "
-                f"years={self.years[0] if self.years else ''}-"
-                f"{self.years[-1] if self.years else ''} total={format_money(self.total)}>")
+        return result_repr("PayoutReport", self.ruleset_id, f"clusters={len(self.clusters)}",
+                           f"years={years_text(self.years)}",
+                           f"total={format_money(self.total)}")

@@ -21,16 +21,17 @@ See docs/expenses.md for the decision table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
 
-from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
 from kiaprules.model.expense import CATEGORIES, Expense
 from kiaprules.model.money import format_kr, format_money
+from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import Citation, Ruleset
 from kiaprules.rules.spending import (
     PAID_FOR_WORK,
@@ -200,14 +201,22 @@ def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
 
 
 @attrs.frozen(kw_only=True)
-class ExpenseReport:
-    """Classified expenses, sorted by date and id."""
+class ExpenseReport(Records):
+    """Classified expenses, sorted by date and id.
 
-    __repr__ = value_repr
+    ``to_records()``: one row an expense (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("id", "date", "year", "amount", "category", "payee", "payee_role",
+                      "description", "recipient", "income_type", "status", "rules")
 
     ruleset_id: str
     fingerprint: str
     items: tuple[Classification, ...]
+
+    def __repr__(self) -> str:
+        return result_repr("ExpenseReport", self.ruleset_id, f"expenses={len(self.items)}",
+                           *(f"{s}={self.count(s)}" for s in SEVERITY))
 
     def count(self, status: Status) -> int:
         return sum(1 for c in self.items if c.status == status)
@@ -216,6 +225,15 @@ class ExpenseReport:
         return {"ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
                 "summary": {s: self.count(s) for s in SEVERITY},
                 "expenses": [c.to_dict() for c in self.items]}
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for c in self.items:
+            e = c.expense
+            yield {"id": e.id, "date": e.date, "year": e.date.year, "amount": e.amount,
+                   "category": e.category, "payee": e.payee, "payee_role": e.payee_role,
+                   "description": e.description, "recipient": e.recipient,
+                   "income_type": c.income_type, "status": c.status,
+                   "rules": "; ".join(r.rule for r in c.reasons)}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())
@@ -230,7 +248,7 @@ class ExpenseReport:
                           ";".join(f"{r.citation.document} {r.citation.section}"
                                    for r in c.reasons)] for c in self.items))
 
-    def to_table(self) -> str:
+    def _cells(self) -> list[list[str]]:
         rows = []
         for c in self.items:
             e = c.expense
@@ -238,11 +256,25 @@ class ExpenseReport:
                             for r in c.reasons if r.status == c.status)
             rows.append([e.id, e.date.isoformat(), format_kr(e.amount), e.category,
                          e.payee_role, c.status, why])
-        table = table_text(rows, ["id", "date", "amount", "category", "role", "status", "why"],
-                           ("left", "left", "right", "left", "left", "left", "left"),
-                           widths=[None, None, None, None, None, None, 70])
+        return rows
+
+    def _count_text(self) -> str:
         summary = ", ".join(f"{self.count(s)} {s}" for s in SEVERITY)
-        return sanitize_lines(f"{table}\n\n{len(self.items)} expenses: {summary}\n")
+        return f"{len(self.items)} expenses: {summary}"
+
+    def to_table(self) -> str:
+        table = table_text(self._cells(), _HEADERS, _ALIGN,
+                           widths=[None, None, None, None, None, None, 70])
+        return sanitize_lines(f"{table}\n\n{self._count_text()}\n")
+
+    def _repr_html_(self) -> str:
+        """Every expense with its status and why, for notebooks (escaped, CPR-masked)."""
+        return (html_table(_HEADERS, self._cells(), _ALIGN) + html_note(self._count_text())
+                + html_note(f"ruleset {self.ruleset_id} {self.fingerprint}"))
+
+
+_HEADERS = ("id", "date", "amount", "category", "role", "status", "why")
+_ALIGN = ("left", "left", "right", "left", "left", "left", "left")
 
 
 def classify_expenses(expenses: Sequence[Expense], ruleset: Ruleset, *,

@@ -15,14 +15,14 @@ assembly before the ruleset's earliest advisable day (15 March, Håndbog 2024
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_list, html_table, html_text, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import PayoutReport
 from kiaprules.errors import InputError, NotCoveredError
@@ -32,11 +32,13 @@ from kiaprules.model.args import years_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.expense import Expense
 from kiaprules.model.money import difference, format_kr, format_money, negated, plus, total
+from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import MonthDay, Ruleset
 
 __all__ = ["Account", "AccountYear", "build_ledger"]
 
 _ZERO = Decimal("0.00")
+_HEADERS = ("year", "opening", "received", "booked", "not booked", "closing")
 
 
 @attrs.frozen(kw_only=True)
@@ -95,15 +97,24 @@ class AccountYear:
 
 
 @attrs.frozen(kw_only=True)
-class Account:
-    """A cluster's yearly accounts over a span of years."""
+class Account(Records):
+    """A cluster's yearly accounts over a span of years.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a year of the account (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("cluster", "year", "opening", "received", "booked", "not_booked",
+                      "closing", "warnings")
 
     cluster: str
     ruleset_id: str
     fingerprint: str
     years: tuple[AccountYear, ...]
+
+    def __repr__(self) -> str:
+        closing = [f"closing={format_money(self.years[-1].closing)}"] if self.years else []
+        return result_repr("Account", repr(self.cluster),
+                           f"years={years_text(y.year for y in self.years)}", *closing)
 
     def year(self, year: int) -> AccountYear:
         for y in self.years:
@@ -116,6 +127,13 @@ class Account:
                 "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
                 "years": [y.to_dict() for y in self.years]}
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for y in self.years:
+            yield {"cluster": self.cluster, "year": y.year, "opening": y.opening,
+                   "received": y.received_total, "booked": y.booked_total,
+                   "not_booked": y.not_booked_total, "closing": y.closing,
+                   "warnings": " | ".join(y.warnings)}
+
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
@@ -127,13 +145,14 @@ class Account:
                           format_money(y.not_booked_total), format_money(y.closing),
                           " | ".join(y.warnings)] for y in self.years))
 
-    def to_table(self) -> str:
-        rows = [[str(y.year), format_kr(y.opening), format_kr(y.received_total),
+    def _cells(self) -> list[list[str]]:
+        return [[str(y.year), format_kr(y.opening), format_kr(y.received_total),
                  format_kr(y.booked_total), format_kr(y.not_booked_total), format_kr(y.closing)]
                 for y in self.years]
-        table = table_text(rows, ["year", "opening", "received", "booked", "not booked",
-                                  "closing"], ("right",) * 6)
-        lines = [f"{self.cluster}: yearly account", "", table]
+
+    def _notes(self) -> list[str]:
+        """Each expense not booked, with why; then each year's warnings."""
+        lines = []
         for y in self.years:
             for c in y.not_booked:
                 e = c.expense
@@ -142,7 +161,18 @@ class Account:
                              f"{format_kr(e.amount)} kr ({c.status}: {why})")
         for y in self.years:
             lines.extend(f"warning {y.year}: {w}" for w in y.warnings)
+        return lines
+
+    def to_table(self) -> str:
+        table = table_text(self._cells(), _HEADERS, ("right",) * 6)
+        lines = [f"{self.cluster}: yearly account", "", table, *self._notes()]
         return sanitize_lines("\n".join(lines) + "\n")
+
+    def _repr_html_(self) -> str:
+        """The yearly account, what was not booked and the warnings, for notebooks."""
+        return (html_text(f"{self.cluster}: yearly account", "h4")
+                + html_table(_HEADERS, self._cells(), ("right",) * 6)
+                + html_list(self._notes()))
 
 
 def build_ledger(

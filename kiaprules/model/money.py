@@ -17,11 +17,13 @@ import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from kiaprules._i18n import danish_decimal
 from kiaprules.errors import InputError, MoneyTypeError
 
-__all__ = ["ORE", "ZERO", "difference", "exact_quotient", "format_kr", "format_money",
-           "format_rate", "from_ore", "negated", "ore_half_up", "parse_decimal", "per_unit_ore",
-           "plus", "product_ore", "round_ore", "to_money", "to_rate", "total"]
+__all__ = ["ORE", "ZERO", "difference", "exact_quotient", "format_kr", "format_kr_da",
+           "format_money", "format_rate", "from_ore", "negated", "ore_half_up", "parse_decimal",
+           "parse_kr_da", "per_unit_ore", "plus", "product_ore", "round_ore", "to_money",
+           "to_ore", "to_rate", "total"]
 
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
@@ -171,6 +173,22 @@ def from_ore(ore: int) -> Decimal:
     return Decimal(f"{ore}E-2")
 
 
+def to_ore(amount: Decimal) -> int:
+    """An amount to the øre as a whole number of øre, exactly: the inverse of :func:`from_ore`.
+
+    Refuses an amount with a fraction of an øre rather than round it: money
+    in kiaprules is always kept to the øre, and rounding is a rule.
+
+    >>> to_ore(Decimal("128.05")), to_ore(Decimal("-0.05")), to_ore(Decimal("3"))
+    (12805, -5, 300)
+    """
+    numerator, denominator = amount.as_integer_ratio()
+    ore, rest = divmod(100 * numerator, denominator)
+    if rest:
+        raise InputError(f"must be kroner to the øre, got {amount!r}", field="amount")
+    return ore
+
+
 def round_ore(value: Decimal) -> Decimal:
     """``value`` rounded to the øre, half up (I6), whatever the caller's decimal context.
 
@@ -260,6 +278,41 @@ def format_kr(amount: Decimal, *, signed: bool = False) -> str:
     # Quantized in our context first: formatting rounds in the caller's.
     amount = amount.quantize(ORE, context=_CONTEXT)
     return f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
+
+
+def format_kr_da(amount: Decimal, *, signed: bool = False, unit: bool = True) -> str:
+    """An amount as Danish writes it: ``129.900,00 kr.`` (``.`` between thousands,
+    ``,`` before the øre, ``kr.`` after; ``unit=False`` leaves ``kr.`` off, for a column
+    whose header says it).
+
+    >>> format_kr_da(Decimal("129900")), format_kr_da(Decimal("-20000"), unit=False)
+    ('129.900,00 kr.', '-20.000,00')
+    >>> format_kr_da(Decimal("1344.7"), signed=True)
+    '+1.344,70 kr.'
+    """
+    amount = amount.quantize(ORE, context=_CONTEXT)
+    text = danish_decimal(amount)
+    if signed and amount > 0:
+        text = "+" + text
+    return f"{text} kr." if unit else text
+
+
+_DANISH_KR = re.compile(r"([+-]?)(\d{1,3}(?:\.\d{3})*),(\d\d)(?: kr\.)?")
+
+
+def parse_kr_da(text: str) -> Decimal:
+    """The amount a Danish text such as ``129.900,00 kr.`` writes (the inverse of
+    :func:`format_kr_da`).
+
+    >>> parse_kr_da("129.900,00 kr."), parse_kr_da("-0,05")
+    (Decimal('129900.00'), Decimal('-0.05'))
+    """
+    match = _DANISH_KR.fullmatch(text.strip())
+    if match is None:
+        raise InputError(f"must be an amount written the Danish way (129.900,00 kr.), "
+                         f"got {text!r}")
+    sign, whole, ore = match.groups()
+    return Decimal(f"{'-' if sign == '-' else ''}{whole.replace('.', '')}.{ore}")
 
 
 def format_rate(rate: Decimal) -> str:

@@ -14,21 +14,23 @@ Everything shown is what the engine recorded: nothing is worked out again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import attrs
 
-from kiaprules._text import sanitize_lines, value_repr
-from kiaprules.engine.report import Line, PayoutReport, YearPayout
+from kiaprules._render import html_list, html_note, html_quote, html_table, html_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr
+from kiaprules.engine.report import LINE_COLUMNS, Line, PayoutReport, YearPayout, line_record
 from kiaprules.errors import InputError
 from kiaprules.model.args import years_of
 from kiaprules.model.money import exact_quotient, format_kr, format_money, format_rate
+from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
-from kiaprules.rules.ruleset import ResolvedValue
+from kiaprules.rules.ruleset import Citation, ResolvedValue
 
 __all__ = ["Explanation", "explain", "explanations"]
 
@@ -49,6 +51,11 @@ _COUNTED = {
     ("founding_members", "founding_members=registration"):
         "members on the day registration was completed (I2)",
 }
+
+
+def _quote(citation: Citation) -> str:
+    """A source sentence as a block quote, its document and section beneath."""
+    return html_quote(citation.quote, f"{citation.document} {citation.section}")
 
 
 def _value_dict(value: ResolvedValue) -> dict[str, Any]:
@@ -88,6 +95,56 @@ class Step:
             text += f" × {ln.fraction.numerator}/{ln.fraction.denominator}"
         return f"{text} = {sign}{_exact(abs(ln.unrounded))}"
 
+    @property
+    def rate_text(self) -> str:
+        ln = self.line
+        status = "published" if ln.assumption is None else f"NOT PUBLISHED: {ln.assumption}"
+        return (f"Rate: {format_rate(ln.rate)} kr per {_UNITS[ln.kind][0]} ({ln.parameter}, "
+                f"in force from {ln.value_from.isoformat()}; {status})")
+
+    @property
+    def left_out_text(self) -> str:
+        n = len(self.line.left_out)
+        return f"Left out ({n} clinic{'' if n == 1 else 's'} of the cluster)"
+
+    @property
+    def pro_rata_text(self) -> str | None:
+        fraction = self.line.fraction
+        if fraction is None:
+            return None
+        return (f"Pro rata (I1): {fraction.numerator} of {fraction.denominator} days of the "
+                "founding year, from the founding general assembly")
+
+    @property
+    def rounding_text(self) -> str:
+        ln = self.line
+        return (f"Rounding: {_ROUNDING.get(ln.rounding, ln.rounding)}: "
+                f"{'−' if ln.amount < 0 else ''}{format_kr(ln.amount.copy_abs())} kr")
+
+    def html(self) -> str:
+        """The step as HTML: its rule and rate with their source sentences, the clinics,
+        the arithmetic and the rounding."""
+        ln = self.line
+        out = [html_text(f"{self.number}. {ln.kind}: {ln.rule.title}", "h4"),
+               _quote(ln.rule.citation), html_text(self.rate_text), _quote(ln.citation),
+               html_table(("clinic", _UNITS[ln.kind][1], "note"),
+                          [*([m.provider_number, _n(m.quantity), m.note or ""]
+                             for m in ln.members), ["total", _n(ln.quantity), ""]],
+                          ("left", "right", "left")),
+               *(html_text(f"One-year test, {t.provider_number}: {t.text}")
+                 for t in ln.anniversary_tests)]
+        if ln.left_out:
+            out += [html_text(self.left_out_text + ":"),
+                    html_table(("clinic", "rule", "note"),
+                               [[o.provider_number, o.rule.id, o.note] for o in ln.left_out])]
+            for rule in dict.fromkeys(o.rule for o in ln.left_out):
+                policy = f", under {rule.policy}" if rule.policy else ""
+                out += [html_text(f"{rule.id}{policy}:"), _quote(rule.citation)]
+        if self.pro_rata_text is not None:
+            out.append(html_text(self.pro_rata_text))
+        out += [html_text(f"Arithmetic: {self.arithmetic}"), html_text(self.rounding_text)]
+        return "".join(out)
+
     def to_dict(self) -> dict[str, Any]:
         ln = self.line
         return {
@@ -113,10 +170,13 @@ class Step:
 
 
 @attrs.frozen(kw_only=True)
-class Explanation:
-    """The derivation of one cluster's payout for one year."""
+class Explanation(Records):
+    """The derivation of one cluster's payout for one year.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a line, as the payout report has them (docs/records.md).
+    """
+
+    RECORD_COLUMNS = LINE_COLUMNS
 
     cluster: str
     year: int
@@ -136,6 +196,12 @@ class Explanation:
     withheld: Decimal | None = None
     withheld_because: tuple[RegistrationProblem, ...] = ()
     withheld_rule: Rule | None = None
+
+    def __repr__(self) -> str:
+        withheld = [] if self.withheld is None else [f"withheld={format_money(self.withheld)}"]
+        return result_repr("Explanation", repr(self.cluster), self.year,
+                           f"lines={len(self.steps)}", f"total={format_money(self.total)}",
+                           *withheld)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -160,6 +226,37 @@ class Explanation:
             "warnings": list(self.warnings),
         }
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for step in self.steps:
+            yield line_record(self.cluster, self.year, self.due, step.line,
+                              withheld=self.withheld is not None)
+
+    # --- the words both renderings use --------------------------------------------
+
+    def _due_value_text(self) -> str | None:
+        v = self.due_value
+        if v is None:
+            return None
+        status = "published" if v.assumption is None else f"ASSUMED: {v.assumption}"
+        return (f"Payout day {v.value} ({v.parameter}, in force from "
+                f"{v.source_start.isoformat()}; {status})")
+
+    def _counted_text(self) -> str | None:
+        if self.counted_on is None:
+            return None
+        what = _COUNTED.get((self.members_rule.id, self.members_rule.policy),
+                            self.members_rule.title)
+        return (f"Members counted: {what}, {self.counted_on.isoformat()}; "
+                f"patients per 1 January {self.year}.")
+
+    def _total_text(self) -> str:
+        parts = " + ".join(f"(−{format_kr(s.line.amount.copy_abs())})" if s.line.amount < 0
+                           else format_kr(s.line.amount) for s in self.steps)
+        if self.withheld is None:
+            return f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr"
+        return (f"Sum of the lines: {parts or '0.00'} = {format_kr(self.withheld)} kr, "
+                "withheld; total paid 0.00 kr")
+
     def to_text(self) -> str:
         out: list[str] = []
         w = out.append
@@ -171,28 +268,21 @@ class Explanation:
         w("")
         w(f"Due date: {self.due_rule.title}.")
         w(f"  {self.due_rule.citation}")
-        if self.due_value is not None:
-            v = self.due_value
-            status = "published" if v.assumption is None else f"ASSUMED: {v.assumption}"
-            w(f"  Payout day {v.value} ({v.parameter}, in force from "
-              f"{v.source_start.isoformat()}; {status})")
-        if self.counted_on is not None:
-            what = _COUNTED.get((self.members_rule.id, self.members_rule.policy),
-                                self.members_rule.title)
-            w(f"Members counted: {what}, {self.counted_on.isoformat()}; "
-              f"patients per 1 January {self.year}.")
+        due_value = self._due_value_text()
+        if due_value is not None:
+            w(f"  {due_value}")
+        counted = self._counted_text()
+        if counted is not None:
+            w(counted)
             w(f"  {self.members_rule.citation}")
         for step in self.steps:
             ln = step.line
-            one, many = _UNITS[ln.kind]
             w("")
             w(f"{step.number}. {ln.kind}: {ln.rule.title}")
             w(f"   Rule: {ln.rule.citation}")
-            status = "published" if ln.assumption is None else f"NOT PUBLISHED: {ln.assumption}"
-            w(f"   Rate: {format_rate(ln.rate)} kr per {one} ({ln.parameter}, in force from "
-              f"{ln.value_from.isoformat()}; {status})")
+            w(f"   {step.rate_text}")
             w(f"     source: {ln.citation}")
-            w(f"   Quantity, clinic by clinic ({many}):")
+            w(f"   Quantity, clinic by clinic ({_UNITS[ln.kind][1]}):")
             width = max((len(m.provider_number) for m in ln.members), default=6)
             for m in ln.members:
                 note = f"  ({m.note})" if m.note else ""
@@ -201,28 +291,20 @@ class Explanation:
             for test in ln.anniversary_tests:
                 w(f"   One-year test, {test.provider_number}: {test.text}")
             if ln.left_out:
-                w(f"   Left out ({len(ln.left_out)} clinic{'' if len(ln.left_out) == 1 else 's'}"
-                  " of the cluster):")
+                w(f"   {step.left_out_text}:")
                 width = max(len(left.provider_number) for left in ln.left_out)
                 for left in ln.left_out:
                     w(f"     {left.provider_number:<{width}}  {left.rule.id}: {left.note}")
                 for rule in dict.fromkeys(left.rule for left in ln.left_out):
                     policy = f", under {rule.policy}" if rule.policy else ""
                     w(f"     {rule.id}{policy}: {rule.citation}")
-            if ln.fraction is not None:
-                w(f"   Pro rata (I1): {ln.fraction.numerator} of {ln.fraction.denominator} days "
-                  "of the founding year, from the founding general assembly")
+            if step.pro_rata_text is not None:
+                w(f"   {step.pro_rata_text}")
             w(f"   Arithmetic: {step.arithmetic}")
-            w(f"   Rounding: {_ROUNDING.get(ln.rounding, ln.rounding)}: "
-              f"{'−' if ln.amount < 0 else ''}{format_kr(ln.amount.copy_abs())} kr")
+            w(f"   {step.rounding_text}")
         w("")
-        parts = " + ".join(f"(−{format_kr(s.line.amount.copy_abs())})" if s.line.amount < 0
-                           else format_kr(s.line.amount) for s in self.steps)
-        if self.withheld is None:
-            w(f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr")
-        else:
-            w(f"Sum of the lines: {parts or '0.00'} = {format_kr(self.withheld)} kr, withheld; "
-              "total paid 0.00 kr")
+        w(self._total_text())
+        if self.withheld is not None:
             if self.withheld_rule is not None:
                 w(f"  Withheld (C2): {self.withheld_rule.citation}")
             for p in self.withheld_because:
@@ -230,6 +312,32 @@ class Explanation:
         for warning in self.warnings:
             w(f"Warning: {warning}")
         return sanitize_lines("\n".join(out) + "\n")
+
+    def _repr_html_(self) -> str:
+        """The derivation as HTML, every source sentence a block quote (escaped, CPR-masked)."""
+        out = [html_text(f"{self.cluster}: payout for {self.year}, due {self.due.isoformat()}",
+                         "h4"),
+               html_note(f"Ruleset {self.ruleset_id} {self.fingerprint}"),
+               html_note("Policies: " + ", ".join(f"{k}={v}"
+                                                   for k, v in sorted(self.policies.items()))),
+               *(html_note(f"Override: {o}") for o in self.overrides),
+               html_text(f"Due date: {self.due_rule.title}."), _quote(self.due_rule.citation)]
+        due_value = self._due_value_text()
+        if due_value is not None:
+            out.append(html_text(due_value))
+        counted = self._counted_text()
+        if counted is not None:
+            out += [html_text(counted), _quote(self.members_rule.citation)]
+        for step in self.steps:
+            out.append(step.html())
+        out.append(html_text(self._total_text()))
+        if self.withheld is not None:
+            if self.withheld_rule is not None:
+                out += [html_text("Withheld (C2):"), _quote(self.withheld_rule.citation)]
+            for p in self.withheld_because:
+                out += [html_text(f"Unmet: {p.message}."), _quote(p.citation)]
+        out.append(html_list(f"Warning: {w}" for w in self.warnings))
+        return "".join(out)
 
     def __str__(self) -> str:
         return self.to_text()

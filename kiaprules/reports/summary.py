@@ -15,14 +15,15 @@ the report's total to the øre.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._i18n import N_, _, localize, message, ngettext, resolve_lang
+from kiaprules._render import csv_text, html_list, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.engine.compute import prepare
 from kiaprules.engine.pricing import (
     KINDS,
@@ -36,9 +37,14 @@ from kiaprules.engine.quantities import aggregate, cluster_warnings
 from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.totals import Groups
 from kiaprules.model.cluster import Cluster
-from kiaprules.model.money import format_kr, format_money, from_ore, plus, total
+from kiaprules.model.money import format_kr, format_kr_da, format_money, from_ore, plus, total
+from kiaprules.model.records import Records
+from kiaprules.reports.plot import plot_summary
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "AssumptionNote",
@@ -50,8 +56,12 @@ __all__ = [
 
 _ZERO: Final = Decimal("0.00")
 _KINDS: Final = KINDS
+_HEADERS: Final = (N_("year"), N_("clusters"), N_("clinics"), N_("patients"), N_("startup"),
+                   N_("operating"), N_("supplement"), N_("clawback"), N_("total"))
+_CSV_HEADERS: Final = (*_HEADERS, N_("withheld"), N_("rests_on_assumption"))
 #: At most this many single-cluster warnings are printed under the table.
 MAX_LISTED_WARNINGS: Final = 20
+_ALIGN: Final = ("left", *("right",) * 8)
 
 
 @attrs.frozen(kw_only=True)
@@ -96,8 +106,14 @@ class AssumptionNote:
     message: str
 
     def __str__(self) -> str:
-        many = "cluster" if self.clusters == 1 else "clusters"
-        return f"{self.year} {self.parameter} ({self.clusters} {many}): {self.message}"
+        return self.text()
+
+    def text(self, lang: str = "en") -> str:
+        """The note in ``lang``."""
+        return ngettext("{year} {parameter} ({n} cluster): {message}",
+                        "{year} {parameter} ({n} clusters): {message}", self.clusters,
+                        lang).format(year=self.year, parameter=self.parameter, n=self.clusters,
+                                     message=localize(self.message, lang))
 
     def to_dict(self) -> dict[str, Any]:
         return {"year": self.year, "parameter": self.parameter, "clusters": self.clusters,
@@ -105,10 +121,14 @@ class AssumptionNote:
 
 
 @attrs.frozen(kw_only=True)
-class NationalSummary:
-    """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised."""
+class NationalSummary(Records):
+    """What :meth:`PayoutReport.summary` returns: a row a year and the warnings, summarised.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a year (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("year", "clusters", "clinics", "patients", *_KINDS, "amount", "withheld",
+                      "rests_on_assumption")
 
     ruleset_id: str
     fingerprint: str
@@ -117,6 +137,13 @@ class NationalSummary:
     rows: tuple[SummaryRow, ...]
     assumptions: tuple[AssumptionNote, ...]
     warnings: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return result_repr("NationalSummary", self.ruleset_id,
+                           f"years={years_text(r.year for r in self.rows)}",
+                           f"total={format_money(self.total)}",
+                           f"assumptions={len(self.assumptions)}",
+                           f"warnings={len(self.warnings)}")
 
     @property
     def total(self) -> Decimal:
@@ -143,43 +170,110 @@ class NationalSummary:
             "warnings": list(self.warnings),
         }
 
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for r in self.rows:
+            yield {"year": r.year, "clusters": r.clusters, "clinics": r.clinics,
+                   "patients": r.patients, **{k: getattr(r, k) for k in _KINDS},
+                   "amount": r.total, "withheld": r.withheld,
+                   "rests_on_assumption": r.rests_on_assumption}
+
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
-    def to_csv(self) -> str:
-        return csv_text(["year", "clusters", "clinics", "patients", *_KINDS, "total",
-                         "withheld", "rests_on_assumption"],
-                        ([r.year, r.clusters, r.clinics, r.patients,
-                          *(format_money(getattr(r, k)) for k in (*_KINDS, "total", "withheld")),
-                          "yes" if r.rests_on_assumption else "no"] for r in self.rows))
+    def to_csv(self, *, lang: str | None = None) -> str:
+        """One row a year; ``lang="da"``: Danish headers, ``;``, decimal comma, a BOM."""
+        lang = resolve_lang(lang)
+        yes, no = _("yes", lang), _("no", lang)
 
-    def to_table(self) -> str:
-        """The table for the terminal, the notes and the summarised warnings beneath it."""
-        rows = [[str(r.year), f"{r.clusters:,}", f"{r.clinics:,}", f"{r.patients:,}",
-                 *(format_kr(getattr(r, k)) for k in _KINDS),
-                 format_kr(r.total) + (" *" if r.rests_on_assumption else "")] for r in self.rows]
+        def amount(value: Decimal) -> str:
+            text = format_money(value)
+            return text.replace(".", ",") if lang == "da" else text
+
+        return csv_text([_(h, lang) for h in _CSV_HEADERS],
+                        ([r.year, r.clusters, r.clinics, r.patients,
+                          *(amount(getattr(r, k)) for k in (*_KINDS, "total", "withheld")),
+                          yes if r.rests_on_assumption else no] for r in self.rows), lang=lang)
+
+    def _cells(self, lang: str = "en") -> list[list[str]]:
+        """The table's rows: a year each, then all years together."""
+        danish = lang == "da"
+
+        def kr(value: Decimal) -> str:
+            return format_kr_da(value, unit=False) if danish else format_kr(value)
+
+        def count(n: int) -> str:
+            return f"{n:,}".replace(",", ".") if danish else f"{n:,}"
+
+        rows = [[str(r.year), count(r.clusters), count(r.clinics), count(r.patients),
+                 *(kr(getattr(r, k)) for k in _KINDS),
+                 kr(r.total) + (" *" if r.rests_on_assumption else "")] for r in self.rows]
         any_assumed = any(r.rests_on_assumption for r in self.rows)
-        rows.append(["all", "", "", "", *(format_kr(self.amount(k)) for k in _KINDS),
-                     format_kr(self.total) + (" *" if any_assumed else "")])
-        text = table_text(rows, ["year", "clusters", "clinics", "patients", *_KINDS, "total"],
-                          ("left", *("right",) * 8))
-        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}"]
+        rows.append([_("all", lang), "", "", "", *(kr(self.amount(k)) for k in _KINDS),
+                     kr(self.total) + (" *" if any_assumed else "")])
+        return rows
+
+    def _notes(self, lang: str = "en") -> tuple[list[str], list[str]]:
+        """What is said beneath the table: the ruleset, overrides and policies; what is withheld."""
+        head = [_("ruleset {id} {fingerprint}", lang).format(id=self.ruleset_id,
+                                                            fingerprint=self.fingerprint)]
         if self.overrides:
-            notes.append("overrides: " + "; ".join(self.overrides))
+            head.append(_("overrides: {overrides}", lang).format(
+                overrides="; ".join(self.overrides)))
         if self.policies:
-            notes.append("policies: " + ", ".join(f"{k}={v}" for k, v in self.policies.items()))
+            head.append(_("policies: {policies}", lang).format(
+                policies=", ".join(f"{k}={v}" for k, v in self.policies.items())))
+        withheld = [_("withheld {year}: {amount} would be paid to clusters that do not meet "
+                      "the registration requirements; not in the table (see warnings)",
+                      lang).format(year=r.year, amount=format_kr_da(r.withheld) if lang == "da"
+                                   else f"{format_kr(r.withheld)} kr")
+                    for r in self.rows if r.withheld]
+        return head, withheld
+
+    def _repr_html_(self) -> str:
+        """The table, the notes, the assumptions and the warnings, for notebooks."""
+        head, withheld = self._notes()
+        assumed = [html_note("* the total rests on a figure no source publishes:")
+                   + html_list(str(a) for a in self.assumptions)] if self.assumptions else []
+        return "".join([html_table(_HEADERS, self._cells(), _ALIGN),
+                        *(html_note(n) for n in head), *assumed,
+                        *(html_note(n) for n in withheld),
+                        html_list(self.warnings, most=MAX_LISTED_WARNINGS)])
+
+    def to_table(self, *, lang: str | None = None) -> str:
+        """The table for the terminal, the notes and the summarised warnings beneath it.
+
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish, with Danish numbers.
+        """
+        lang = resolve_lang(lang)
+        text = table_text(self._cells(lang), [_(h, lang) for h in _HEADERS], _ALIGN)
+        notes, withheld = self._notes(lang)
         if self.assumptions:
-            notes.append("* the total rests on a figure no source publishes:")
-            notes.extend(f"  {a}" for a in self.assumptions)
-        notes.extend(f"withheld {r.year}: {format_kr(r.withheld)} kr would be paid to clusters "
-                     "that do not meet the registration requirements; not in the table (see "
-                     "warnings)" for r in self.rows if r.withheld)
+            notes.append(_("* the total rests on a figure no source publishes:", lang))
+            notes.extend(f"  {a.text(lang)}" for a in self.assumptions)
+        notes.extend(withheld)
         listed = self.warnings[:MAX_LISTED_WARNINGS]
-        notes.extend(f"warning: {w}" for w in listed)
+        notes.extend(_("warning: {warning}", lang).format(warning=localize(w, lang))
+                     for w in listed)
         if len(self.warnings) > len(listed):
-            notes.append(f"... and {len(self.warnings) - len(listed)} more warnings "
-                         "(kiaprules payouts lists every one)")
+            more = len(self.warnings) - len(listed)
+            # The English says "warnings" for one too, as it always has; Danish has two forms.
+            notes.append(ngettext("... and {n} more warnings (kiaprules payouts lists every "
+                                  "one)", "... and {n} more warnings (kiaprules payouts lists "
+                                  "every one)", more, lang).format(n=more))
         return sanitize_lines("\n".join([text, "", *notes]) + "\n")
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """A bar chart a year, stacked by kind; a year resting on an unpublished figure hatched.
+
+        Returns the matplotlib ``Axes``, drawn into ``ax`` if given. Needs the
+        extra ``kiaprules[plot]`` (:mod:`kiaprules.reports.plot`).
+        """
+        return plot_summary(self, ax=ax)
+
+
+def _named(cluster: str, year: int, warning: str) -> str:
+    """A warning of one cluster and year, saying which (its English text is the same)."""
+    return message("{cluster} {year}: {warning}", cluster=cluster, year=year, warning=warning)
 
 
 def summarise(report: PayoutReport) -> NationalSummary:
@@ -193,7 +287,7 @@ def summarise(report: PayoutReport) -> NationalSummary:
             row = acc[year.year] = [0, 0, 0, _ZERO, _ZERO, _ZERO, _ZERO, False, _ZERO]
         if year.withheld is not None:
             row[8] = plus(row[8], year.withheld)
-            single.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings
+            single.extend(_named(cluster.name, year.year, w) for w in year.warnings
                           if not any(w == ln.assumption for ln in year.lines))
             continue
         row[0] += 1
@@ -209,7 +303,7 @@ def summarise(report: PayoutReport) -> NationalSummary:
                 assumed.add(line.assumption)
                 notes.setdefault((year.year, line.parameter, line.assumption),
                                  set()).add(cluster.name)
-        single.extend(f"{cluster.name} {year.year}: {w}" for w in year.warnings
+        single.extend(_named(cluster.name, year.year, w) for w in year.warnings
                       if w not in assumed)
     rows = tuple(
         SummaryRow(year=y, clusters=r[0], clinics=r[1], patients=r[2], startup=r[3],
@@ -267,10 +361,10 @@ def national_summary(
                      for spec in line_specs(q, per_clinic)]
             lines = [(spec, value) for spec, value in lines if makes_a_line(spec.kind, value)]
             assumed = {value.assumption for _, value in lines if value.assumption}
-            single.extend(f"{cq.cluster.name} {q.year}: {w}" for w in q.warnings
+            single.extend(_named(cq.cluster.name, q.year, w) for w in q.warnings
                           if w not in assumed)
             if cq.withheld:  # C2: not counted, not paid; what is withheld is said
-                single.extend(f"{cq.cluster.name} {q.year}: {withheld_warning(p)}"
+                single.extend(_named(cq.cluster.name, q.year, withheld_warning(p))
                               for p in cq.withheld)
                 continue
             row[0] += 1
@@ -280,8 +374,8 @@ def national_summary(
                 year_ore = sum(price_ore(value.value, spec.quantities, spec.sign, spec.fraction)
                                for spec, value in lines)
                 if year_ore < 0:
-                    single.append(f"{cq.cluster.name} {q.year}: "
-                                  f"{negative_payout_warning(from_ore(year_ore))}")
+                    single.append(_named(cq.cluster.name, q.year,
+                                         negative_payout_warning(from_ore(year_ore))))
     rows = []
     for year, (n_clusters, clinics, patients) in sorted(counts.items()):
         amounts = [from_ore(ore.get((year, kind), 0)) for kind in _KINDS]

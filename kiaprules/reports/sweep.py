@@ -36,14 +36,14 @@ rounding, same lookups, so the same refusals.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from kiaprules._render import csv_text, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_list, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.engine.compute import policy_readings, prepare
 from kiaprules.engine.pricing import KINDS
 from kiaprules.engine.quantities import aggregate
@@ -53,12 +53,19 @@ from kiaprules.model.args import items_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import difference as money_difference
 from kiaprules.model.money import format_kr, format_money, from_ore
+from kiaprules.model.records import Records
+from kiaprules.reports.plot import plot_sweep
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import ResolvedValue, Ruleset
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["Sweep", "SweepRow", "Variant", "sweep"]
 
 _KINDS: Final = KINDS
+_HEADERS: Final = ("variant", *_KINDS, "total", "difference")
+_ALIGN: Final = ("left", *("right",) * 6)
 #: The parameters :func:`aggregate` looks up; a variant overriding one is aggregated anew.
 AGGREGATION_PARAMETERS: Final = frozenset({"counting_day", "payout_day",
                                            "clawback_window_months"})
@@ -157,10 +164,13 @@ class SweepRow:
 
 
 @attrs.frozen(kw_only=True)
-class Sweep:
-    """What :func:`sweep` returns: the base and one row a variant, in the order given."""
+class Sweep(Records):
+    """What :func:`sweep` returns: the base and one row a variant, in the order given.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a variant and year, the base's first (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("variant_number", "variant", "year", "amount", "difference")
 
     ruleset_id: str
     fingerprint: str
@@ -169,10 +179,22 @@ class Sweep:
     rows: tuple[SweepRow, ...]
     aggregations: int
 
+    def __repr__(self) -> str:
+        return result_repr("Sweep", self.ruleset_id, f"years={years_text(self.years)}",
+                           f"variants={len(self.rows)}",
+                           f"base={format_money(self.base.total)}")
+
     def to_dict(self) -> dict[str, Any]:
         return {"ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
                 "years": list(self.years), "base": self.base.to_dict(),
                 "variants": [r.to_dict() for r in self.rows]}
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        base = dict(self.base.by_year)
+        for number, row in enumerate((self.base, *self.rows)):
+            for year, amount in row.by_year:
+                yield {"variant_number": number, "variant": row.name, "year": year,
+                       "amount": amount, "difference": money_difference(amount, base[year])}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())
@@ -183,17 +205,17 @@ class Sweep:
                           format_money(r.total), format_money(r.difference)]
                          for r in (self.base, *self.rows)))
 
-    def to_table(self) -> str:
-        """The comparison table: one row a variant, the base first."""
+    def _cells(self) -> list[list[str]]:
+        """The comparison table's rows: one a variant, the base first."""
         def row(r: SweepRow) -> list[str]:
             mark = " *" if r.assumptions else ""
             return [r.name, *(format_kr(v) for _, v in r.by_kind), format_kr(r.total) + mark,
                     format_kr(r.difference, signed=True)]
 
+        return [row(self.base), *(row(r) for r in self.rows)]
+
+    def _notes(self) -> list[str]:
         years = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
-        text = table_text([row(self.base), *(row(r) for r in self.rows)],
-                          ["variant", *_KINDS, "total", "difference"],
-                          ("left", *("right",) * 6))
         notes = [f"ruleset {self.ruleset_id} {self.fingerprint}; years {years}; "
                  f"{len(self.rows)} variant{'' if len(self.rows) == 1 else 's'}, "
                  f"{self.aggregations} aggregation{'' if self.aggregations == 1 else 's'}"]
@@ -202,7 +224,26 @@ class Sweep:
         notes.extend(f"withheld under {r.name}: {format_kr(r.withheld)} kr would be paid to "
                      "clusters that do not meet the registration requirements; not in the "
                      "totals" for r in (self.base, *self.rows) if r.withheld)
-        return sanitize_lines("\n".join([text, "", *notes]) + "\n")
+        return notes
+
+    def to_table(self) -> str:
+        """The comparison table: one row a variant, the base first."""
+        text = table_text(self._cells(), _HEADERS, _ALIGN)
+        return sanitize_lines("\n".join([text, "", *self._notes()]) + "\n")
+
+    def _repr_html_(self) -> str:
+        """The comparison table and its notes, with the figures no source publishes."""
+        assumed = sorted({a for r in (self.base, *self.rows) for a in r.assumptions})
+        return (html_table(_HEADERS, self._cells(), _ALIGN)
+                + "".join(html_note(n) for n in self._notes()) + html_list(assumed))
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """The total over the years against the swept value (or a bar a variant).
+
+        Returns the matplotlib ``Axes``, drawn into ``ax`` if given. Needs the
+        extra ``kiaprules[plot]`` (:mod:`kiaprules.reports.plot`).
+        """
+        return plot_sweep(self, ax=ax)
 
 
 # --- the API -------------------------------------------------------------------------

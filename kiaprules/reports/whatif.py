@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from kiaprules._render import csv_text, html_table, json_text, table_text
-from kiaprules._text import sanitize_lines, value_repr
+from kiaprules._render import csv_text, html_note, html_table, json_text, table_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputTypeError
 from kiaprules.model.money import difference, format_kr, format_money, total
 from kiaprules.model.money import difference as money_difference
+from kiaprules.model.records import Records
+from kiaprules.reports.plot import plot_comparison
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["Comparison", "ComparisonRow", "compare_reports"]
 
@@ -43,16 +49,25 @@ class ComparisonRow:
 
 
 @attrs.frozen(kw_only=True)
-class Comparison:
-    """The differences from a base report to a variant."""
+class Comparison(Records):
+    """The differences from a base report to a variant.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a cluster and year of either report (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("cluster", "year", "base_amount", "variant_amount", "difference",
+                      *(f"{k}_difference" for k in KINDS))
 
     base: str
     variant: str
     rows: tuple[ComparisonRow, ...]
     base_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     variant_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def __repr__(self) -> str:
+        return result_repr("Comparison", f"rows={len(self.rows)}",
+                           f"changed={len(self.changed)}",
+                           f"difference={format_money(self.difference)}")
 
     @property
     def changed(self) -> tuple[ComparisonRow, ...]:
@@ -67,6 +82,12 @@ class Comparison:
                 "base_ruleset": self.base_report, "variant_ruleset": self.variant_report,
                 "difference": format_money(self.difference),
                 "rows": [r.to_dict() for r in self.rows]}
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for r in self.rows:
+            yield {"cluster": r.cluster, "year": r.year, "base_amount": r.base,
+                   "variant_amount": r.variant, "difference": r.difference,
+                   **{f"{k}_difference": v for k, v in r.by_kind}}
 
     def to_json(self) -> str:
         return json_text(self.to_dict())
@@ -94,7 +115,18 @@ class Comparison:
                               f"{format_kr(self.difference, signed=True)} kr\n")
 
     def _repr_html_(self) -> str:
-        return html_table(_HEADERS, self._cells(self.changed))
+        """The changed rows, then what was compared and the total difference, for notebooks."""
+        return (html_table(_HEADERS, self._cells(self.changed), _ALIGN)
+                + html_note(f"base: {self.base}") + html_note(f"variant: {self.variant}")
+                + html_note(f"total difference: {format_kr(self.difference, signed=True)} kr"))
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """The differences per year (every cluster's added up), variant − base, by kind.
+
+        Returns the matplotlib ``Axes``, drawn into ``ax`` if given. Needs the
+        extra ``kiaprules[plot]`` (:mod:`kiaprules.reports.plot`).
+        """
+        return plot_comparison(self, ax=ax)
 
 
 def _describe(report: PayoutReport) -> str:

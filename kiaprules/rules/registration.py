@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import attrs
 
+from kiaprules._i18n import message
 from kiaprules._text import value_repr
 from kiaprules.errors import InputTypeError
 from kiaprules.model.cluster import Cluster, find_overlaps
@@ -73,22 +74,24 @@ def check_registration(cluster: Cluster) -> list[RegistrationProblem]:
     if not cluster.coordinator:
         problems.append(RegistrationProblem(
             code="coordinator_missing",
-            message="no coordinator: a cluster needs an elected coordinator to be registered",
+            message=message("no coordinator: a cluster needs an elected coordinator to be "
+                            "registered"),
             citation=COORDINATOR))
     if cluster.cvr is None:
         problems.append(RegistrationProblem(
             code="cvr_missing",
-            message="no CVR number: funds flow only to a cluster registered with its CVR number",
+            message=message("no CVR number: funds flow only to a cluster registered with its "
+                            "CVR number"),
             citation=CVR))
     if not cluster.memberships:
         problems.append(RegistrationProblem(
-            code="no_clinics", message="no clinics: the registration lists the members' "
-            "provider numbers", citation=MEMBERS))
+            code="no_clinics", message=message("no clinics: the registration lists the members' "
+                                               "provider numbers"), citation=MEMBERS))
     elif not cluster.members_on(cluster.registered):
         problems.append(RegistrationProblem(
             code="no_members_at_registration",
-            message=f"no clinic is a member on the day registration was completed "
-                    f"({cluster.registered.isoformat()})",
+            message=message("no clinic is a member on the day registration was completed "
+                            "({date})", date=cluster.registered),
             citation=MEMBERS))
     for overlap in find_overlaps([cluster]):
         problems.append(RegistrationProblem(

@@ -28,16 +28,19 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
 import attrs
 
-from kiaprules._text import sanitize, value_repr
+from kiaprules._i18n import message
+from kiaprules._render import html_note, html_table, html_text
+from kiaprules._text import result_repr, sanitize, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.money import format_rate, parse_decimal, to_money, to_rate
+from kiaprules.model.records import Records
 from kiaprules.model.text import label_text
 
 __all__ = [
@@ -204,10 +207,14 @@ def unpublished_mode(policies: Mapping[str, str]) -> Unpublished:
 
 
 @attrs.frozen(kw_only=True)
-class Ruleset:
-    """A dated set of figures and policies. Load one with :func:`load_ruleset`."""
+class Ruleset(Records):
+    """A dated set of figures and policies. Load one with :func:`load_ruleset`.
 
-    __repr__ = value_repr
+    ``to_records()``: one row a dated value, parameter by parameter (docs/records.md).
+    """
+
+    RECORD_COLUMNS = ("parameter", "unit", "value_from", "value_until", "value", "status",
+                      "reason", "document", "section", "quote")
 
     id: str
     title: str
@@ -218,6 +225,10 @@ class Ruleset:
     source: str | None = attrs.field(default=None, eq=False, converter=label_text)
     _fingerprint_cache: str | None = attrs.field(init=False, default=None, eq=False,
                                                  repr=False)
+
+    def __repr__(self) -> str:
+        return result_repr("Ruleset", self.id, f"parameters={len(self.parameters)}",
+                           f"policies={len(self.policies)}", self.fingerprint)
 
     @property
     def fingerprint(self) -> str:
@@ -310,10 +321,11 @@ class Ruleset:
             )
         last = earlier[-1]
         shown = format_value(param.kind, last.value)
-        reason = (
-            f"unpublished: no source gives {name} for {on.year}; {shown} "
-            f"(in force from {last.start.isoformat()}) carried forward under I5"
-        )
+        reason = message(
+            "unpublished: no source gives {parameter} for {year}; {value} "
+            "(in force from {start}) carried forward under I5",
+            parameter=name, year=on.year, start=last.start,
+            value=Decimal(shown) if param.kind in ("amount", "rate") else shown)
         return ResolvedValue(parameter=name, on=on, value=last.value, status="assumption",
                              citation=last.citation, assumption=reason, source_start=last.start)
 
@@ -361,6 +373,45 @@ class Ruleset:
         parameters = dict(self.parameters)
         parameters[name] = attrs.evolve(param, values=tuple(pieces))
         return attrs.evolve(self, parameters=parameters)
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for name, p in sorted(self.parameters.items()):
+            for v in p.values:
+                value = v.value if v.value is None or p.kind in ("amount", "rate", "integer") \
+                    else format_value(p.kind, v.value)
+                yield {"parameter": name, "unit": p.unit, "value_from": v.start,
+                       "value_until": v.end, "value": value, "status": v.status,
+                       "reason": v.reason, "document": v.citation.document,
+                       "section": v.citation.section, "quote": v.citation.quote}
+
+    #: The headers of :meth:`value_cells` and :meth:`policy_cells`.
+    VALUE_HEADERS = ("parameter", "from", "until", "value", "status", "source")
+    POLICY_HEADERS = ("", "policy", "default", "alternatives", "question")
+
+    def value_cells(self) -> list[tuple[str, ...]]:
+        """Every dated value as a table shows it: dates, value, status, source sentence."""
+        rows: list[tuple[str, ...]] = []
+        for name, param in self.parameters.items():
+            for v in param.values:
+                rows.append((
+                    name, v.start.isoformat(), v.end.isoformat() if v.end else "",
+                    "—" if v.value is None else format_value(param.kind, v.value),
+                    v.status if v.status == "published" else f"{v.status}: {v.reason}",
+                    f"{v.citation.document} {v.citation.section}: “{v.citation.quote}”",
+                ))
+        return rows
+
+    def policy_cells(self) -> list[tuple[str, ...]]:
+        """Every policy (I1–I6 ...) as a table shows it, by interpretation."""
+        return sorted((p.interpretation, name, p.default,
+                       ", ".join(c for c in p.choices if c != p.default), p.question)
+                      for name, p in self.policies.items())
+
+    def _repr_html_(self) -> str:
+        """Every dated value with its status and source, and the policies, for notebooks."""
+        return (html_text(f"{self.id}: {self.title}", "h4") + html_note(self.fingerprint)
+                + html_table(self.VALUE_HEADERS, self.value_cells())
+                + html_table(self.POLICY_HEADERS, self.policy_cells()))
 
     def to_data(self) -> dict[str, Any]:
         """The ruleset as canonical plain data, in the layout of a ruleset file.

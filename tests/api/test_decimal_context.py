@@ -2,15 +2,17 @@
 
 Hypothesis draws hostile contexts (any precision from 1, any rounding, any
 traps, tiny exponent limits) and asserts that every command's output is
-byte for byte what it is under the default context, and that the caller's
-context is as it was afterwards.
+byte for byte what it is under the default context (each result's records,
+HTML and repr too), and that the caller's context is as it was afterwards.
 """
 
 from __future__ import annotations
 
 import decimal
+import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +28,7 @@ from kiaprules import (
     national_summary,
     sweep,
 )
+from kiaprules.cli import main
 from kiaprules.formats.expensefile import ledger_input_from_document
 from kiaprules.rules.overrides import Override
 
@@ -49,6 +52,11 @@ contexts = st.builds(
     emax=st.sampled_from([6, 10, 999_999]), capitals=st.sampled_from([0, 1]))
 
 
+def _views(result: Any) -> str:
+    """What a notebook shows of a result, and its rows (``Decimal`` in their repr)."""
+    return repr(result) + result._repr_html_() + repr(result.to_records())
+
+
 def _outputs() -> dict[str, Callable[[], str]]:
     ruleset = load_ruleset()
     koege = load_clusters(KOEGE)
@@ -58,38 +66,50 @@ def _outputs() -> dict[str, Callable[[], str]]:
 
     def payouts() -> str:
         report = compute_payouts(koege, ruleset)
-        return report.to_json() + report.to_table() + report.to_csv()
+        return (report.to_json() + report.to_table() + report.to_csv() + _views(report)
+                + _views(report.clusters[0]))
 
     def explain() -> str:
         report = compute_payouts(koege, ruleset)
-        return "".join(report.explain(koege[0].name, year).to_text() for year in report.years)
+        return "".join(report.explain(koege[0].name, year).to_text()
+                       + _views(report.explain(koege[0].name, year)) for year in report.years)
 
     def national() -> str:
         summary = national_summary(denmark, ruleset)
-        return summary.to_json() + summary.to_table()
+        return summary.to_json() + summary.to_table() + _views(summary)
 
     def compare() -> str:
         base = compute_payouts(denmark, ruleset)
         variant = compute_payouts(denmark, ruleset, overrides=[
             Override.parse("operating_rate@2019-2021=4.26")])
         comparison = base.compare(variant)
-        return comparison.to_json() + comparison.to_table()
+        return comparison.to_json() + comparison.to_table() + _views(comparison)
 
     def swept() -> str:
         result = sweep(denmark, [{"name": f"rate {v}", "overrides": [f"operating_rate@2024={v}"]}
                                  for v in ("3.55", "3.61", "3.5999")], ruleset, years=[2024, 2025])
-        return result.to_json() + result.to_table()
+        return result.to_json() + result.to_table() + _views(result)
+
+    def swept_on_the_command_line() -> str:
+        out = io.StringIO()
+        main(["sweep", str(KOEGE), "--parameter", "operating_rate@2024", "--values",
+              "3.1:3.3:0.1", "--format", "json"], out=out)
+        return out.getvalue()
 
     def classified() -> str:
         report = classify_expenses(expenses, ruleset)
-        return report.to_json() + report.to_table() + report.to_csv()
+        return report.to_json() + report.to_table() + report.to_csv() + _views(report)
 
     def ledger() -> str:
         account_ = build_ledger(koege[0], expenses, ruleset, account=account)
-        return account_.to_json() + account_.to_table()
+        return account_.to_json() + account_.to_table() + _views(account_)
+
+    def rules() -> str:
+        return _views(ruleset)
 
     return {"payouts": payouts, "explain": explain, "national": national, "compare": compare,
-            "sweep": swept, "expenses": classified, "ledger": ledger}
+            "sweep": swept, "sweep command": swept_on_the_command_line,
+            "expenses": classified, "ledger": ledger, "ruleset": rules}
 
 
 OUTPUTS = _outputs()

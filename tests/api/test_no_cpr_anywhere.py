@@ -7,7 +7,8 @@ into every free-text field of every input kind: a cluster's name,
 coordinator and ``switched_from``, a file name, an expense's id, payee and
 description, a custom ruleset's id, title, document name and quote, a
 ``--set`` value and the command line's own arguments. Every command's every
-output format, its errors, and the reprs of the objects must show none.
+output format, its errors, the reprs of the objects, and the results' records
+and HTML must show none.
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ def test_no_command_shows_a_cpr_number_put_into_any_free_text(
         ["payouts", c, "--years", text], ["explain", c, "--year", text],
         ["payouts", c, "--format", text], [text], ["payouts", text],
         ["payouts", c, "--policy", f"rounding={text}"],
+        ["sweep", c, "--parameter", "operating_rate@2024", "--values", text],
+        ["sweep", c, "--parameter", f"operating_rate@{text}", "--values", "3.55"],
+        ["sweep", c, "--readings", "founding_year", "--format", "csv"],
     ]
     for argv in runs:
         output = _run(argv, capsys)
@@ -159,9 +163,13 @@ def test_no_repr_str_or_asdict_shows_a_cpr_number(
     _, expenses = load_expense_records(_expense_file(directory, text, clusters[0].name))
     classified = classify_expenses(expenses, ruleset)
     objects: list[object] = [*clusters, report, ruleset, classified, *classified.items,
-                             report.explain(clusters[0].name, 2019)]
+                             report.explain(clusters[0].name, 2019), report.clusters[0],
+                             report.summary(), report.compare(report)]
     for obj in objects:
-        for rendering in (repr(obj), str(obj)):
+        renderings = [repr(obj), str(obj)]
+        if hasattr(obj, "to_records"):  # a result: its rows and its notebook view too
+            renderings += [repr(obj.to_records()), obj._repr_html_()]
+        for rendering in renderings:
             assert not shown.search(rendering), rendering
         # The value objects keep no CPR number at all: one in free text is masked as read.
         if attrs.has(type(obj)) and not isinstance(obj, Ruleset):

@@ -37,6 +37,7 @@ from kiaprules import (
     verify_receipt,
 )
 from kiaprules.cli import main
+from kiaprules.reports.plot import render
 from kiaprules.synthetic import generate_country
 
 DENMARK = EXAMPLES / "denmark.json"
@@ -62,6 +63,8 @@ CALLS: dict[str, Callable[[], Any]] = {
                                                    load_ruleset()).to_table(),
     "build_ledger": lambda: _ledger().to_table(),
     "reproduce": lambda: reproduce().to_table(),
+    # a chart drawn and written as SVG (matplotlib imported by the call, if not yet)
+    "plot": lambda: render(national_summary(load_clusters(EXAMPLE_CLUSTER)).plot, "svg"),
     "generate_country": lambda: generate_country(seed=3, scale=0.2),
     "clusters_from_data": lambda: clusters_from_data(json.loads(DENMARK.read_text("utf-8"))),
     "load_ledger_input": lambda: load_ledger_input(EXPENSES),

@@ -33,6 +33,7 @@ PUBLIC = {
     "Line",
     "MemberShare",
     "Membership",
+    "MissingExtraError",
     "MoneyTypeError",
     "MonthDay",
     "NationalSummary",
@@ -113,7 +114,8 @@ def test_public_objects_live_in_the_layered_package() -> None:
 
 
 def test_errors_share_one_root() -> None:
-    for name in ("ConflictError", "InputError", "InputTypeError", "MoneyTypeError",
+    for name in ("ConflictError", "InputError", "InputTypeError", "MissingExtraError",
+                 "MoneyTypeError",
                  "NotCoveredError", "RulesetError"):
         assert issubclass(getattr(kiaprules, name), kiaprules.KiapRulesError)
 

@@ -21,12 +21,14 @@ import datetime as dt
 import functools
 import multiprocessing
 import pickle
+import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -42,6 +44,7 @@ from kiaprules import (
     InputError,
     KiapRulesError,
     Membership,
+    MissingExtraError,
     MoneyTypeError,
     NotCoveredError,
     Override,
@@ -191,6 +194,21 @@ def _overlapping() -> list[Cluster]:
     return [cluster, Cluster(name="Andetklyngen", founded=first.joined, memberships=[twin])]
 
 
+def _without_matplotlib(call: Callable[[], object]) -> KiapRulesError:
+    """The error ``call`` raises where matplotlib cannot be imported."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "matplotlib.figure", None)  # type: ignore[arg-type]
+        return _raised(call)
+
+
+def _without_pandas(call: Callable[[], object]) -> KiapRulesError:
+    """The error ``call`` raises where pandas, an optional extra, is not installed."""
+    with mock.patch.dict(sys.modules, {"pandas": None}):  # None: "import pandas" fails
+        error = _raised(call)
+    assert type(error) is MissingExtraError
+    return error
+
+
 def build_errors() -> dict[str, KiapRulesError]:
     """Every error class, as raised by the library on bad input where one raises it."""
     [cluster] = load_clusters(EXAMPLE_CLUSTER)
@@ -208,11 +226,14 @@ def build_errors() -> dict[str, KiapRulesError]:
             path="a.toml", record="clinic[2] (012345)"),
         "MoneyTypeError": _raised(lambda: to_money(1.5, field="amount")),
         "InputTypeError": _raised(lambda: load_clusters(5)),  # type: ignore[arg-type]
+        "MissingExtraError": _without_pandas(lambda: compute_payouts(cluster).to_frame()),
         "ConflictError": _raised(lambda: compute_payouts(_overlapping())),
         "RulesetError":
             _raised(lambda: load_ruleset(CORPUS / "rulesets" / "citation-missing.toml")),
         "NotCoveredError":
             _raised(lambda: load_ruleset().lookup("operating_rate", dt.date(1990, 1, 1))),
+        "MissingExtraError (charts)": _without_matplotlib(
+            lambda: compute_payouts([cluster], years=[2019]).plot()),
         "KiapRulesError": KiapRulesError("the root", path="p.toml", record="r", field="f",
                                          date=dt.date(2024, 2, 29)),
     }
@@ -239,7 +260,8 @@ def pool() -> Iterator[ProcessPoolExecutor]:
 
 # --- what "the same value" means ---------------------------------------------------------
 
-RENDERINGS = ("to_dict", "to_data", "to_json", "to_csv", "to_table", "to_text", "_repr_html_")
+RENDERINGS = ("to_dict", "to_data", "to_json", "to_csv", "to_table", "to_text", "_repr_html_",
+              "to_records")
 
 
 def renderings(value: Any) -> dict[str, Any]:
@@ -329,6 +351,19 @@ def test_the_errors_built_here_carry_what_they_should(errors: dict[str, KiapRule
     assert isinstance(errors["NotCoveredError"], LookupError)
     assert type(errors["RulesetError"]) is RulesetError
     assert isinstance(errors["RulesetError"], ValueError)
+    assert type(errors["MissingExtraError"]) is MissingExtraError
+    assert isinstance(errors["MissingExtraError"], ImportError)
+
+
+@pytest.mark.parametrize("how", sorted(ROUND_TRIPS))
+def test_a_missing_extra_keeps_the_extra_and_the_module_it_names(
+        errors: dict[str, KiapRulesError], how: str) -> None:
+    for key, named in (("MissingExtraError (charts)", ("plot", "matplotlib")),
+                       ("MissingExtraError", ("pandas", "pandas"))):
+        original = errors[key]
+        assert isinstance(original, MissingExtraError)
+        for back in (ROUND_TRIPS[how](original), original.located(path="later.toml")):
+            assert (back.extra, back.name) == named
 
 
 @pytest.mark.parametrize("how", sorted(ROUND_TRIPS))

@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "_files": 0,
     "_render": 0,
+    "_i18n": 0,
     "model": 1,
     "rules": 2,
     "engine": 3,
