@@ -381,6 +381,11 @@ class PayoutReport(Records):
                     ) -> Explanation:
             """The derivation of one cluster's payout for one year."""
 
+        def explanations(self, years: Iterable[int] | int | str | None = None, *,
+                         cluster: str | None = None) -> tuple[Explanation, ...]:
+            """The derivations of the payouts in ``years``, cluster by cluster, year by
+            year; a cluster with nothing in a year is skipped (unless it is ``cluster``)."""
+
         def compare(self, other: PayoutReport) -> Comparison:
             """The differences from this report (the base) to ``other`` (the variant)."""
 

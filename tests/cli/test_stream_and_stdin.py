@@ -217,6 +217,19 @@ def test_standard_input_beside_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert together == files and together.count("\n") == 3 + 2
 
 
+def test_main_reads_the_stdin_it_is_given_and_not_the_process_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class Untouchable(io.BytesIO):
+        def read(self, n: int | None = -1) -> bytes:
+            raise AssertionError("the process's standard input was read")
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Untouchable()))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", "-", "--input-format", "toml"], out=out, err=err,
+                stdin=io.BytesIO(EXAMPLE_CLUSTER.read_bytes())) == 0
+    assert out.getvalue().startswith("<stdin>: Køgeklyngen: ok") and err.getvalue() == ""
+
+
 def test_standard_input_through_a_real_pipe() -> None:
     done = child("payouts", "-", "--input-format", "toml", "--format", "jsonl",
                  stdin=EXAMPLE_CLUSTER.read_bytes())
