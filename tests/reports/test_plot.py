@@ -336,6 +336,17 @@ def test_a_sweep_of_one_rate_is_its_total_against_the_rate(small_country: Any) -
         assert len(line(ax, ASSUMED_LABEL).get_xdata()) == len(assumed)
 
 
+def test_one_year_is_named_once_not_as_a_span() -> None:
+    result = sweep([KOEGE], [{"overrides": [f"operating_rate@2024={v}"]}
+                             for v in ("3.50", "3.60")], years=[2024])
+    ax = result.plot()
+    assert ax.get_title(loc="left") == "Total 2024 against operating_rate"
+    assert ax.get_ylabel() == "total 2024"
+    assert f"{result.fingerprint}; year 2024; 2 variants" in result.to_table()
+    assert national_summary(KOEGE, years=[2024]).plot().get_title(loc="left") == \
+        "Paid to all clusters per year 2024, by kind"
+
+
 def test_a_sweep_of_other_variants_is_a_bar_a_variant(small_country: Any) -> None:
     result = sweep(small_country, [
         {"name": "4.26 in 2019-2021", "overrides": ["operating_rate@2019-2021=4.26"]},
