@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from kiaprules._render import csv_text, html_list, html_note, html_table, json_text, table_text
-from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr, year_span, years_text
 from kiaprules.engine.compute import policy_readings, prepare
 from kiaprules.engine.pricing import KINDS
 from kiaprules.engine.quantities import aggregate
@@ -215,8 +215,9 @@ class Sweep(Records):
         return [row(self.base), *(row(r) for r in self.rows)]
 
     def _notes(self) -> list[str]:
-        years = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
-        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}; years {years}; "
+        years = year_span(self.years)
+        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}; "
+                 f"{'years' if len(self.years) > 1 else 'year'} {years}; "
                  f"{len(self.rows)} variant{'' if len(self.rows) == 1 else 's'}, "
                  f"{self.aggregations} aggregation{'' if self.aggregations == 1 else 's'}"]
         if any(r.assumptions for r in (self.base, *self.rows)):
