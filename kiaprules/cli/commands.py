@@ -211,7 +211,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     texts = []
     for name in names:
         explanation = report.explain(name, args.year)
-        texts.append(explanation.to_dict() if args.format == "json" else explanation.to_text())
+        texts.append(explanation.to_dict() if args.format == "json"
+                     else explanation.to_text(lang=args.lang))
     if args.format == "json":
         # One object when --cluster names one, else a list (one entry a cluster).
         out.write(json_text(texts[0] if args.cluster else texts))

@@ -1,0 +1,77 @@
+"""Danish output of the surfaces after the first pass (#16 item 1): explanations,
+expenses, the ledger, comparisons, reproduce, verify, rulesets, sweep and the
+model's refusals, pinned for the shipped examples; English stays as it was."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_CLUSTER, REPO_ROOT
+
+from kiaprules import compute_payouts, load_clusters
+from kiaprules.cli import main
+
+EXAMPLE = "examples/koegeklyngen.toml"
+EXPENSES = "examples/koegeklyngen-expenses.toml"
+PINS = Path(__file__).parent / "pins"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    out = io.StringIO()
+    status = main(argv, out=out)
+    captured = capsys.readouterr()
+    return status, out.getvalue() + captured.out, captured.err
+
+
+@pytest.fixture
+def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the repository, with no language in the environment."""
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.delenv("KIAPRULES_LANG", raising=False)
+
+
+def _fingerprint() -> str:
+    return compute_payouts(load_clusters(EXAMPLE_CLUSTER), "dk-kiap").fingerprint
+
+
+def pinned(name: str) -> str:
+    return (PINS / name).read_text(encoding="utf-8").replace("{fingerprint}", _fingerprint())
+
+
+# --- explain ------------------------------------------------------------------------------
+
+def test_explain_in_danish(at_root: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["--lang", "da", "explain", EXAMPLE, "--year", "2022"], capsys)
+    assert (status, err) == (0, "")
+    assert out == pinned("explain-2022.da.txt")
+
+
+def test_explain_to_text_takes_lang(at_root: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = compute_payouts(load_clusters(EXAMPLE_CLUSTER), "dk-kiap", years=[2018])
+    explanation = report.explain(None, 2018)
+    english = explanation.to_text()
+    assert english == explanation.to_text(lang="en") == str(explanation)
+    assert english.startswith("Køgeklyngen: payout for 2018, due 2018-10-03\n")
+    danish = explanation.to_text(lang="da")
+    assert danish.startswith("Køgeklyngen: udbetaling for 2018, udbetales 3. oktober 2018\n")
+    assert "1. opstartshonorar: Opstartshonorar pr. lægekapacitet, udbetalt én gang sammen " \
+           "med den første udbetaling\n" in danish
+    assert "   Udregning: 10.000,00 kr. × 10 = 100.000\n" in danish
+    monkeypatch.setenv("KIAPRULES_LANG", "da")
+    assert explanation.to_text() == danish
+    assert explanation.to_dict()["steps"][0]["arithmetic"] == "10000.00 kr × 10 = 100,000"
+
+
+def test_explain_withheld_and_pro_rata_in_danish() -> None:
+    import attrs
+
+    example = load_clusters(EXAMPLE_CLUSTER)[0]
+    report = compute_payouts(attrs.evolve(example, cvr=None), "dk-kiap", years=[2018],
+                             policies={"founding_year": "pro_rata"})
+    text = report.explain(None, 2018).to_text(lang="da")
+    assert "   Forholdsmæssigt (I1): 111 af stiftelsesårets 365 dage, fra den stiftende " \
+           "generalforsamling\n" in text
+    assert "kr., tilbageholdt; udbetalt i alt 0,00 kr.\n" in text
+    assert "  Ikke opfyldt: intet CVR-nummer: midlerne udbetales kun til en klynge" in text
