@@ -394,7 +394,7 @@ def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
     _, expenses = load_expense_records(args.file)
     report = classify_expenses(expenses, _ruleset_with_sets(args),
                                policies=_policies(args.policy))
-    out.write(_render(report, args.format))
+    out.write(_render(report, args.format, args.lang))
     return EXIT_OK
 
 

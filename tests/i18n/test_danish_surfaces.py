@@ -75,3 +75,34 @@ def test_explain_withheld_and_pro_rata_in_danish() -> None:
            "generalforsamling\n" in text
     assert "kr., tilbageholdt; udbetalt i alt 0,00 kr.\n" in text
     assert "  Ikke opfyldt: intet CVR-nummer: midlerne udbetales kun til en klynge" in text
+
+
+# --- expenses -----------------------------------------------------------------------------
+
+def test_expenses_table_in_danish(at_root: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["--lang", "da", "expenses", EXPENSES], capsys)
+    assert (status, err) == (0, "")
+    assert out == pinned("expenses.da.txt")
+
+
+def test_expenses_csv_in_danish_for_excel(at_root: None,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["expenses", EXPENSES, "--format", "csv", "--lang", "da"], capsys)
+    assert status == 0
+    lines = out.split("\n")
+    assert lines[0] == ("\ufeffid;dato;beløb;kategori;modtagerrolle;modtager;indkomsttype;"
+                        "status;regler;kilder")
+    assert lines[1] == ("2018-01;2018-11-20;3850,00;catering;venue;;;tilladt;"
+                        "meeting_costs_allowed;Håndbog 2024 §11")
+
+
+def test_expense_reasons_stay_english_in_json(at_root: None,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    english = run(["expenses", EXPENSES, "--format", "json"], capsys)
+    danish = run(["--lang", "da", "expenses", EXPENSES, "--format", "json"], capsys)
+    assert english == danish
+    assert "700.00 kr per participant is above 500.00 (local policy setting)" in english[1]
+    table = run(["expenses", EXPENSES], capsys)[1]
+    assert "700.00 kr per participant is above 500.00 (local policy setting)" in table
+    assert table.endswith("11 expenses: 3 allowed, 3 needs_review, 2 incomplete, "
+                          "3 not_allowed\n")
