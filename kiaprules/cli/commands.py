@@ -423,7 +423,7 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     payouts = compute_payouts(cluster, ruleset, policies=policies, context=clusters)
     ledger = build_ledger(cluster, expenses, ruleset, account=account, years=years,
                           payouts=payouts, policies=policies)
-    out.write(_render(ledger, args.format))
+    out.write(_render(ledger, args.format, args.lang))
     return EXIT_OK
 
 

@@ -106,3 +106,27 @@ def test_expense_reasons_stay_english_in_json(at_root: None,
     assert "700.00 kr per participant is above 500.00 (local policy setting)" in table
     assert table.endswith("11 expenses: 3 allowed, 3 needs_review, 2 incomplete, "
                           "3 not_allowed\n")
+
+
+# --- ledger -------------------------------------------------------------------------------
+
+LEDGER = ["ledger", EXAMPLE, "--expenses", EXPENSES]
+
+
+def test_ledger_table_in_danish(at_root: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["--lang", "da", *LEDGER], capsys)
+    assert (status, err) == (0, "")
+    assert out == pinned("ledger.da.txt")
+
+
+def test_ledger_csv_in_danish_and_json_unchanged(at_root: None,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = run([*LEDGER, "--format", "csv", "--lang", "da"], capsys)[1]
+    lines = out.split("\n")
+    assert lines[0] == ("\ufeffklynge;år;primo;modtaget;bogført;ikke_bogført;ultimo;"
+                        "advarsler")
+    assert lines[1] == "Køgeklyngen;2018;0,00;168110,90;27850,00;0,00;140260,90;"
+    assert "forbruget på 76.800,00 kr. er over det godkendte budget på 60.000,00 kr." in out
+    english = run([*LEDGER, "--format", "json"], capsys)
+    assert english == run(["--lang", "da", *LEDGER, "--format", "json"], capsys)
+    assert "spending 76800.00 kr is above the approved budget of 60000.00 kr" in english[1]
