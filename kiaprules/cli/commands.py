@@ -190,7 +190,7 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
         _write_plot(args, fmt, comparison.plot)
-        text = _render(comparison, args.format)  # in English: not translated yet
+        text = _render(comparison, args.format, args.lang)
     else:
         _write_plot(args, fmt, report.plot)
         text = _render(report, args.format, args.lang)

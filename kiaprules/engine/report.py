@@ -479,7 +479,7 @@ class PayoutReport(Records):
                                                              fingerprint=self.fingerprint)]
         if self.overrides:
             notes.append(_("overrides: {overrides}", lang).format(
-                overrides="; ".join(self.overrides)))
+                overrides="; ".join(localize(o, lang) for o in self.overrides)))
         non_default = self.non_default_policies
         if non_default:
             notes.append(_("policies: {policies}", lang).format(

@@ -358,7 +358,7 @@ class Explanation(Records):
         w(_("Policies: {policies}", t.lang).format(
             policies=", ".join(f"{k}={v}" for k, v in sorted(self.policies.items()))))
         for o in self.overrides:
-            w(_("Override: {override}", t.lang).format(override=o))
+            w(_("Override: {override}", t.lang).format(override=localize(o, t.lang)))
         w("")
         w(_("Due date: {rule}.", t.lang).format(rule=t.rule_title(self.due_rule)))
         w(f"  {self.due_rule.citation}")

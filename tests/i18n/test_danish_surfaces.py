@@ -130,3 +130,46 @@ def test_ledger_csv_in_danish_and_json_unchanged(at_root: None,
     english = run([*LEDGER, "--format", "json"], capsys)
     assert english == run(["--lang", "da", *LEDGER, "--format", "json"], capsys)
     assert "spending 76800.00 kr is above the approved budget of 60000.00 kr" in english[1]
+
+
+# --- payouts --compare --------------------------------------------------------------------
+
+COMPARE_DA = """\
+grundlag: dk-kiap sha256:1abb0da43250…
+variant:  dk-kiap sha256:bac549d58cdd… | operating_rate = 1.20 fra 1. januar 2022 til \
+1. januar 2023 | clawback=never
+
+klynge         år    grundlag    variant     forskel
+-----------  ----  ----------  ---------  ----------
+Køgeklyngen  2022    3.878,40  25.584,00  +21.705,60
+
+forskel i alt: +21.705,60 kr.
+"""
+
+COMPARE = ["payouts", EXAMPLE, "--compare", "--set", "operating_rate@2022=1.20", "--policy",
+           "clawback=never"]
+
+
+def test_compare_table_in_danish(at_root: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["--lang", "da", *COMPARE], capsys)
+    assert (status, err) == (0, "")
+    assert out == COMPARE_DA
+    english = run(COMPARE, capsys)[1]
+    assert english.startswith("base:    dk-kiap sha256:1abb0da43250…\nvariant: dk-kiap "
+                              "sha256:bac549d58cdd… | operating_rate = 1.20 from 2022-01-01 "
+                              "to 2023-01-01 | clawback=never\n")
+    assert english.endswith("total difference: +21,705.60 kr\n")
+    nothing = run(["--lang", "da", "payouts", EXAMPLE, "--compare"], capsys)[1]
+    assert nothing.endswith("\ningen forskelle\n")
+
+
+def test_compare_csv_in_danish_and_json_unchanged(at_root: None,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(["--lang", "da", *COMPARE, "--format", "csv"], capsys)[1]
+    assert out.split("\n")[0] == ("\ufeffklynge;år;grundlag;variant;forskel;"
+                                  "opstartshonorar_forskel;driftstilskud_forskel;tillæg_forskel;"
+                                  "tilbagebetaling_forskel")
+    assert "Køgeklyngen;2022;3878,40;25584,00;21705,60;0,00;1705,60;0,00;20000,00" in out
+    english = run([*COMPARE, "--format", "json"], capsys)
+    assert english == run(["--lang", "da", *COMPARE, "--format", "json"], capsys)
+    assert "operating_rate = 1.20 from 2022-01-01 to 2023-01-01" in english[1]
