@@ -223,7 +223,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
     result = reproduce(args.files or None, args.ruleset, policies=_policies(args.policy))
-    out.write(result.to_json() if args.format == "json" else result.to_table())
+    out.write(result.to_json() if args.format == "json" else result.to_table(lang=args.lang))
     # A figure whose status is not the one its file expects fails the run, so a
     # published example can gate CI; a known erratum recorded in the file does not.
     return EXIT_PROBLEMS if result.not_as_expected else EXIT_OK

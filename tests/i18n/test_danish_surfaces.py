@@ -173,3 +173,29 @@ def test_compare_csv_in_danish_and_json_unchanged(at_root: None,
     english = run([*COMPARE, "--format", "json"], capsys)
     assert english == run(["--lang", "da", *COMPARE, "--format", "json"], capsys)
     assert "operating_rate = 1.20 from 2022-01-01 to 2023-01-01" in english[1]
+
+
+# --- reproduce ----------------------------------------------------------------------------
+
+def test_reproduce_table_in_danish(at_root: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["--lang", "da", "reproduce"], capsys)
+    assert (status, err) == (0, "")
+    assert out == pinned("reproduce.da.txt")
+    english = run(["reproduce"], capsys)[1]
+    assert "24 figures: 22 reproduced, 2 not reproduced, 4 flagged by the text checks.\n" \
+           "All 24 as expected.\n" in english
+    assert run(["reproduce", "--format", "json"], capsys) == \
+        run(["--lang", "da", "reproduce", "--format", "json"], capsys)
+
+
+def test_reproduce_mismatch_in_danish(at_root: None, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    text = (REPO_ROOT / "examples" / "published_guide_7_1.toml").read_text(encoding="utf-8")
+    assert 'expect = "not_reproduced"' not in text
+    path = tmp_path / "forkert.toml"
+    path.write_text(text.replace('printed = "10000"', 'printed = "10001"', 1), encoding="utf-8")
+    status, out, _ = run(["--lang", "da", "reproduce", str(path)], capsys)
+    assert status == 1
+    assert "1 ikke som forventet:\n" in out
+    assert "Forventet genskabt, men gav ikke genskabt (beregnet 10.000,00 i 2018)." in out
+    assert "Ikke genskabt (2018: beregnet 10.000,00, trykt − beregnet = 1,00)." in out
