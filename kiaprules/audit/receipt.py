@@ -20,6 +20,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._files import path_name, read_document
+from kiaprules._i18n import Message, _, localize, message, resolve_lang
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules._version import __version__
 from kiaprules.engine.compute import compute_payouts, prepare
@@ -165,23 +166,39 @@ class Verification:
     notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        head = "identical" if self.identical else f"different: {self.difference}"
-        return sanitize_lines("\n".join([head, *self.notes]))
+        return self.to_text(lang="en")
+
+    def to_text(self, *, lang: str | None = None) -> str:
+        """``identical``, or ``different:`` and the first difference, then the notes;
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish (the paths into the receipt and
+        the values quoted from it are shown as they are)."""
+        lang = resolve_lang(lang)
+        head = (_("identical", lang) if self.identical else _("different: {difference}", lang)
+                .format(difference=localize(self.difference or "", lang)))
+        return sanitize_lines("\n".join([head, *(localize(n, lang) for n in self.notes)]))
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Message:
     """The JSON type of ``value``, as a difference names it."""
     if value is None:
-        return "null"
+        return message("null")
     if isinstance(value, bool):
-        return "a boolean"
+        return message("a boolean")
     if isinstance(value, int):
-        return "an integer"
+        return message("an integer")
     if isinstance(value, float):
-        return "a number with a fraction"
+        return message("a number with a fraction")
     if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "an object"
+        return message("text")
+    return message("a list") if isinstance(value, list) else message("an object")
+
+
+def _other(other: str) -> tuple[Message, Message, Message]:
+    """What the receipt is compared with, as a difference names it: how it is named
+    before a value, after "not", and as a whole."""
+    if other == "recomputed":
+        return message("recomputed"), message("recomputed"), message("the recomputation")
+    return message("read as"), message("read"), message("read as")
 
 
 def _shown(value: Any) -> str:
@@ -201,14 +218,19 @@ def _first_difference(a: Any, b: Any, path: str = "result", *,
     Python but are different JSON, and a receipt holds exactly what was
     written, so an edit to an equal value of another type is a difference.
     """
+    named, not_named, whole = _other(other)
     if type(a) is not type(b):
-        return f"{path}: receipt {_shown(a)} ({_kind(a)}), {other} {_shown(b)} ({_kind(b)})"
+        return message("{path}: receipt {value} ({kind}), {other} {theirs} ({their_kind})",
+                       path=path, value=_shown(a), kind=_kind(a), other=named,
+                       theirs=_shown(b), their_kind=_kind(b))
     if isinstance(a, dict):
         for key in list(a) + [k for k in b if k not in a]:
             if key not in a:
-                return f"{path}.{key}: not in the receipt, {other} {_shown(b[key])}"
+                return message("{path}: not in the receipt, {other} {theirs}",
+                               path=f"{path}.{key}", other=named, theirs=_shown(b[key]))
             if key not in b:
-                return f"{path}.{key}: in the receipt, not {other.split()[0]}"
+                return message("{path}: in the receipt, not {other}", path=f"{path}.{key}",
+                               other=not_named)
             found = _first_difference(a[key], b[key], f"{path}.{key}", other=other)
             if found:
                 return found
@@ -219,11 +241,12 @@ def _first_difference(a: Any, b: Any, path: str = "result", *,
             if found:
                 return found
         if len(a) != len(b):
-            theirs = "the recomputation" if other == "recomputed" else other
-            return f"{path}: the receipt has {len(a)} entries, {theirs} {len(b)}"
+            return message("{path}: the receipt has {n} entries, {other} {theirs}", path=path,
+                           n=len(a), other=whole, theirs=len(b))
         return None
     if a != b:
-        return f"{path}: receipt {_shown(a)}, {other} {_shown(b)}"
+        return message("{path}: receipt {value}, {other} {theirs}", path=path, value=_shown(a),
+                       other=named, theirs=_shown(b))
     return None
 
 
@@ -343,26 +366,31 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
     try:
         embedded = ruleset_from_data(rs_info["content"], source=f"{name}: ruleset.content")
     except KiapRulesError as exc:
-        return _different(f"the embedded ruleset is not valid: {exc}")
+        return _different(message("the embedded ruleset is not valid: {error}",
+                                  error=str(exc)))
     if embedded.fingerprint != claimed_fingerprint:
-        return _different(
-            f"ruleset.content has fingerprint {embedded.fingerprint}, but the receipt claims "
-            f"{claimed_fingerprint}: the embedded ruleset was changed")
+        return _different(message(
+            "ruleset.content has fingerprint {fingerprint}, but the receipt claims {claimed}: "
+            "the embedded ruleset was changed", fingerprint=embedded.fingerprint,
+            claimed=claimed_fingerprint))
     if embedded.id != claimed_id:
-        return _different(f"ruleset.id: the receipt names ruleset {claimed_id!r}, but its "
-                          f"content is ruleset {embedded.id!r}")
+        return _different(message("ruleset.id: the receipt names ruleset {claimed}, but its "
+                                  "content is ruleset {id}", claimed=repr(claimed_id),
+                                  id=repr(embedded.id)))
     notes = []
     # By id among the shipped rulesets only: an id from a file never names a path.
     current = shipped_ruleset(embedded.id)
     if current is None:
-        notes.append(f"note: no ruleset {embedded.id!r} is shipped now; recomputed with the "
-                     "embedded one")
+        notes.append(message("note: no ruleset {id} is shipped now; recomputed with the "
+                             "embedded one", id=repr(embedded.id)))
     elif current.fingerprint != embedded.fingerprint:
-        return _different(
-            f"ruleset {embedded.id!r} has changed since the receipt: it is now "
-            f"{current.fingerprint}, the receipt used {embedded.fingerprint}")
+        return _different(message(
+            "ruleset {id} has changed since the receipt: it is now {fingerprint}, the receipt "
+            "used {used}", id=repr(embedded.id), fingerprint=current.fingerprint,
+            used=embedded.fingerprint))
     if version != __version__:
-        notes.append(f"note: the receipt was made by kiaprules {version}, this is {__version__}")
+        notes.append(message("note: the receipt was made by kiaprules {version}, this is "
+                             "{this}", version=version, this=__version__))
     stored_result = receipt["result"]
     try:
         clusters = _clusters(inputs, name)
@@ -375,8 +403,9 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
         # before recomputing (which a changed year range or strict flag may make
         # impossible: a year without patient counts, a rate no source publishes).
         if years != list(run.years):
-            return _different(f"years: receipt {_shown(years)}, not years in increasing order "
-                              "each once, as a receipt lists them", notes)
+            return _different(message("years: receipt {years}, not years in increasing order "
+                                      "each once, as a receipt lists them",
+                                      years=_shown(years)), notes)
         if isinstance(stored_result, dict):
             for key, recomputed_value in (("policies", run.policies),
                                           ("years", list(run.years))):
@@ -405,8 +434,9 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
     stored = inputs["fingerprint"]
     recomputed = inputs_fingerprint(clusters)
     if difference is None and stored != recomputed:
-        difference = (f"inputs.fingerprint: receipt {stored}, the inputs it holds hash to "
-                      f"{recomputed}: the inputs were changed")
+        difference = message("inputs.fingerprint: receipt {stored}, the inputs it holds hash "
+                             "to {recomputed}: the inputs were changed", stored=stored,
+                             recomputed=recomputed)
     # The inputs and overrides exactly as a receipt writes them: an edit the readers
     # normalise away (a name with a space added, a date written another way) is still
     # an edit.

@@ -231,7 +231,7 @@ def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     verification = verify_receipt(args.receipt)
-    out.write(f"{verification}\n")  # str() of a result is sanitized
+    out.write(verification.to_text(lang=args.lang) + "\n")  # sanitized
     return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
 

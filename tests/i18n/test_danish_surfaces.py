@@ -199,3 +199,20 @@ def test_reproduce_mismatch_in_danish(at_root: None, tmp_path: Path,
     assert "1 ikke som forventet:\n" in out
     assert "Forventet genskabt, men gav ikke genskabt (beregnet 10.000,00 i 2018)." in out
     assert "Ikke genskabt (2018: beregnet 10.000,00, trykt − beregnet = 1,00)." in out
+
+
+# --- verify -------------------------------------------------------------------------------
+
+def test_verify_in_danish(at_root: None, tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    receipt = tmp_path / "kvittering.json"
+    assert run(["payouts", EXAMPLE, "--receipt", str(receipt)], capsys)[0] == 0
+    assert run(["--lang", "da", "verify", str(receipt)], capsys)[:2] == (0, "identisk\n")
+    text = receipt.read_text(encoding="utf-8")
+    receipt.write_text(text.replace('"68110.90"', '"68110.91"', 1), encoding="utf-8")
+    status, out, _ = run(["verify", str(receipt), "--lang", "da"], capsys)
+    assert (status, out) == (1, "forskellig: result.clusters[0].years[0].lines[1].amount: "
+                                "kvitteringen har \"68110.91\", genberegnet \"68110.90\"\n")
+    status, out, _ = run(["verify", str(receipt)], capsys)
+    assert (status, out) == (1, "different: result.clusters[0].years[0].lines[1].amount: "
+                                "receipt \"68110.91\", recomputed \"68110.90\"\n")
