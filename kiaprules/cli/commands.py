@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, NoReturn, TextIO
 
-from kiaprules._i18n import LANGS, Message, _, localize, ngettext, resolve_lang
+from kiaprules._i18n import LANGS, N_, Message, _, localize, ngettext, resolve_lang
 from kiaprules._render import json_text, table_text
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
@@ -56,12 +56,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {sanitize(message)}\n")
 
 
+_RULESETS_HEADERS: Final = (N_("id"), N_("title"), N_("fingerprint"))
+
+
 def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
     rows = [(r.id, r.title, r.fingerprint) for r in available_rulesets()]
     if args.format == "json":
         out.write(json_text([{"id": i, "title": t, "fingerprint": f} for i, t, f in rows]))
     else:
-        out.write(table_text(rows, ("id", "title", "fingerprint")) + "\n")
+        # The titles are the ruleset files' own text.
+        out.write(table_text(rows, [_(h, args.lang) for h in _RULESETS_HEADERS]) + "\n")
     return EXIT_OK
 
 
@@ -71,9 +75,13 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json_text({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}))
         return EXIT_OK
     out.write(sanitize(f"{ruleset.id}: {ruleset.title}") + f"\n{ruleset.fingerprint}\n\n")
-    out.write(table_text(ruleset.value_cells(), Ruleset.VALUE_HEADERS,
+    lang = args.lang
+    out.write(table_text(ruleset.value_cells(lang), [_(h, lang) for h in Ruleset.VALUE_HEADERS],
                          widths=[None, None, None, None, 40, 60]) + "\n\n")
-    out.write(table_text(ruleset.policy_cells(), Ruleset.POLICY_HEADERS,
+    # The policies' questions are the ruleset file's own text; names and readings are
+    # identifiers (what --policy takes).
+    out.write(table_text(ruleset.policy_cells(),
+                         [_(h, lang) if h else h for h in Ruleset.POLICY_HEADERS],
                          widths=[None, None, None, None, 60]) + "\n")
     return EXIT_OK
 

@@ -216,3 +216,27 @@ def test_verify_in_danish(at_root: None, tmp_path: Path,
     status, out, _ = run(["verify", str(receipt)], capsys)
     assert (status, out) == (1, "different: result.clusters[0].years[0].lines[1].amount: "
                                 "receipt \"68110.91\", recomputed \"68110.90\"\n")
+
+
+# --- rulesets and ruleset show ------------------------------------------------------------
+
+def test_rulesets_and_ruleset_show_in_danish(at_root: None,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(["--lang", "da", "rulesets"], capsys)[1]
+    assert out.startswith("id       titel   ")
+    assert "  fingeraftryk\n" in out.splitlines(keepends=True)[0]
+    assert run(["rulesets"], capsys)[1].startswith("id       title   ")
+    status, out, _ = run(["--lang", "da", "ruleset", "show"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[3].split() == ["parameter", "fra", "til", "værdi", "status", "kilde"]
+    assert lines[5].startswith("catering_review_per_participant  1. januar 2018      "
+                               "             500,00       antagelse: local policy setting: no")
+    assert any(line.split() == ["fortolkning", "standard", "alternativer", "spørgsmål"]
+               for line in lines)
+    english = run(["ruleset", "show"], capsys)[1].splitlines()
+    assert english[3].split() == ["parameter", "from", "until", "value", "status", "source"]
+    assert english[5].startswith("catering_review_per_participant  2018-01-01              "
+                                 "500.00       assumption: local policy setting: no")
+    assert run(["ruleset", "show", "--format", "json"], capsys) == \
+        run(["--lang", "da", "ruleset", "show", "--format", "json"], capsys)
