@@ -373,7 +373,7 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
     years = parse_years(args.years) if args.years else None
     result = sweep(clusters, variants, ruleset, years=years, overrides=args.set,
                    policies=_policies(args.policy), strict=args.strict)
-    out.write(_render(result, args.format))
+    out.write(_render(result, args.format, args.lang))
     return EXIT_OK
 
 

@@ -240,3 +240,27 @@ def test_rulesets_and_ruleset_show_in_danish(at_root: None,
                                  "500.00       assumption: local policy setting: no")
     assert run(["ruleset", "show", "--format", "json"], capsys) == \
         run(["--lang", "da", "ruleset", "show", "--format", "json"], capsys)
+
+
+# --- sweep --------------------------------------------------------------------------------
+
+SWEEP = ["sweep", EXAMPLE, "--parameter", "operating_rate@2022", "--values", "1.00,1.12,1.30"]
+
+
+def test_sweep_table_in_danish(at_root: None, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["--lang", "da", *SWEEP], capsys)
+    assert (status, err) == (0, "")
+    assert out == pinned("sweep.da.txt")
+    english = run(SWEEP, capsys)[1]
+    assert english.startswith("variant                      startup    operating")
+    assert "; years 2018–2025; 3 variants, 1 aggregation\n" in english
+
+
+def test_sweep_csv_in_danish_and_json_unchanged(at_root: None,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(["--lang", "da", *SWEEP, "--format", "csv"], capsys)[1]
+    assert out.split("\n")[:2] == [
+        "\ufeffvariant;opstartshonorar;driftstilskud;tillæg;tilbagebetaling;i alt;forskel",
+        "grundlag;140000,00;576243,05;98290,00;-20000,00;794533,05;0,00"]
+    assert run([*SWEEP, "--format", "json"], capsys) == \
+        run(["--lang", "da", *SWEEP, "--format", "json"], capsys)
