@@ -25,7 +25,7 @@ from kiaprules.audit.published import reproduce
 from kiaprules.audit.receipt import make_receipt, verify_receipt, write_receipt
 from kiaprules.engine.compute import compute_payouts, prepare
 from kiaprules.engine.report import PayoutReport
-from kiaprules.errors import InputError, KiapRulesError
+from kiaprules.errors import MAX_REASON, InputError, KiapRulesError, _part
 from kiaprules.expenses.classify import classify_expenses
 from kiaprules.expenses.ledger import build_ledger
 from kiaprules.formats.clusterfile import dumps_clusters, load_clusters
@@ -618,7 +618,8 @@ def _error_text(error: KiapRulesError, lang: str) -> str:
     """
     if lang == "en" or not isinstance(error.reason_text, Message):
         return str(error)
-    reason = localize(error.reason_text, lang)
+    # Sanitized and cut as the English reason is: the values quoted come from data.
+    reason = _part(localize(error.reason_text, lang), MAX_REASON) or ""
     parts = [p for p in (error.path, error.record, error.field) if p]
     return sanitize(": ".join([*parts, reason]))
 

@@ -122,8 +122,9 @@ def _leaver_order(entry: tuple[str, Membership]) -> str:
 
 def _missing(cluster: Cluster, m: Membership, year: int, counted_on: dt.date) -> InputError:
     return InputError(
-        f"no group-1 patient count for 1 January {year}; the clinic is a member "
-        f"on {counted_on.isoformat()}, so {cluster.name} is paid for it in {year}",
+        message("no group-1 patient count for 1 January {year}; the clinic is a member on "
+                "{counted_on}, so {cluster} is paid for it in {year}", year=year,
+                counted_on=counted_on, cluster=cluster.name),
         path=m.path or cluster.source, record=m.label, field=f"patients.{year}")
 
 

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import attrs
 
+from kiaprules._i18n import Count, message
 from kiaprules._text import value_repr
 from kiaprules.errors import ConflictError, InputError, InputTypeError
 from kiaprules.model.calendar import parse_date, parse_year
@@ -42,16 +43,14 @@ MAX_CAPACITIES: Final = 1_000
 MAX_PATIENTS: Final = 10_000_000
 
 
-def _whole(value: object, *, field: str, minimum: int, maximum: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"must be a whole number ≥ {minimum}{what}, got {value!r}", field=field)
-    if value < minimum:
-        raise InputError(f"must be a whole number ≥ {minimum}{what}, got {value!r}", field=field)
+def _whole(value: object, *, field: str, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(message("must be a whole number ≥ {minimum}, got {value}",
+                                 minimum=minimum, value=repr(value)), field=field)
     if value > maximum:
-        raise InputError(
-            f"must be at most {maximum:,} (larger is implausible for one clinic), got {value!r}",
-            field=field,
-        )
+        raise InputError(message("must be at most {maximum} (larger is implausible for one "
+                                 "clinic), got {value}", maximum=Count(maximum),
+                                 value=repr(value)), field=field)
     return value
 
 
@@ -88,7 +87,7 @@ class PatientCounts(Mapping[int, int]):
                 raise InputError(f"year {year} is given twice", field="patients")
             if type(value) is not int or not 0 <= value <= MAX_PATIENTS:
                 value = _whole(value, field=f"patients.{year}", minimum=0,
-                               maximum=MAX_PATIENTS, what="")
+                               maximum=MAX_PATIENTS)
             data[year] = value
         # Its own constructor sets its own slots; afterwards nothing can.
         object.__setattr__(self, "_data", dict(sorted(data.items())))
@@ -145,7 +144,7 @@ def _to_patient_counts(value: object) -> PatientCounts:
 
 
 def _check_capacities(_: Any, __: attrs.Attribute[int], value: object) -> None:
-    _whole(value, field="capacities", minimum=1, maximum=MAX_CAPACITIES, what="")
+    _whole(value, field="capacities", minimum=1, maximum=MAX_CAPACITIES)
 
 
 def _to_change_date(value: object) -> dt.date:

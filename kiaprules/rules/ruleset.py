@@ -506,7 +506,7 @@ def convert_value(kind: str, value: object, *, field: str) -> Any:
             and not isinstance(value, bool):
         # Exact decimals only: TOML floats (4.33 unquoted) are refused by
         # parse_decimal; write "4.33" or an integer.
-        parse_decimal(value, field=field, what="an exact decimal")
+        parse_decimal(value, field=field, what=N_("an exact decimal"))
     if kind == "amount":
         return to_money(value, field=field, allow_negative=False)
     if kind == "rate":

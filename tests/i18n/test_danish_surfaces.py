@@ -264,3 +264,58 @@ def test_sweep_csv_in_danish_and_json_unchanged(at_root: None,
         "grundlag;140000,00;576243,05;98290,00;-20000,00;794533,05;0,00"]
     assert run([*SWEEP, "--format", "json"], capsys) == \
         run(["--lang", "da", *SWEEP, "--format", "json"], capsys)
+
+
+# --- the model's refusals -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("cluster", "english", "danish"), [
+    ('name = "Ny\u200b"\nfounded = 2019-03-01', "name: must not hold an invisible character "
+     "(U+200B, character 3)", "name: må ikke indeholde et usynligt tegn (U+200B, tegn nr. 3)"),
+    ('name = "Ny"\nfounded = "2019-13-01"', "founded: must be a date YYYY-MM-DD, got "
+     "'2019-13-01'", "founded: skal være en dato ÅÅÅÅ-MM-DD, fik '2019-13-01'"),
+    ('name = "Ny"\nfounded = 2019-03-01\nfoo = 1', "foo: unknown key; expected one of "
+     "coordinator, cvr, founded, name, registered", "foo: ukendt nøgle; forventede en af "
+     "coordinator, cvr, founded, name, registered"),
+    ('name = "Ny"', "founded: is missing", "founded: mangler"),
+    ('name = 7\nfounded = 2019-03-01', "name: must be text, got int",
+     "name: skal være tekst, fik int"),
+    ('name = "Ny"\nfounded = 2019-03-01\ncvr = "12345678"', "cvr: fails the CVR modulus-11 "
+     "check, got '12345678'", "cvr: består ikke CVR-nummerets modulus 11-kontrol, fik "
+     "'12345678'"),
+], ids=["invisible", "date", "unknown-key", "missing", "text", "cvr"])
+def test_model_refusals_in_danish(at_root: None, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str], cluster: str,
+                                  english: str, danish: str) -> None:
+    path = tmp_path / "ny.toml"
+    path.write_text(f"[cluster]\n{cluster}\n", encoding="utf-8")
+    status, _, err = run(["check", str(path)], capsys)
+    assert status == 2 and err.endswith(f": {english}\n") and err.count("\n") == 1
+    status, _, err = run(["--lang", "da", "check", str(path)], capsys)
+    assert status == 2 and err.endswith(f": {danish}\n"), err
+    assert err.startswith("kiaprules: fejl: ")
+
+
+def test_number_refusals_in_danish(at_root: None, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    text = (REPO_ROOT / EXAMPLE).read_text(encoding="utf-8")
+    path = tmp_path / "k.toml"
+    path.write_text(text.replace("capacities = 2", "capacities = 2.5", 1), encoding="utf-8")
+    err = run(["--lang", "da", "payouts", str(path)], capsys)[2]
+    assert err.endswith("capacities: skal være et helt tal ≥ 1, fik 2.5\n"), err
+    assert run(["payouts", str(path)], capsys)[2].endswith(
+        "capacities: must be a whole number ≥ 1, got 2.5\n")
+    path.write_text(text.replace("capacities = 2", "capacities = 2000", 1), encoding="utf-8")
+    err = run(["--lang", "da", "payouts", str(path)], capsys)[2]
+    assert err.endswith("capacities: må højst være 1.000 (mere er usandsynligt for én klinik), "
+                        "fik 2000\n"), err
+    assert run(["payouts", str(path)], capsys)[2].endswith(
+        "capacities: must be at most 1,000 (larger is implausible for one clinic), got 2000\n")
+
+
+def test_a_danish_reason_is_cut_as_the_english_one(at_root: None, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "lang.toml"
+    path.write_text(f'[cluster]\nname = "Ny"\nfounded = "{"x" * 5000}"\n', encoding="utf-8")
+    english = run(["check", str(path)], capsys)[2]
+    danish = run(["--lang", "da", "check", str(path)], capsys)[2]
+    assert len(danish) < 1000 and abs(len(danish) - len(english)) < 40
