@@ -270,18 +270,20 @@ class Membership:
         # C4: a capacity change falls within the membership, after it starts.
         for change in value.capacity_changes:
             if change.on <= self.joined or (self.left is not None and change.on >= self.left):
-                until = f" and before left ({self.left.isoformat()})" if self.left else ""
+                until = (message(" and before left ({left})", left=self.left) if self.left
+                         else "")
                 raise InputError(
-                    f"{change.on.isoformat()} is outside the membership: a change of "
-                    f"capacities comes after joined ({self.joined.isoformat()}){until}",
+                    message("{on} is outside the membership: a change of capacities comes "
+                            "after joined ({joined}){until}", on=change.on, joined=self.joined,
+                            until=until),
                     field=f"capacities.{change.on.isoformat()}")
 
     @left.validator
     def _left_after_joined(self, _: Any, value: dt.date | None) -> None:
         if value is not None and value <= self.joined:
             raise InputError(
-                f"{value.isoformat()} must be after joined ({self.joined.isoformat()}): "
-                "left is the first day no longer a member",
+                message("{left} must be after joined ({joined}): left is the first day no "
+                        "longer a member", left=value, joined=self.joined),
                 field="left",
             )
 
@@ -367,8 +369,8 @@ class Cluster:
     def _registered_not_before_founding(self, _: Any, value: dt.date) -> None:
         if value < self.founded:
             raise InputError(
-                f"{value.isoformat()} is before the founding general assembly "
-                f"({self.founded.isoformat()})",
+                message("{registered} is before the founding general assembly ({founded})",
+                        registered=value, founded=self.founded),
                 field="registered",
             )
 
@@ -377,8 +379,8 @@ class Cluster:
         for membership in value:
             if membership.joined < self.founded:
                 raise InputError(
-                    f"{membership.joined.isoformat()} is before the cluster was founded "
-                    f"({self.founded.isoformat()})",
+                    message("{joined} is before the cluster was founded ({founded})",
+                            joined=membership.joined, founded=self.founded),
                     path=membership.path,
                     record=membership.label,
                     field="joined",
@@ -408,13 +410,14 @@ class Overlap:
         (c1, m1), (c2, m2) = self.first, self.second
         start = max(m1.joined, m2.joined)
         ends = [d for d in (m1.left, m2.left) if d is not None]
-        until = f" until {min(ends).isoformat()}" if ends else ""
-        where = "twice in cluster " + repr(c1) if c1 == c2 else f"in {c1!r} and {c2!r}"
-        return (
-            f"provider number {self.provider_number} is a member {where} at once, "
-            f"from {start.isoformat()}{until} ({m1.where}; {m2.where}); all doctors of a "
-            "clinic belong to one cluster"
-        )
+        until = message(" until {end}", end=min(ends)) if ends else ""
+        where = (message("twice in cluster {cluster}", cluster=repr(c1)) if c1 == c2
+                 else message("in {first} and {second}", first=repr(c1), second=repr(c2)))
+        return message(
+            "provider number {number} is a member {where} at once, from {start}{until} "
+            "({first}; {second}); all doctors of a clinic belong to one cluster",
+            number=str(self.provider_number), where=where, start=start, until=until,
+            first=m1.where, second=m2.where)
 
 
 def memberships_by_provider(clusters: Iterable[Cluster]

@@ -319,3 +319,20 @@ def test_a_danish_reason_is_cut_as_the_english_one(at_root: None, tmp_path: Path
     english = run(["check", str(path)], capsys)[2]
     danish = run(["--lang", "da", "check", str(path)], capsys)[2]
     assert len(danish) < 1000 and abs(len(danish) - len(english)) < 40
+
+
+def test_conflicts_in_danish(at_root: None, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    err = run(["--lang", "da", "payouts", EXAMPLE, EXAMPLE], capsys)[2]
+    assert err == ("kiaprules: fejl: examples/koegeklyngen.toml: cluster (Køgeklyngen): name: "
+                   "er også navnet på cluster (Køgeklyngen) i examples/koegeklyngen.toml: "
+                   "navne identificerer klynger\n")
+    text = (REPO_ROOT / EXAMPLE).read_text(encoding="utf-8")
+    path = tmp_path / "k.toml"
+    path.write_text(text.replace("left = 2021-09-01", "left = 2020-01-01", 1), encoding="utf-8")
+    err = run(["--lang", "da", "check", str(path)], capsys)[2]
+    assert err.endswith("left: 1. januar 2020 skal ligge efter indtrædelsen (1. januar 2021): "
+                        "left er den første dag, klinikken ikke længere er medlem\n"), err
+    assert run(["check", str(path)], capsys)[2].endswith(
+        "left: 2020-01-01 must be after joined (2021-01-01): left is the first day no longer "
+        "a member\n")
