@@ -31,7 +31,7 @@ layer  packages                                              holds
 
 from kiaprules._version import __version__
 from kiaprules.audit.published import PublishedExample, Reproduction, load_published, reproduce
-from kiaprules.audit.receipt import Verification, make_receipt, verify_receipt
+from kiaprules.audit.receipt import Verification, make_receipt, verify_receipt, write_receipt
 from kiaprules.engine.compute import compute_payouts
 from kiaprules.engine.report import ClusterPayouts, Line, MemberShare, PayoutReport, YearPayout
 from kiaprules.errors import (
@@ -51,8 +51,17 @@ from kiaprules.expenses.classify import (
     classify_expenses,
 )
 from kiaprules.expenses.ledger import Account, AccountYear, build_ledger
-from kiaprules.formats.clusterfile import dumps_clusters, load_clusters, loads_clusters
-from kiaprules.formats.expensefile import load_expense_records
+from kiaprules.formats.clusterfile import (
+    clusters_from_data,
+    dumps_clusters,
+    load_clusters,
+    loads_clusters,
+)
+from kiaprules.formats.expensefile import (
+    ledger_input_from_data,
+    load_expense_records,
+    load_ledger_input,
+)
 from kiaprules.model.account import LedgerInput
 from kiaprules.model.cluster import Clinic, Cluster, Membership, PatientCounts
 from kiaprules.model.expense import Expense
@@ -64,7 +73,7 @@ from kiaprules.reports.sweep import Sweep, Variant, sweep
 from kiaprules.reports.whatif import Comparison, compare_reports
 from kiaprules.rules.loader import available_rulesets, load_ruleset
 from kiaprules.rules.overrides import Override
-from kiaprules.rules.payout import Rule
+from kiaprules.rules.payout import Rule, payout_rules
 from kiaprules.rules.registration import RegistrationProblem, check_registration
 from kiaprules.rules.ruleset import (
     Citation,
@@ -75,6 +84,7 @@ from kiaprules.rules.ruleset import (
     ResolvedValue,
     Ruleset,
 )
+from kiaprules.rules.spending import spending_rules
 
 __all__ = [
     "Account",
@@ -127,18 +137,24 @@ __all__ = [
     "check_registration",
     "classify",
     "classify_expenses",
+    "clusters_from_data",
     "compare_reports",
     "compute_payouts",
     "dumps_clusters",
+    "ledger_input_from_data",
     "load_clusters",
     "load_expense_records",
+    "load_ledger_input",
     "load_published",
     "load_ruleset",
     "loads_clusters",
     "make_receipt",
     "national_summary",
+    "payout_rules",
     "reproduce",
+    "spending_rules",
     "sweep",
     "to_money",
     "verify_receipt",
+    "write_receipt",
 ]

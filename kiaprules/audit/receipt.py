@@ -3,9 +3,10 @@
 A receipt (JSON) holds the inputs in canonical form, the ruleset (its id,
 fingerprint and whole content), the overrides, the policies, the years, the
 library version and the result. :func:`verify_receipt` checks the embedded
-ruleset against its fingerprint and against the ruleset of that id shipped
-now, recomputes the result, and reports ``identical`` or the first
-difference.
+ruleset against its fingerprint, recomputes the result under it, and reports
+``identical`` or the first difference; apart from that verdict, it says how
+the ruleset of that id shipped now differs from the embedded one, and, given
+the input files, whether they are exactly the receipt's inputs.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._files import path_name, read_document
-from kiaprules._i18n import Message, _, localize, message, resolve_lang
+from kiaprules._i18n import Message, _, localize, message, nmessage, resolve_lang
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules._version import __version__
 from kiaprules.engine.compute import compute_payouts, prepare
 from kiaprules.engine.report import PayoutReport
-from kiaprules.errors import InputError, KiapRulesError
-from kiaprules.formats.clusterfile import cluster_from_dict
+from kiaprules.errors import InputError, InputTypeError, KiapRulesError
+from kiaprules.formats.clusterfile import cluster_from_dict, load_clusters
 from kiaprules.model.calendar import parse_date
 from kiaprules.model.canonical import cluster_to_dict, inputs_fingerprint, jsonable
 from kiaprules.model.cluster import Cluster
-from kiaprules.rules.loader import ruleset_from_data, shipped_ruleset
+from kiaprules.rules.changes import ruleset_changes
+from kiaprules.rules.loader import is_shipped, ruleset_by_id, ruleset_from_data
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.ruleset import Ruleset
 
@@ -157,25 +159,64 @@ def write_receipt(
 
 @attrs.frozen(kw_only=True)
 class Verification:
-    """The outcome of :func:`verify_receipt`: identical, or the first difference."""
+    """The outcome of :func:`verify_receipt`: identical, or the first difference.
+
+    ``identical`` is the verdict: the receipt recomputes to what it holds
+    under the ruleset it was made with and, when input files were given,
+    they are exactly its inputs. Apart from the verdict:
+    ``ruleset_changed`` says when the ruleset of the receipt's id known now
+    (shipped, or in a ``KIAPRULES_RULESETS`` folder) is no longer the one the
+    receipt was made with, and ``ruleset_changes`` lists how
+    (``operating_rate 2022 1.12 → 1.10``); ``inputs`` lists each cluster in
+    which the files given differ from the receipt's inputs.
+    """
 
     __repr__ = value_repr
 
     identical: bool
     difference: str | None
     notes: tuple[str, ...] = ()
+    #: "the shipped dk-kiap has changed" (or the folder it is in now), when it has.
+    ruleset_changed: str | None = None
+    #: Each changed dated value, parameter or policy reading (empty when only text changed).
+    ruleset_changes: tuple[str, ...] = ()
+    #: Whether input files were compared with the receipt's inputs.
+    inputs_checked: bool = False
+    #: Each cluster missing from the files, extra in them, or changed, naming file and cluster.
+    inputs: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.to_text(lang="en")
 
     def to_text(self, *, lang: str | None = None) -> str:
-        """``identical``, or ``different:`` and the first difference, then the notes;
-        ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish (the paths into the receipt and
-        the values quoted from it are shown as they are)."""
+        """``identical``, or ``different:`` and the first difference, then the notes, how
+        the ruleset changed and the inputs' differences; ``lang="da"`` (or
+        ``$KIAPRULES_LANG``): in Danish (the paths into the receipt, the values quoted
+        from it and the ruleset's changed values are shown as they are)."""
         lang = resolve_lang(lang)
-        head = (_("identical", lang) if self.identical else _("different: {difference}", lang)
-                .format(difference=localize(self.difference or "", lang)))
-        return sanitize_lines("\n".join([head, *(localize(n, lang) for n in self.notes)]))
+        changed = None
+        if self.ruleset_changed is not None:
+            changed = _("{ruleset}: {changes}", lang).format(
+                ruleset=localize(self.ruleset_changed, lang),
+                changes=", ".join(self.ruleset_changes)
+                or _("its text, not its figures or readings", lang))
+        if self.identical:
+            head = _("identical", lang) if changed is None else \
+                _("identical under the ruleset it was made with; {changed}", lang).format(
+                    changed=changed)
+        else:
+            head = _("different: {difference}", lang).format(
+                difference=localize(self.difference or "", lang))
+        lines = [head, *(localize(n, lang) for n in self.notes)]
+        if changed is not None and not self.identical:
+            lines.append(_("note: {changed}", lang).format(changed=changed))
+        if self.inputs_checked and not self.inputs:
+            lines.append(_("inputs: the files hold exactly the receipt's inputs", lang))
+        elif self.inputs:
+            if self.difference is not None and not self.difference.startswith("inputs:"):
+                lines.append(_("inputs: the files are not the receipt's inputs either:", lang))
+            lines.extend(f"  {localize(line, lang)}" for line in self.inputs)
+        return sanitize_lines("\n".join(lines))
 
 
 def _kind(value: Any) -> Message:
@@ -198,6 +239,8 @@ def _other(other: str) -> tuple[Message, Message, Message]:
     before a value, after "not", and as a whole."""
     if other == "recomputed":
         return message("recomputed"), message("recomputed"), message("the recomputation")
+    if other == "file":
+        return message("file"), message("file"), message("file")
     return message("read as"), message("read"), message("read as")
 
 
@@ -250,7 +293,7 @@ def _first_difference(a: Any, b: Any, path: str = "result", *,
     return None
 
 
-def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str, *,
+def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str | None, *,
            record: str = "receipt", name: str | None = None) -> Any:
     value = receipt.get(key)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
@@ -259,7 +302,7 @@ def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str, *,
     return value
 
 
-def _table(receipt: Mapping[str, Any], key: str, keys: frozenset[str], path: str
+def _table(receipt: Mapping[str, Any], key: str, keys: frozenset[str], path: str | None
            ) -> dict[str, Any]:
     """The object ``key`` of the receipt, with exactly ``keys``."""
     table: dict[str, Any] = _field(receipt, key, dict, path)
@@ -270,12 +313,12 @@ def _table(receipt: Mapping[str, Any], key: str, keys: frozenset[str], path: str
     return table
 
 
-def _text(table: Mapping[str, Any], key: str, path: str, where: str) -> str:
+def _text(table: Mapping[str, Any], key: str, path: str | None, where: str) -> str:
     value: str = _field(table, key, str, path, name=f"{where}.{key}")
     return value
 
 
-def _years(receipt: Mapping[str, Any], path: str) -> list[int]:
+def _years(receipt: Mapping[str, Any], path: str | None) -> list[int]:
     """The receipt's years: whole numbers, as JSON integers (``2018``, not ``2018.0`` or
     ``"2018"``); whether they are years is checked with the computation's other inputs."""
     years: list[Any] = _field(receipt, "years", list, path)
@@ -286,7 +329,7 @@ def _years(receipt: Mapping[str, Any], path: str) -> list[int]:
     return years
 
 
-def _clusters(inputs: Mapping[str, Any], path: str) -> list[Cluster]:
+def _clusters(inputs: Mapping[str, Any], path: str | None) -> list[Cluster]:
     raw_clusters = inputs["clusters"]
     if not isinstance(raw_clusters, list):
         raise InputError("must be a list", path=path, record="inputs", field="clusters")
@@ -299,7 +342,7 @@ def _clusters(inputs: Mapping[str, Any], path: str) -> list[Cluster]:
     return clusters
 
 
-def _overrides(receipt: Mapping[str, Any], path: str) -> list[Override]:
+def _overrides(receipt: Mapping[str, Any], path: str | None) -> list[Override]:
     overrides = []
     for i, o in enumerate(_field(receipt, "overrides", list, path), 1):
         record = f"overrides[{i}]"
@@ -320,7 +363,7 @@ def _overrides(receipt: Mapping[str, Any], path: str) -> list[Override]:
     return overrides
 
 
-def _policies(receipt: Mapping[str, Any], path: str) -> dict[str, str]:
+def _policies(receipt: Mapping[str, Any], path: str | None) -> dict[str, str]:
     policies: dict[str, Any] = _field(receipt, "policies", dict, path)
     for key, value in policies.items():
         if not isinstance(value, str):
@@ -333,23 +376,176 @@ def _different(difference: str, notes: Sequence[str] = ()) -> Verification:
     return Verification(identical=False, difference=difference, notes=tuple(notes))
 
 
-def verify_receipt(path: str | os.PathLike[str]) -> Verification:
-    """Recompute the receipt at ``path``; raise :class:`InputError` if it is malformed.
+#: What verify_receipt accepts as the receipt: its file, or its data.
+ReceiptSource = str | os.PathLike[str] | Mapping[str, Any]
+#: What verify_receipt accepts as inputs: cluster files, or clusters (named by their source).
+InputSource = str | os.PathLike[str] | Cluster
+
+
+def _receipt_data(receipt: object) -> tuple[str | None, dict[str, Any]]:
+    """The receipt's path (``None`` for data) and its data, as JSON reads it back."""
+    if isinstance(receipt, Mapping):
+        try:
+            return None, _as_json(receipt)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"is not receipt data ({exc})", field="receipt") from None
+    if not isinstance(receipt, (str, os.PathLike)):
+        raise InputTypeError(f"must be the path of a receipt or its data (a mapping), got "
+                             f"{type(receipt).__name__}", field="receipt")
+    name = path_name(receipt, what="receipt")
+    return name, read_document(name, fmt="json")
+
+
+def _input_clusters(inputs: object) -> tuple[Cluster, ...]:
+    """The clusters of ``inputs``: cluster files read together (so two files cannot both hold
+    one cluster), and clusters given as objects."""
+    if isinstance(inputs, (str, os.PathLike, Cluster)):
+        inputs = [inputs]
+    if isinstance(inputs, (bytes, Mapping)) or not isinstance(inputs, Iterable):
+        raise InputTypeError(f"must be cluster files or clusters, got {type(inputs).__name__}",
+                             field="inputs")
+    given = list(inputs)
+    for item in given:
+        if not isinstance(item, (str, os.PathLike, Cluster)):
+            raise InputTypeError(f"must be cluster files or clusters, got "
+                                 f"{type(item).__name__}", field="inputs")
+    if not given:
+        raise InputError("name at least one cluster file", field="inputs")
+    clusters = list(load_clusters([i for i in given if not isinstance(i, Cluster)]))
+    clusters.extend(i for i in given if isinstance(i, Cluster))
+    return tuple(clusters)
+
+
+def _clinic_key(clinic: Mapping[str, Any]) -> str:
+    return message("clinic {number} (joined {joined})", number=clinic.get("provider_number"),
+                   joined=clinic.get("joined"))
+
+
+def _lstrip_dot(found: str) -> str:
+    """``found`` without the dots that start it (a path from ``""``), still a message."""
+    if isinstance(found, Message) and str(found.values.get("path", "")).startswith("."):
+        return message(found.msgid, **{**found.values,
+                                       "path": str(found.values["path"]).lstrip(".")})
+    return found.lstrip(".")
+
+
+def _cluster_difference(receipt: Any, given: Any) -> str:
+    """The first difference between a cluster in the receipt and one read from a file, both
+    in canonical form as JSON; clinics are named by provider number and joining day."""
+    found = _first_difference(receipt["cluster"], given["cluster"], "cluster", other="file")
+    if found:
+        return found
+    ours = {_clinic_key(c): c for c in receipt["clinic"]}
+    theirs = {_clinic_key(c): c for c in given["clinic"]}
+    for key in sorted(set(ours) | set(theirs)):
+        if key not in theirs:
+            return message("{key}: in the receipt, not in the file", key=key)
+        if key not in ours:
+            return message("{key}: in the file, not in the receipt", key=key)
+        found = _first_difference(ours[key], theirs[key], "", other="file")
+        if found:
+            return message("{key}: {difference}", key=key, difference=_lstrip_dot(found))
+    return message("its canonical form differs")  # pragma: no cover - always named
+
+
+def _input_differences(receipt_clusters: Sequence[Cluster], given: Sequence[Cluster]
+                       ) -> tuple[str, ...]:
+    """Each cluster missing from ``given``, extra in it, or changed, naming file and cluster."""
+    ours = {c.name: c for c in receipt_clusters}
+    theirs = {c.name: c for c in given}
+    found = []
+    for name in sorted(set(ours) | set(theirs)):
+        if name not in theirs:
+            found.append(message("cluster {name}: in the receipt, in none of the files "
+                                 "(missing)", name=repr(name)))
+            continue
+        where = theirs[name].source or "<data>"
+        if name not in ours:
+            found.append(message("{where}: cluster {name}: not in the receipt (extra)",
+                                 where=where, name=repr(name)))
+        elif inputs_fingerprint([ours[name]]) != inputs_fingerprint([theirs[name]]):
+            detail = _cluster_difference(_as_json(jsonable(cluster_to_dict(ours[name]))),
+                                         _as_json(jsonable(cluster_to_dict(theirs[name]))))
+            found.append(message("{where}: cluster {name}: changed: {detail}", where=where,
+                                 name=repr(name), detail=detail))
+    return tuple(found)
+
+
+def _ruleset_change(embedded: Ruleset, notes: list[str]) -> tuple[str | None, tuple[str, ...]]:
+    """Whether the ruleset of the embedded one's id known now differs from it, and how.
+
+    Found by id among the known rulesets only: an id from a file never names a path.
+    """
+    current = ruleset_by_id(embedded.id)
+    if current is None:
+        notes.append(message("note: no ruleset {id} is shipped now; recomputed with the "
+                             "embedded one", id=repr(embedded.id)))
+        return None, ()
+    if current.fingerprint == embedded.fingerprint:
+        return None, ()
+    where = (message("the shipped {id}", id=current.id) if is_shipped(current)
+             else message("{id} (now {source})", id=current.id, source=str(current.source)))
+    notes.append(message("note: the receipt's ruleset is {fingerprint}; {where} is now {now}",
+                         fingerprint=embedded.fingerprint, where=where,
+                         now=current.fingerprint))
+    return message("{where} has changed", where=where), ruleset_changes(embedded, current)
+
+
+def verify_receipt(
+    receipt: ReceiptSource,
+    *,
+    inputs: Iterable[InputSource] | InputSource | None = None,
+) -> Verification:
+    """Recompute a receipt, given as the path of its file or as its data (a mapping, as
+    :func:`make_receipt` gives it); raise :class:`InputError` if it is malformed.
 
     Every part of the receipt is held to what it claims: the embedded
-    ruleset to its id and fingerprint, and to the ruleset of that id shipped
-    now (looked up among the shipped rulesets by id: an id is never a
-    path); the years and strict flag to the result's years and policies;
-    the inputs and overrides to their canonical form; the result, value and
-    JSON type, to the recomputation.
+    ruleset to its id and fingerprint; the years and strict flag to the
+    result's years and policies; the inputs and overrides to their canonical
+    form; the result, value and JSON type, to the recomputation under the
+    embedded ruleset. When the ruleset of that id known now (shipped, or in
+    a ``KIAPRULES_RULESETS`` folder, looked up by id: an id is never a path)
+    differs from the embedded one, that is said apart from the verdict,
+    with each changed value (:attr:`Verification.ruleset_changes`).
+
+    ``inputs`` (cluster files, or :class:`Cluster` objects) are checked to
+    be exactly the receipt's inputs, by the canonical fingerprint the
+    receipt stores; each cluster missing from them, extra in them, or
+    changed is named with its file (:attr:`Verification.inputs`).
     """
-    name = path_name(path, what="receipt")
-    receipt = read_document(name, fmt="json")
+    name, receipt = _receipt_data(receipt)
+    given = None if inputs is None else _input_clusters(inputs)
+    verification = _verify(name, receipt)
+    if given is None:
+        return verification
+    stored = receipt["inputs"]["fingerprint"]
+    if inputs_fingerprint(given) == stored:
+        return attrs.evolve(verification, inputs_checked=True)
+    try:
+        ours = _clusters(receipt["inputs"], name)
+    except KiapRulesError as exc:
+        raise exc.located(path=name, record="receipt") from None
+    differences = _input_differences(ours, given) or (
+        message("the files' clusters hash to another fingerprint than the receipt's"),)
+    difference = verification.difference
+    if verification.identical:
+        count = len(differences)
+        difference = nmessage("inputs: the files are not the receipt's inputs ({n} cluster "
+                              "differs)", "inputs: the files are not the receipt's inputs ({n} "
+                              "clusters differ)", count)
+    return attrs.evolve(verification, identical=False, difference=difference,
+                        inputs_checked=True, inputs=differences)
+
+
+def _verify(name: str | None, receipt: dict[str, Any]) -> Verification:
+    """:func:`verify_receipt` of the receipt's data, read from ``name`` (``None``: given as
+    data)."""
     missing = sorted(_KEYS - set(receipt))
     unknown = sorted(set(receipt) - _KEYS)
     if missing or unknown:
         raise InputError(f"is not a kiaprules receipt (missing: {', '.join(missing) or '-'}; "
-                         f"unknown: {', '.join(unknown) or '-'})", path=name)
+                         f"unknown: {', '.join(unknown) or '-'})", path=name,
+                         field=None if name else "receipt")
     marker = receipt["kiaprules_receipt"]
     if type(marker) is not int or marker != FORMAT:
         raise InputError(f"receipt format {marker!r} is not {FORMAT}",
@@ -364,7 +560,9 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
     version = _text(library, "version", name, "library")
     inputs = _table(receipt, "inputs", _INPUT_KEYS, name)
     try:
-        embedded = ruleset_from_data(rs_info["content"], source=f"{name}: ruleset.content")
+        embedded = ruleset_from_data(rs_info["content"],
+                                     source=f"{name}: ruleset.content" if name
+                                     else "ruleset.content")
     except KiapRulesError as exc:
         return _different(message("the embedded ruleset is not valid: {error}",
                                   error=str(exc)))
@@ -377,20 +575,19 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
         return _different(message("ruleset.id: the receipt names ruleset {claimed}, but its "
                                   "content is ruleset {id}", claimed=repr(claimed_id),
                                   id=repr(embedded.id)))
-    notes = []
-    # By id among the shipped rulesets only: an id from a file never names a path.
-    current = shipped_ruleset(embedded.id)
-    if current is None:
-        notes.append(message("note: no ruleset {id} is shipped now; recomputed with the "
-                             "embedded one", id=repr(embedded.id)))
-    elif current.fingerprint != embedded.fingerprint:
-        return _different(message(
-            "ruleset {id} has changed since the receipt: it is now {fingerprint}, the receipt "
-            "used {used}", id=repr(embedded.id), fingerprint=current.fingerprint,
-            used=embedded.fingerprint))
+    notes: list[str] = []
+    changed, changes = _ruleset_change(embedded, notes)
     if version != __version__:
         notes.append(message("note: the receipt was made by kiaprules {version}, this is "
                              "{this}", version=version, this=__version__))
+    found = _recompute(name, receipt, inputs, embedded)
+    return Verification(identical=found is None, difference=found, notes=tuple(notes),
+                        ruleset_changed=changed, ruleset_changes=changes)
+
+
+def _recompute(name: str | None, receipt: dict[str, Any], inputs: Mapping[str, Any],
+               embedded: Ruleset) -> str | None:
+    """The first difference between the receipt and its recomputation under ``embedded``."""
     stored_result = receipt["result"]
     try:
         clusters = _clusters(inputs, name)
@@ -403,9 +600,8 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
         # before recomputing (which a changed year range or strict flag may make
         # impossible: a year without patient counts, a rate no source publishes).
         if years != list(run.years):
-            return _different(message("years: receipt {years}, not years in increasing order "
-                                      "each once, as a receipt lists them",
-                                      years=_shown(years)), notes)
+            return message("years: receipt {years}, not years in increasing order each "
+                           "once, as a receipt lists them", years=_shown(years))
         if isinstance(stored_result, dict):
             for key, recomputed_value in (("policies", run.policies),
                                           ("years", list(run.years))):
@@ -413,7 +609,7 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
                     found = _first_difference(stored_result[key], recomputed_value,
                                               f"result.{key}")
                     if found:
-                        return _different(found, notes)
+                        return found
         report: PayoutReport = compute_payouts(clusters, embedded, years=years,
                                                overrides=overrides, policies=policies,
                                                strict=strict)
@@ -448,5 +644,4 @@ def verify_receipt(path: str | os.PathLike[str]) -> Verification:
         difference = _first_difference(receipt["overrides"],
                                        [_override_data(o) for o in overrides], "overrides",
                                        other="read as")
-    return Verification(identical=difference is None, difference=difference,
-                        notes=tuple(notes))
+    return difference

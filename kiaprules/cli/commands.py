@@ -9,6 +9,7 @@ in the caller's process and returns its status; it changes nothing else.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import sys
@@ -17,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, NoReturn, TextIO
 
-from kiaprules._i18n import LANGS, N_, Message, _, localize, ngettext, resolve_lang
+from kiaprules._i18n import LANGS, N_, Message, _, localize, message, ngettext, resolve_lang
 from kiaprules._render import json_text, table_text
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
@@ -35,7 +36,12 @@ from kiaprules.model.cluster import Cluster
 from kiaprules.reports.plot import Draw, render, require_matplotlib
 from kiaprules.reports.summary import national_summary
 from kiaprules.reports.sweep import sweep
-from kiaprules.rules.loader import available_rulesets, load_ruleset, ruleset_file
+from kiaprules.rules.loader import (
+    available_rulesets,
+    is_shipped,
+    load_ruleset,
+    ruleset_file,
+)
 from kiaprules.rules.overrides import Override
 from kiaprules.rules.payout import PAYOUT_PARAMETERS, PAYOUT_POLICIES
 from kiaprules.rules.registration import check_registration
@@ -50,22 +56,54 @@ EXIT_INTERNAL = 3
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser, writing to the streams :func:`main` was given, not the process's."""
+
+    def __init__(self, *args: Any, streams: tuple[TextIO, TextIO] | None = None,
+                 **kwargs: Any) -> None:
+        self.streams = streams
+        super().__init__(*args, **kwargs)
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        # Every subparser writes where this one does.
+        kwargs["parser_class"] = functools.partial(_Parser, streams=self.streams)
+        return super().add_subparsers(**kwargs)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse writes help and --version to sys.stdout and usage errors to
+        # sys.stderr, read when it writes: here, to main's out and err instead.
+        if self.streams is not None and message:
+            file = self.streams[0] if file is sys.stdout else self.streams[1]
+        super()._print_message(message, file)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        # SystemExit raised here, for main to catch: not sys.exit, which a caller's
+        # process may have replaced.
+        if message:
+            self._print_message(message, sys.stderr)
+        raise SystemExit(status)
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2
         # argparse quotes what was typed (an unknown choice, a value it cannot
         # read): through the sanitizer like every message.
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {sanitize(message)}\n")
 
 
-_RULESETS_HEADERS: Final = (N_("id"), N_("title"), N_("fingerprint"))
+_RULESETS_HEADERS: Final = (N_("id"), N_("title"), N_("fingerprint"), N_("source"))
+_SHIPPED: Final = N_("shipped")
 
 
 def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
-    rows = [(r.id, r.title, r.fingerprint) for r in available_rulesets()]
+    # Shipped, then the folders of KIAPRULES_RULESETS (read now); "shipped" or the file.
+    rows = [(r.id, r.title, r.fingerprint, "shipped" if is_shipped(r) else str(r.source))
+            for r in available_rulesets()]
     if args.format == "json":
-        out.write(json_text([{"id": i, "title": t, "fingerprint": f} for i, t, f in rows]))
+        out.write(json_text([{"id": i, "title": t, "fingerprint": f, "source": s}
+                             for i, t, f, s in rows]))
     else:
-        # The titles are the ruleset files' own text.
-        out.write(table_text(rows, [_(h, args.lang) for h in _RULESETS_HEADERS]) + "\n")
+        # The titles and sources are the ruleset files' own text.
+        out.write(table_text([(i, t, f, _(s, args.lang) if s == _SHIPPED else s)
+                              for i, t, f, s in rows],
+                             [_(h, args.lang) for h in _RULESETS_HEADERS]) + "\n")
     return EXIT_OK
 
 
@@ -214,18 +252,31 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
-    _, report = _compute(args, years=[args.year])
-    names = [args.cluster] if args.cluster else [c.name for c in report.clusters]
-    texts = []
-    for name in names:
-        explanation = report.explain(name, args.year)
-        texts.append(explanation.to_dict() if args.format == "json"
-                     else explanation.to_text(lang=args.lang))
+    years = parse_years(args.years, field="--year")
+    _clusters, report = _compute(args, years=years)
+    explanations = report.explanations(years, cluster=args.cluster)
+    # Without --cluster, a cluster with nothing in a year is skipped: say which.
+    skipped = [(y, [c.name for c in report.clusters if all(p.year != y for p in c.years)])
+               for y in years]
+    skipped_text = "; ".join(f"{y}: {', '.join(names)}" for y, names in skipped if names)
+    if not explanations:
+        raise InputError(message("no cluster has anything to explain in {years} (skipped "
+                                 "{skipped})", years=args.years, skipped=skipped_text),
+                         field="--year")
     if args.format == "json":
-        # One object when --cluster names one, else a list (one entry a cluster).
-        out.write(json_text(texts[0] if args.cluster else texts))
+        # One object when --cluster names one cluster and one year, else a list (one entry
+        # a cluster and year, cluster by cluster, year by year).
+        data = [e.to_dict() for e in explanations]
+        out.write(json_text(data[0] if args.cluster and len(years) == 1 else data))
+        if skipped_text:
+            args.err.write(sanitize(_("kiaprules: note: skipped, nothing in that year: "
+                                      "{skipped}", args.lang).format(skipped=skipped_text))
+                           + "\n")
     else:
-        out.write("\n".join(str(t) for t in texts))
+        out.write("\n".join(e.to_text(lang=args.lang) for e in explanations))
+        if skipped_text:
+            out.write("\n" + sanitize(_("Skipped, nothing in that year: {skipped}",
+                                         args.lang).format(skipped=skipped_text)) + "\n")
     return EXIT_OK
 
 
@@ -238,7 +289,7 @@ def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    verification = verify_receipt(args.receipt)
+    verification = verify_receipt(args.receipt, inputs=args.inputs)
     out.write(verification.to_text(lang=args.lang) + "\n")  # sanitized
     return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
@@ -438,7 +489,8 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
 def _computation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="cluster files (.toml or .json)")
     p.add_argument("--ruleset", default="dk-kiap", metavar="ID|PATH",
-                   help="a shipped ruleset's id or a ruleset file (default dk-kiap)")
+                   help="a ruleset's id (shipped or in KIAPRULES_RULESETS) or a ruleset file, "
+                        "optionally pinned: ID@sha256:FINGERPRINT (default dk-kiap)")
     p.add_argument("--set", action="append", default=[], metavar="NAME@YEAR=VALUE",
                    help="override a parameter for a year (or YEAR-YEAR, or from a DATE on); "
                         "repeatable, e.g. --set operating_rate@2019=4.26")
@@ -449,23 +501,25 @@ def _computation_options(p: argparse.ArgumentParser) -> None:
                         "last rate forward (I5)")
 
 
-def _parser() -> _Parser:
-    """The command line's parser: every command, its options and their help."""
-    parser = _Parser(prog="kiaprules", description=(
+def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
+    """The command line's parser: every command, its options and their help; it writes
+    help, ``--version`` and usage errors to ``streams`` (out, err) when given."""
+    parser = _Parser(streams=streams, prog="kiaprules", description=(
         "Compute and explain the money Danish general-practice quality clusters (KiAP) "
         "receive, from dated rulesets with citations."))
     parser.add_argument("--version", action="version", version=f"kiaprules {__version__}")
     parser.add_argument("--lang", choices=LANGS, default=None,
                         help="the language of tables, text, CSV and errors: en (default) or da "
                              "(default: $KIAPRULES_LANG, else en); JSON has no language")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("rulesets", help="list the shipped rulesets with their fingerprints")
+    p = sub.add_parser("rulesets", help="list the rulesets an id can name, with their "
+                       "fingerprints: the shipped ones and those in KIAPRULES_RULESETS")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=_cmd_rulesets)
 
     p = sub.add_parser("ruleset", help="show a ruleset: every dated value with its citation")
-    rs = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    rs = p.add_subparsers(dest="action", required=True)
     show = rs.add_parser("show", help="every dated value, its status and citation")
     show.add_argument("ruleset", nargs="?", default="dk-kiap", help="id or path (dk-kiap)")
     show.add_argument("--format", choices=("table", "json"), default="table")
@@ -528,10 +582,13 @@ def _parser() -> _Parser:
                    "(default: JSON on standard output)")
     p.set_defaults(run=_cmd_generate)
 
-    p = sub.add_parser("explain", help="derive one year's payout line by line, with sources")
+    p = sub.add_parser("explain", help="derive a year's payout line by line, with sources "
+                       "(or each year of a range)")
     _computation_options(p)
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--cluster", metavar="NAME", help="the cluster (default: every cluster)")
+    p.add_argument("--year", "--years", dest="years", required=True, metavar="Y|A-B",
+                   help="the year, or years such as 2019-2021")
+    p.add_argument("--cluster", metavar="NAME", help="the cluster (default: every cluster "
+                   "with something in the year; the others are named as skipped)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_explain)
 
@@ -545,8 +602,12 @@ def _parser() -> _Parser:
     p.set_defaults(run=_cmd_reproduce)
 
     p = sub.add_parser("verify", help="recompute a receipt: 'identical' or the first "
-                       "difference (exit 1)")
+                       "difference (exit 1); with --inputs, also whether these files are its "
+                       "inputs")
     p.add_argument("receipt", metavar="FILE")
+    p.add_argument("--inputs", nargs="+", metavar="FILE",
+                   help="the cluster files the receipt should have been computed from: each "
+                        "cluster missing, extra or changed is named with its file (exit 1)")
     p.set_defaults(run=_cmd_verify)
 
     p = sub.add_parser("expenses", help="classify expenses: allowed, needs_review, "
@@ -578,27 +639,37 @@ def _parser() -> _Parser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
     """Run the command line in this process; return the exit status.
 
-    ``argv`` defaults to the process's arguments, ``out`` to standard output.
-    Errors go to standard error as one line. Nothing of the caller's process
-    is changed, and nothing exits: a usage error returns 2, ``--help`` 0.
+    ``argv`` defaults to the process's arguments (``sys.argv[1:]``), ``out``
+    to standard output and ``err`` to standard error, each read when called.
+    What a command prints (and ``--help``, ``--version``) goes to ``out``;
+    an error goes to ``err`` as one line. Nothing of the caller's process is
+    changed, and nothing exits: the status is returned (0 done, 1 found what
+    it looks for, 2 bad input, 3 an internal error; a usage error 2,
+    ``--help`` 0).
     """
     out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    if isinstance(argv, (str, bytes)):
+        err.write("kiaprules: error: argv: must be a list of arguments, not one string\n")
+        return EXIT_BAD_INPUT
     try:
-        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = _parser((out, err)).parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse's usage error, --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     lang = "en"
     try:
+        args.err = err  # where a command's notes go
         # --lang, else $KIAPRULES_LANG read now (an unknown value is refused here).
         lang = args.lang = resolve_lang(args.lang)
         status: int = args.run(args, out)
         out.flush()
         return status
     except KiapRulesError as exc:
-        sys.stderr.write(_("kiaprules: error: {message}", lang).format(
+        err.write(_("kiaprules: error: {message}", lang).format(
             message=_error_text(exc, lang)) + "\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -606,8 +677,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except Exception as exc:  # pragma: no cover - a bug; say so in one line
         if os.environ.get("KIAPRULES_DEBUG"):
             raise
-        sys.stderr.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
-                         "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
+        err.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
+                  "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
         return EXIT_INTERNAL
 
 

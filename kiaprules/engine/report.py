@@ -17,7 +17,7 @@ kiaprules`` imports it): the engine never imports what consumes its results.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -356,6 +356,11 @@ class PayoutReport(Records):
         def explain(self, cluster: str | None = None, year: int | None = None
                     ) -> Explanation:
             """The derivation of one cluster's payout for one year."""
+
+        def explanations(self, years: Iterable[int] | int | str | None = None, *,
+                         cluster: str | None = None) -> tuple[Explanation, ...]:
+            """The derivations of the payouts in ``years``, cluster by cluster, year by
+            year; a cluster with nothing in a year is skipped (unless it is ``cluster``)."""
 
         def compare(self, other: PayoutReport) -> Comparison:
             """The differences from this report (the base) to ``other`` (the variant)."""

@@ -42,6 +42,7 @@ from kiaprules.model.cluster import CapacityChange, Clinic, Cluster, Membership,
 
 __all__ = [
     "cluster_from_dict",
+    "clusters_from_data",
     "dumps_clusters",
     "load_clusters",
     "loads_clusters",
@@ -162,9 +163,13 @@ def _clusters_from_document(document: Mapping[str, Any], path: str | None) -> tu
 
 
 def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tuple[Cluster, ...]:
-    """The clusters in ``text``, a TOML or JSON document (``fmt``)."""
+    """The clusters in ``text``, a TOML or JSON document (``fmt``).
+
+    For a document already parsed (a mapping), :func:`clusters_from_data`.
+    """
     if not isinstance(text, (str, bytes)):
-        raise InputTypeError(f"must be the text of a TOML or JSON document, got "
+        hint = " (for a mapping, clusters_from_data)" if isinstance(text, Mapping) else ""
+        raise InputTypeError(f"must be the text of a TOML or JSON document{hint}, got "
                              f"{type(text).__name__}", field="text")
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -172,6 +177,26 @@ def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tu
         raise InputError(f"is not UTF-8 text (character {exc.start} is a lone surrogate)",
                          path=path) from None
     return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path)
+
+
+def clusters_from_data(data: Mapping[str, Any], *, source: str = "<data>"
+                       ) -> tuple[Cluster, ...]:
+    """The clusters in ``data``: a cluster file's content as plain data (what a TOML or JSON
+    parser gives, or what :func:`dumps_clusters` writes), one cluster or the bulk form.
+
+    Dates may be :class:`datetime.date` objects or ISO text. Errors name
+    ``source`` as the file, and the record and field as for a file.
+
+    >>> [c.name for c in clusters_from_data({"cluster": {"name": "Nord", "founded": "2019-03-01"},
+    ...                                      "clinic": []})]
+    ['Nord']
+    """
+    if not isinstance(data, Mapping):
+        raise InputTypeError(f"must be a cluster file's data (a mapping), got "
+                             f"{type(data).__name__}", field="data")
+    if not isinstance(source, str):
+        raise InputTypeError(f"must be text, got {type(source).__name__}", field="source")
+    return _clusters_from_document(data, source)
 
 
 def load_clusters(

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from kiaprules._files import check_keys, path_name, read_bytes, read_document
 from kiaprules._text import mask_cpr_like
-from kiaprules.errors import InputError, KiapRulesError
+from kiaprules.errors import InputError, InputTypeError, KiapRulesError
 from kiaprules.model.account import LedgerInput
 from kiaprules.model.calendar import parse_date, parse_year
 from kiaprules.model.expense import Expense
@@ -28,8 +28,10 @@ __all__ = [
     "CSV_COLUMNS",
     "EXPENSE_KEYS",
     "expense_from_dict",
+    "ledger_input_from_data",
     "ledger_input_from_document",
     "load_expense_records",
+    "load_ledger_input",
 ]
 
 EXPENSE_KEYS: Final = frozenset({
@@ -186,6 +188,36 @@ def ledger_input_from_document(document: Mapping[str, Any], path: str) -> Ledger
     return LedgerInput(cluster=cluster.strip() if isinstance(cluster, str) else None,
                        opening_balance=opening, general_assemblies=tuple(sorted(assemblies)),
                        budgets=budgets)
+
+
+def ledger_input_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> LedgerInput:
+    """The account's own data from an expenses file's content as plain data: its
+    ``account``, ``general_assembly`` and ``budget`` tables (others, such as ``expense``,
+    are left to :func:`load_expense_records`). Errors name ``source`` as the file.
+
+    >>> ledger_input_from_data({"account": {"opening_balance": "1200.50"},
+    ...                         "budget": [{"year": 2024, "amount": "50000"}]}).budgets
+    {2024: Decimal('50000.00')}
+    """
+    if not isinstance(data, Mapping):
+        raise InputTypeError(f"must be an expenses file's data (a mapping), got "
+                             f"{type(data).__name__}", field="data")
+    if not isinstance(source, str):
+        raise InputTypeError(f"must be text, got {type(source).__name__}", field="source")
+    check_keys(data, allowed={"account", "expense", "general_assembly", "budget"}, path=source)
+    return ledger_input_from_document(data, source)
+
+
+def load_ledger_input(path: str | os.PathLike[str]) -> LedgerInput:
+    """The account's own data (``[account]``, ``[[general_assembly]]``, ``[[budget]]``) of
+    the expenses file at ``path``; a CSV file holds none, and gives the empty account.
+
+    The file is read as :func:`load_expense_records` reads it, its expenses
+    checked too: a file with a malformed expense is refused.
+    """
+    name = path_name(path)
+    document, _ = load_expense_records(name)
+    return ledger_input_from_document(document, name)
 
 
 def _tables(document: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:

@@ -14,7 +14,7 @@ Everything shown is what the engine recorded: nothing is worked out again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -34,6 +34,7 @@ from kiaprules._render import html_list, html_note, html_quote, html_table, html
 from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.engine.report import LINE_COLUMNS, Line, PayoutReport, YearPayout, line_record
 from kiaprules.errors import InputError
+from kiaprules.model.args import years_of
 from kiaprules.model.money import (
     exact_quotient,
     format_kr,
@@ -46,7 +47,7 @@ from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
 from kiaprules.rules.ruleset import Citation, MonthDay, ResolvedValue
 
-__all__ = ["Explanation", "explain"]
+__all__ = ["Explanation", "explain", "explanations"]
 
 _CAPACITIES = (N_("capacity"), N_("capacities"))
 _PATIENTS = (N_("patient"), N_("patients"))
@@ -483,3 +484,35 @@ def explain(report: PayoutReport, cluster: str | None = None, year: int | None =
         withheld=payout.withheld, withheld_because=payout.withheld_because,
         withheld_rule=payout.withheld_rule,
     )
+
+
+def explanations(report: PayoutReport, years: Iterable[int] | int | str | None = None, *,
+                 cluster: str | None = None) -> tuple[Explanation, ...]:
+    """The derivations of ``report``'s payouts in ``years`` (``report.explanations``):
+    cluster by cluster (by name), year by year.
+
+    ``years`` may be a range (``range(2019, 2022)``), a list, one year, or
+    text such as ``"2019-2021"``; by default, every year of the report. A
+    cluster with nothing in a year (not yet founded, say) is skipped for that
+    year. With ``cluster``, only that cluster, and a year in which it has
+    nothing is refused, as :func:`explain` refuses it.
+    """
+    chosen = report.years if years is None else years_of(years, field="years")
+    outside = [str(y) for y in chosen if y not in report.years]
+    if outside:
+        raise InputError(f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not "
+                         f"among the report's years ({_years_text(report.years)})",
+                         field="years")
+    if cluster is not None:
+        return tuple(explain(report, cluster, year) for year in chosen)
+    return tuple(explain(report, c.name, y.year) for c in report.clusters for y in c.years
+                 if y.year in chosen)
+
+
+def _years_text(years: tuple[int, ...]) -> str:
+    """``2018-2025``, or the years one by one when they are not a run."""
+    if not years:
+        return "none"
+    if len(years) > 1 and list(years) == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(str(y) for y in years)

@@ -1,4 +1,5 @@
-"""Loading rulesets: from the shipped files by id, from a file by path, or from data.
+"""Loading rulesets: by id (shipped, or in a ``KIAPRULES_RULESETS`` folder), from a file by
+path, or from data; optionally pinned to a fingerprint (``dk-kiap@sha256:…``).
 
 The loader refuses unknown keys, values without a citation, dates out of
 order or repeated, inexact numbers (TOML floats) and values of the wrong
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -29,8 +31,8 @@ from kiaprules.rules.ruleset import (
     link_values,
 )
 
-__all__ = ["available_rulesets", "load_ruleset", "ruleset_file", "ruleset_from_data",
-           "shipped_ruleset"]
+__all__ = ["RULESETS_VARIABLE", "available_rulesets", "is_shipped", "load_ruleset",
+           "ruleset_by_id", "ruleset_file", "ruleset_folders", "ruleset_from_data", "split_pin"]
 
 _TOP_KEYS: Final = frozenset({"ruleset", "documents", "parameters", "policies"})
 _RULESET_KEYS: Final = frozenset({"id", "title", "description"})
@@ -196,18 +198,92 @@ def _shipped_dir() -> Path:
     return Path(shipped_dir("rulesets"))
 
 
+#: The environment variable naming more folders of rulesets, separated by os.pathsep.
+RULESETS_VARIABLE: Final = "KIAPRULES_RULESETS"
+
+
+def ruleset_folders() -> list[str]:
+    """The folders a ruleset id is looked up in: the shipped one, then each folder of
+    ``KIAPRULES_RULESETS`` in the order given.
+
+    The variable is read on every call, never at import: a service that
+    sets it later, or a test that changes it, is heard. Empty entries are
+    skipped, and a folder given twice (or the shipped one again) counts
+    once; an entry that is not a folder is refused, naming it.
+    """
+    folders = [str(_shipped_dir())]
+    seen = {os.path.realpath(folders[0])}
+    for entry in os.environ.get(RULESETS_VARIABLE, "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        if not os.path.isdir(entry):
+            raise InputError(f"{entry!r} is not a folder (it names folders of ruleset files, "
+                             f"separated by {os.pathsep!r})", field=RULESETS_VARIABLE)
+        real = os.path.realpath(entry)
+        if real not in seen:
+            seen.add(real)
+            folders.append(entry)
+    return folders
+
+
+def is_shipped(ruleset: Ruleset) -> bool:
+    """Whether ``ruleset`` was read from the folder of the rulesets shipped with kiaprules."""
+    if ruleset.source is None:
+        return False
+    return os.path.dirname(os.path.realpath(ruleset.source)) == os.path.realpath(_shipped_dir())
+
+
+def _ruleset_files() -> dict[str, str]:
+    """Every ruleset file of :func:`ruleset_folders`, by id (its name without ``.toml``);
+    an id found in two folders is refused, naming both files."""
+    found: dict[str, str] = {}
+    for folder in ruleset_folders():
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:  # a folder that cannot be listed: one line, naming it
+            raise InputError(f"{folder!r} cannot be read ({exc.strerror})",
+                             field=RULESETS_VARIABLE) from None
+        for name in names:
+            if not name.endswith(".toml") or name == ".toml":
+                continue
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path):
+                continue
+            ruleset_id = name[:-len(".toml")]
+            if ruleset_id in found:
+                raise _twice(ruleset_id, found[ruleset_id], path)
+            found[ruleset_id] = path
+    return found
+
+
+def _twice(ruleset_id: str, first: str, second: str) -> InputError:
+    return InputError(f"ruleset id {ruleset_id!r} is in two places, {first} and {second}; an "
+                      f"id must name one ruleset (rename one, or give a path)", field="ruleset")
+
+
+def _load_by_id(ruleset_id: str, path: str) -> Ruleset:
+    """The ruleset in ``path``, found by ``ruleset_id``: the file must hold that ruleset."""
+    ruleset = _read(path)
+    if ruleset.id != ruleset_id:
+        raise RulesetError(f"is {ruleset.id!r}, but the file is named {ruleset_id}.toml; a "
+                           "ruleset found by its id must hold the ruleset of that id",
+                           path=path, field="ruleset.id")
+    return ruleset
+
+
 def available_rulesets() -> list[Ruleset]:
-    """Every ruleset shipped with kiaprules, by id."""
-    return sorted((load_ruleset(p) for p in _shipped_dir().glob("*.toml")), key=lambda r: r.id)
+    """Every ruleset an id can name, sorted by id: the shipped ones, and those in the
+    folders of ``KIAPRULES_RULESETS`` (read now); an id in two places is refused."""
+    return [_load_by_id(i, p) for i, p in sorted(_ruleset_files().items())]
 
 
-def shipped_ruleset(ruleset_id: str) -> Ruleset | None:
-    """The ruleset shipped with kiaprules whose id is ``ruleset_id``, or ``None``.
+def ruleset_by_id(ruleset_id: str) -> Ruleset | None:
+    """The ruleset an id names now (shipped, or in a ``KIAPRULES_RULESETS`` folder), or ``None``.
 
-    The id is only compared with the shipped rulesets' own ids; it never
+    The id is only compared with the known rulesets' own ids; it never
     becomes part of a path. So an id read from data (a receipt's) cannot
     name a file: ``"/dev/zero"`` or ``"../../etc/passwd"`` is simply no
-    shipped ruleset.
+    ruleset.
     """
     for ruleset in available_rulesets():
         if ruleset.id == ruleset_id:
@@ -230,35 +306,93 @@ def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Rul
     return _Loader(source).ruleset(data)
 
 
-def ruleset_file(ruleset: str | os.PathLike[str]) -> str:
-    """The file :func:`load_ruleset` reads for ``ruleset``: a path as given, or a shipped id's.
+#: What pins a ruleset to its figures: ``ID@sha256:<64 hex digits>`` or ``PATH@sha256:…``.
+_PIN: Final = "@sha256:"
+_HEX: Final = re.compile(r"[0-9a-fA-F]{64}")
 
-    A name ending in ``.toml`` or holding a path separator is a path; any
-    other name is the id of a shipped ruleset, refused if none has it.
+
+def split_pin(ruleset: str) -> tuple[str, str | None]:
+    """``"dk-kiap@sha256:<hex>"`` as ``("dk-kiap", "sha256:<hex>")``; without a pin, ``None``.
+
+    >>> split_pin("dk-kiap")
+    ('dk-kiap', None)
+    >>> split_pin("my.toml@sha256:" + "AB" * 32)[1] == "sha256:" + "ab" * 32
+    True
     """
+    name, pin, digits = ruleset.rpartition(_PIN)
+    if not pin:
+        return ruleset, None
+    if not name or not _HEX.fullmatch(digits):
+        raise InputError(f"a pinned ruleset is ID@sha256: or PATH@sha256: and the 64 "
+                         f"hexadecimal digits of its fingerprint, got {ruleset!r}",
+                         field="ruleset")
+    return name, "sha256:" + digits.lower()
+
+
+def _ruleset_text(ruleset: object) -> str:
     if not isinstance(ruleset, (str, os.PathLike)):
         raise InputTypeError(f"must be a ruleset id or the path of a ruleset file, got "
                              f"{type(ruleset).__name__}", field="ruleset")
     text = os.fspath(ruleset)
-    if suffix(text) == ".toml" or os.sep in text or "/" in text:
+    return text if isinstance(text, str) else os.fsdecode(text)
+
+
+def _is_path(text: str) -> bool:
+    return suffix(text) == ".toml" or os.sep in text or "/" in text
+
+
+def ruleset_file(ruleset: str | os.PathLike[str]) -> str:
+    """The file :func:`load_ruleset` reads for ``ruleset``: a path as given, or an id's.
+
+    A name ending in ``.toml`` or holding a path separator is a path; any
+    other name is the id of a ruleset, looked up as ``ID.toml`` in the
+    shipped folder and in the folders of ``KIAPRULES_RULESETS``
+    (:func:`ruleset_folders`). An id found in none is refused, and so is
+    one found in two (a shipped id is never shadowed). A pin
+    (``@sha256:…``) is left out: it says what the file must hold.
+    """
+    text, _ = split_pin(_ruleset_text(ruleset))
+    if _is_path(text):
         return str(Path(text))  # a caller's path, spelled as pathlib spells it
-    # A shipped ruleset's id.
-    name = os.path.join(shipped_dir("rulesets"), f"{text}.toml")
-    if not os.path.isfile(name):
-        known = ", ".join(sorted(p.stem for p in _shipped_dir().glob("*.toml")))
-        raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
-                         field="ruleset")
-    return name
+    # A ruleset's id: the file ID.toml in one of the folders.
+    folders = ruleset_folders()
+    found = [os.path.join(f, f"{text}.toml") for f in folders]
+    found = [f for f in found if os.path.isfile(f)]
+    if len(found) > 1:
+        raise _twice(text, found[0], found[1])
+    if not found:
+        known = ", ".join(sorted(_ruleset_files()))
+        if len(folders) == 1:
+            raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
+                             field="ruleset")
+        raise InputError(f"no ruleset {text!r}, shipped or in {RULESETS_VARIABLE}; known: "
+                         f"{known} (or give a path)", field="ruleset")
+    return found[0]
 
 
 def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
-    """A ruleset by id (one shipped with kiaprules) or by the path of a TOML file.
+    """A ruleset by id (shipped, or in a ``KIAPRULES_RULESETS`` folder) or by the path of a
+    TOML file, optionally pinned to its fingerprint: ``"dk-kiap@sha256:<64 hex>"``.
 
     The loader refuses unknown keys, values without a citation, dates out of
     order or repeated, inexact numbers (TOML floats) and values of the wrong
-    kind, naming the file and the key.
+    kind, naming the file and the key. A pinned ruleset whose fingerprint is
+    not the pin is refused (:class:`InputError` on the field ``ruleset``,
+    with both fingerprints).
     """
-    name = ruleset_file(ruleset)
+    text, pinned = split_pin(_ruleset_text(ruleset))
+    name, by_path = ruleset_file(text), _is_path(text)
+    result = _read(name) if by_path else _load_by_id(text, name)
+    if pinned is not None and result.fingerprint != pinned:
+        # A path names itself in the error; an id is named in the reason.
+        raise InputError(f"{'' if by_path else repr(text) + ' '}has fingerprint "
+                         f"{result.fingerprint}, not the pinned {pinned}",
+                         path=name if by_path else None, field="ruleset")
+    return result
+
+
+def _read(name: str) -> Ruleset:
+    """The ruleset file ``name``, parsed again only when its bytes changed."""
     data = read_bytes(name, what="ruleset file")
     digest = hashlib.sha256(data).digest()
     cached = _CACHE.get(name)

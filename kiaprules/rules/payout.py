@@ -28,7 +28,7 @@ from kiaprules.errors import RulesetError
 from kiaprules.rules.ruleset import Citation, Ruleset
 
 __all__ = ["OPTIONAL_POLICIES", "PAYOUT_PARAMETERS", "PAYOUT_POLICIES", "RULES", "Rule",
-           "check_payout_ruleset", "rule"]
+           "check_payout_ruleset", "payout_rules", "rule"]
 
 
 @attrs.frozen(kw_only=True)
@@ -150,6 +150,18 @@ for _r in RULES:
     _BY_KEY.setdefault(_key, _r)
 _POLICY_OF: Final[dict[str, str]] = {r.id: r.policy.partition("=")[0] for r in RULES
                                      if r.policy is not None}
+
+
+def payout_rules() -> tuple[Rule, ...]:
+    """The registry of payout rules (:data:`RULES`), in the order docs/payouts.md presents
+    them; a rule that is one reading of an interpretation appears once a reading.
+
+    A tuple of frozen rules: a read-only view, the same object every time.
+
+    >>> [r.policy for r in payout_rules() if r.id == "founding_members"]
+    ['founding_members=registration', 'founding_members=founding']
+    """
+    return RULES
 
 
 def rule(id: str, policies: Mapping[str, str] | None = None) -> Rule:

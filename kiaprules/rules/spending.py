@@ -57,6 +57,7 @@ __all__ = [
     "SpendingRule",
     "Threshold",
     "When",
+    "spending_rules",
 ]
 
 Status = Literal["allowed", "needs_review", "incomplete", "not_allowed"]
@@ -593,3 +594,14 @@ SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
     _per_participant_rule("expensive_catering", "catering", "catering_review_per_participant"),
     _per_participant_rule("expensive_venue", "room_rental", "venue_review_per_participant"),
 )
+
+
+def spending_rules() -> tuple[SpendingRule, ...]:
+    """The registry of spending rules (:data:`SPENDING_RULES`), in decision order.
+
+    A tuple of frozen rules: a read-only view, the same object every time.
+
+    >>> [r.id for r in spending_rules()][:2] == [r.id for r in SPENDING_RULES][:2]
+    True
+    """
+    return SPENDING_RULES

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import decimal
 import gc
+import io
+import json
 import locale
 import sys
 from collections.abc import Callable, Iterator
@@ -22,14 +24,19 @@ from conftest import EXAMPLE_CLUSTER, EXAMPLES
 from kiaprules import (
     build_ledger,
     classify_expenses,
+    clusters_from_data,
     compute_payouts,
     load_clusters,
     load_expense_records,
+    load_ledger_input,
     load_ruleset,
+    make_receipt,
     national_summary,
     reproduce,
     sweep,
+    verify_receipt,
 )
+from kiaprules.cli import main
 from kiaprules.reports.plot import render
 from kiaprules.synthetic import generate_country
 
@@ -59,6 +66,18 @@ CALLS: dict[str, Callable[[], Any]] = {
     # a chart drawn and written as SVG (matplotlib imported by the call, if not yet)
     "plot": lambda: render(national_summary(load_clusters(EXAMPLE_CLUSTER)).plot, "svg"),
     "generate_country": lambda: generate_country(seed=3, scale=0.2),
+    "clusters_from_data": lambda: clusters_from_data(json.loads(DENMARK.read_text("utf-8"))),
+    "load_ledger_input": lambda: load_ledger_input(EXPENSES),
+    "verify_receipt": lambda: verify_receipt(make_receipt(load_clusters(EXAMPLE_CLUSTER)),
+                                             inputs=[EXAMPLE_CLUSTER]),
+    # The command line in-process: a run, a usage error, --help and bad input.
+    "cli.main payouts": lambda: main(["payouts", str(EXAMPLE_CLUSTER)], out=io.StringIO(),
+                                     err=io.StringIO()),
+    "cli.main usage error": lambda: main(["payouts", "--no-such"], out=io.StringIO(),
+                                         err=io.StringIO()),
+    "cli.main --help": lambda: main(["--help"], out=io.StringIO(), err=io.StringIO()),
+    "cli.main bad input": lambda: main(["check", "absent.toml"], out=io.StringIO(),
+                                       err=io.StringIO()),
 }
 
 

@@ -224,7 +224,9 @@ def test_rulesets_and_ruleset_show_in_danish(at_root: None,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     out = run(["--lang", "da", "rulesets"], capsys)[1]
     assert out.startswith("id       titel   ")
-    assert "  fingeraftryk\n" in out.splitlines(keepends=True)[0]
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "titel", "fingeraftryk", "kilde"]
+    assert lines[2].endswith("  medfølger")
     assert run(["rulesets"], capsys)[1].startswith("id       title   ")
     status, out, _ = run(["--lang", "da", "ruleset", "show"], capsys)
     assert status == 0
@@ -336,3 +338,27 @@ def test_conflicts_in_danish(at_root: None, tmp_path: Path,
     assert run(["check", str(path)], capsys)[2].endswith(
         "left: 2020-01-01 must be after joined (2021-01-01): left is the first day no longer "
         "a member\n")
+
+
+def test_verify_inputs_in_danish(at_root: None, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    cluster = tmp_path / "k.toml"
+    cluster.write_text((REPO_ROOT / EXAMPLE).read_text(encoding="utf-8"), encoding="utf-8")
+    receipt = tmp_path / "r.json"
+    assert run(["payouts", str(cluster), "--receipt", str(receipt)], capsys)[0] == 0
+    out = run(["--lang", "da", "verify", str(receipt), "--inputs", str(cluster)], capsys)[1]
+    assert out == "identisk\ninputs: filerne indeholder præcis kvitteringens inddata\n"
+    text = cluster.read_text(encoding="utf-8")
+    cluster.write_text(text.replace("capacities = 2\n", "capacities = 3\n", 1), encoding="utf-8")
+    status, out, _ = run(["--lang", "da", "verify", str(receipt), "--inputs", str(cluster)],
+                         capsys)
+    assert status == 1
+    assert out.replace(str(cluster), "k.toml") == (
+        "forskellig: inputs: filerne er ikke kvitteringens inddata (1 klynge er forskellig)\n"
+        "  k.toml: klynge 'Køgeklyngen': ændret: klinik 012345 (indtrådt 2018-09-12): "
+        "capacities: kvitteringen har 2, filen 3\n")
+    english = run(["verify", str(receipt), "--inputs", str(cluster)], capsys)[1]
+    assert english.replace(str(cluster), "k.toml") == (
+        "different: inputs: the files are not the receipt's inputs (1 cluster differs)\n"
+        "  k.toml: cluster 'Køgeklyngen': changed: clinic 012345 (joined 2018-09-12): "
+        "capacities: receipt 2, file 3\n")

@@ -34,7 +34,7 @@ from kiaprules import (
     available_rulesets,
     load_ruleset,
 )
-from kiaprules.rules.loader import ruleset_from_data, shipped_ruleset
+from kiaprules.rules.loader import ruleset_by_id, ruleset_from_data
 
 D = dt.date
 RULESET = load_ruleset("dk-kiap")
@@ -1087,8 +1087,8 @@ HOSTILE_IDS = ["/dev/zero", "../../etc/passwd", "/etc/passwd", "dk-kiap.toml",
 
 
 def test_a_shipped_ruleset_is_found_by_its_id() -> None:
-    assert shipped_ruleset("dk-kiap") == RULESET
-    assert shipped_ruleset("dk-kiap").source == str(SHIPPED_RULESET)  # type: ignore[union-attr]
+    assert ruleset_by_id("dk-kiap") == RULESET
+    assert ruleset_by_id("dk-kiap").source == str(SHIPPED_RULESET)  # type: ignore[union-attr]
 
 
 @given(st.sampled_from(HOSTILE_IDS) | st.text(max_size=30))
@@ -1103,7 +1103,7 @@ def test_an_id_that_is_not_a_shipped_ones_is_none_and_opens_nothing_but_the_ship
         return real_os_open(file, *args, **kwargs)
 
     with mock.patch("builtins.open", spy), mock.patch("os.open", os_open):
-        found = shipped_ruleset(ruleset_id)
+        found = ruleset_by_id(ruleset_id)
     assert spy.paths, "the shipped rulesets were read through neither open() nor os.open()"
     assert (found is None) == (ruleset_id != "dk-kiap")
     assert set(spy.paths) <= spy.allowed
