@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Final
 
 __all__ = ["mask_cpr_like", "printable", "result_repr", "sanitize", "sanitize_lines",
-           "value_repr", "years_text"]
+           "value_repr", "year_span", "years_text"]
 
 
 def printable(text: str) -> str:
@@ -205,3 +205,16 @@ def years_text(years: Iterable[int]) -> str:
     if not items:
         return "none"
     return str(items[0]) if len(items) == 1 else f"{items[0]}-{items[-1]}"
+
+
+def year_span(years: Iterable[int], *, none: str = "no years") -> str:
+    """A span of years as tables and charts write it: ``2018–2025`` (an en dash), one year
+    alone, or ``none``.
+
+    >>> year_span([2018, 2019, 2025]), year_span([2026]), year_span([])
+    ('2018–2025', '2026', 'no years')
+    """
+    items = sorted(years)
+    if not items:
+        return none
+    return str(items[0]) if items[0] == items[-1] else f"{items[0]}–{items[-1]}"

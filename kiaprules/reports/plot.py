@@ -48,7 +48,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from kiaprules._i18n import N_
-from kiaprules._text import sanitize
+from kiaprules._text import sanitize, year_span
 from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputError, MissingExtraError
 from kiaprules.model.money import ZERO, format_kr, parse_decimal, plus, round_ore, total
@@ -253,7 +253,7 @@ def plot_summary(summary: NationalSummary, *, ax: Axes | None = None) -> Axes:
     years = [r.year for r in rows]
     _by_year(ax, years, {k: [getattr(r, k) for r in rows] for k in KINDS},
              [r.total for r in rows], [r.rests_on_assumption for r in rows])
-    span = f" {years[0]}–{years[-1]}" if years else ""
+    span = f" {year_span(years)}" if years else ""
     _title(ax, f"Paid to all clusters per year{span}, by kind")
     _kroner_axis(ax, "paid in the year")
     notes = _ruleset_lines(summary.ruleset_id, summary.fingerprint, summary.overrides,
@@ -375,7 +375,7 @@ def plot_sweep(sweep: Sweep, *, ax: Axes | None = None) -> Axes:
     bar), with a legend entry saying so.
     """
     ax = _new_axes() if ax is None else ax
-    years = f"{sweep.years[0]}–{sweep.years[-1]}" if sweep.years else "no years"
+    years = year_span(sweep.years)
     swept = swept_value(sweep)
     assumed_entry: list[Any] = []
     if swept is not None:

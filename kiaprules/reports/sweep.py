@@ -44,7 +44,7 @@ import attrs
 
 from kiaprules._i18n import N_, _, danish_decimal, ngettext, resolve_lang
 from kiaprules._render import csv_text, html_list, html_note, html_table, json_text, table_text
-from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
+from kiaprules._text import result_repr, sanitize_lines, value_repr, year_span, years_text
 from kiaprules.engine.compute import policy_readings, prepare
 from kiaprules.engine.pricing import KINDS
 from kiaprules.engine.quantities import aggregate
@@ -234,14 +234,18 @@ class Sweep(Records):
         return [row(self.base), *(row(r) for r in self.rows)]
 
     def _notes(self, lang: str = "en") -> list[str]:
-        years = (f"{self.years[0]}–{self.years[-1]}" if self.years
-                 else _("no years", lang))
+        years = year_span(self.years, none=_("no years", lang))
         n, m = len(self.rows), self.aggregations
-        notes = [_("ruleset {id} {fingerprint}; years {years}; {variants}, {aggregations}",
-                   lang).format(
-            id=self.ruleset_id, fingerprint=self.fingerprint, years=years,
-            variants=ngettext("{n} variant", "{n} variants", n, lang).format(n=n),
-            aggregations=ngettext("{n} aggregation", "{n} aggregations", m, lang).format(n=m))]
+        variants = ngettext("{n} variant", "{n} variants", n, lang).format(n=n)
+        aggregations = ngettext("{n} aggregation", "{n} aggregations", m, lang).format(n=m)
+        if len(self.years) > 1:
+            head = _("ruleset {id} {fingerprint}; years {years}; {variants}, {aggregations}",
+                     lang)
+        else:
+            head = _("ruleset {id} {fingerprint}; year {years}; {variants}, {aggregations}",
+                     lang)
+        notes = [head.format(id=self.ruleset_id, fingerprint=self.fingerprint, years=years,
+                             variants=variants, aggregations=aggregations)]
         if any(r.assumptions for r in (self.base, *self.rows)):
             notes.append(_("* the total rests on a figure no source publishes", lang))
         notes.extend(_("withheld under {variant}: {amount} would be paid to clusters that do "

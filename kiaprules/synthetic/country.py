@@ -23,8 +23,9 @@ own trend, −1.5 % to +2.5 % a year, with noise), some clinics join late,
 some leave within their first year and some after it, some move from one
 cluster to another (``switched_from`` set, the old membership ending the day
 the new one starts, so no provider number is ever in two clusters at once),
-and a few leave in 2024–2025. Patient counts run 2018–2025 for every year a
-clinic is a member of its cluster.
+and a few leave in 2024–2025. Patient counts run 2018–2026 for every year a
+clinic is a member of its cluster on 1 January. A year added later is drawn
+after the years before it, so it changes none of their counts.
 
 ``scale`` multiplies the country: ``scale=10`` is ten blocks of 116
 clusters, each matching the figures above; a fraction takes the first part
@@ -64,7 +65,8 @@ MIN_CAPACITIES, MAX_CAPACITIES = 11, 71
 MIN_PATIENTS, MAX_PATIENTS = 17_117, 110_140
 #: The day the §1 figures describe.
 SNAPSHOT: Final = dt.date(2024, 1, 1)
-FIRST_YEAR, LAST_YEAR = 2018, 2025
+#: The years of patient counts (per 1 January).
+FIRST_YEAR, LAST_YEAR = 2018, 2026
 #: Provider numbers are drawn without repeats from 100000–999999.
 _PROVIDER_SPACE: Final = 900_000
 MAX_SCALE: Final = 250
@@ -195,14 +197,22 @@ def _series(count_2024: int, first: int, last: int, rng: random.Random) -> dict[
     """Patients per 1 January of ``first``..``last``: a per-mille trend with noise around 2024."""
     trend = rng.randint(-15, 25)  # per mille a year
     counts = {2024: count_2024}
-    for year in range(2025, LAST_YEAR + 1):
+
+    def forward(year: int) -> None:
         prev = counts[year - 1]
         counts[year] = max(0, prev + (prev * trend + 500) // 1000
                            + rng.randint(-(prev // 400), prev // 400))
+
+    # The draws run in the order the years were added, so that adding a year
+    # changes no earlier year's count: 2025, then 2023 back to 2018 (the
+    # first country, 2018-2025), then each later year.
+    forward(2025)
     for year in range(2023, FIRST_YEAR - 1, -1):
         nxt = counts[year + 1]
         counts[year] = max(0, (nxt * 1000 + (1000 + trend) // 2) // (1000 + trend)
                            + rng.randint(-(nxt // 400), nxt // 400))
+    for year in range(2026, LAST_YEAR + 1):
+        forward(year)
     return {str(y): counts[y] for y in range(max(first, FIRST_YEAR), min(last, LAST_YEAR) + 1)}
 
 

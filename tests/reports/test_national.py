@@ -10,7 +10,9 @@ own.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -86,6 +88,26 @@ def test_the_same_seed_gives_the_same_country_to_the_byte() -> None:
 def test_the_shipped_country_is_the_generator_s_seed_2024(country: Country) -> None:
     """examples/denmark.json is `kiaprules generate --seed 2024`, byte for byte."""
     assert DENMARK.read_text(encoding="utf-8") == dumps_clusters(country, fmt="json")
+
+
+#: sha256 of examples/denmark.json as first shipped, with counts 2018-2025.
+FIRST_SHIPPED_SHA256 = "f2d701bb4dd9aeca8f20d4d7ec697cbe712f44e4f061dcee97447200da44b0ea"
+
+
+def test_the_2026_counts_changed_no_earlier_year_of_the_shipped_country() -> None:
+    """The counts per 1 January 2026 were added later (docs/analysis.md sweeps 2026's rate).
+
+    Without its "2026" lines (and the comma each put after "2025"), the file is
+    the first shipped one, byte for byte: no cluster, membership or earlier
+    count changed.
+    """
+    text = DENMARK.read_text(encoding="utf-8")
+    added = re.findall(r',\n *"2026": \d+\n', text)
+    assert len(added) == 1380
+    without = re.sub(r',\n *"2026": \d+\n', "\n", text)
+    assert hashlib.sha256(without.encode("utf-8")).hexdigest() == FIRST_SHIPPED_SHA256
+    # ... and 2026 is paid on every clinic that is a member on 1 January 2026.
+    assert national_summary(load_clusters(DENMARK), years=[2026]).rows[0].clinics == 1380
 
 
 def test_a_country_matches_haandbog_2024_section_1(country: Country) -> None:
@@ -238,8 +260,9 @@ def test_detail_false_equals_detail_true_without_shares_on_generated_scenarios(
 
 
 def test_a_missing_count_is_refused_for_the_whole_country(country: Country) -> None:
-    with pytest.raises(InputError, match="no group-1 patient count for 1 January 2026"):
-        compute_payouts(country, years=[2026])
+    # The generated counts run to 1 January 2026; 2027 has none.
+    with pytest.raises(InputError, match="no group-1 patient count for 1 January 2027"):
+        compute_payouts(country, years=[2027])
 
 
 def _lean(line: Line) -> Line:

@@ -336,6 +336,17 @@ def test_a_sweep_of_one_rate_is_its_total_against_the_rate(small_country: Any) -
         assert len(line(ax, ASSUMED_LABEL).get_xdata()) == len(assumed)
 
 
+def test_one_year_is_named_once_not_as_a_span() -> None:
+    result = sweep([KOEGE], [{"overrides": [f"operating_rate@2024={v}"]}
+                             for v in ("3.50", "3.60")], years=[2024])
+    ax = result.plot()
+    assert ax.get_title(loc="left") == "Total 2024 against operating_rate"
+    assert ax.get_ylabel() == "total 2024"
+    assert f"{result.fingerprint}; year 2024; 2 variants" in result.to_table()
+    assert national_summary(KOEGE, years=[2024]).plot().get_title(loc="left") == \
+        "Paid to all clusters per year 2024, by kind"
+
+
 def test_a_sweep_of_other_variants_is_a_bar_a_variant(small_country: Any) -> None:
     result = sweep(small_country, [
         {"name": "4.26 in 2019-2021", "overrides": ["operating_rate@2019-2021=4.26"]},
@@ -486,25 +497,60 @@ TITLES = {"national.svg": "Paid to all clusters per year 2018–2025, by kind",
           "sweep.svg": "Total 2018–2025 against operating_rate"}
 
 
-def test_the_docs_figures_are_what_the_script_writes_and_the_page_shows(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("make_figures", FIGURES / "make_figures.py")
+#: The charts docs/analysis.md shows, by docs/figures/make_analysis_figures.py.
+ANALYSIS_TITLES = {"analysis-national.svg": "Paid to all clusters per year 2018–2026, by kind",
+                   "analysis-compare.svg": "Difference per year, variant − base, by kind",
+                   "analysis-sweep.svg": "Total 2026 against operating_rate",
+                   "analysis-cluster.svg": "Sjælland 11: payouts per year, by kind"}
+
+
+def _script(name: str) -> Any:
+    """A script of docs/figures, imported from its file."""
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), FIGURES / name)
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    written = script.main(tmp_path)
-    assert sorted(p.name for p in written) == sorted(TITLES)
-    page = (REPO_ROOT / "docs" / "plots.md").read_text(encoding="utf-8")
+    return script
+
+
+def _check_figures(script_name: str, page_name: str, titles: dict[str, str],
+                   tmp_path: Path) -> None:
+    """The script writes the figures the page links to, titled so, as committed."""
+    written = _script(script_name).main(tmp_path)
+    assert sorted(p.name for p in written) == sorted(titles)
+    page = (REPO_ROOT / "docs" / page_name).read_text(encoding="utf-8")
     for path in written:
         assert f"](figures/{path.name})" in page
         drawn = path.read_bytes()
-        assert f"<!-- {TITLES[path.name]} -->".encode() in drawn
+        assert f"<!-- {titles[path.name]} -->".encode() in drawn
         committed = (FIGURES / path.name).read_bytes()
         # The same matplotlib writes the same bytes; another version may lay out
         # text differently, so the committed file is compared under its own only.
         made_by = re.search(rb"Matplotlib v([^,\s]+)", committed)
         assert made_by is not None
         if made_by[1].decode() == matplotlib.__version__:
-            assert drawn == committed, f"run python docs/figures/make_figures.py ({path.name})"
+            assert drawn == committed, f"run python docs/figures/{script_name} ({path.name})"
+
+
+def test_the_docs_figures_are_what_the_script_writes_and_the_page_shows(tmp_path: Path) -> None:
+    _check_figures("make_figures.py", "plots.md", TITLES, tmp_path)
+
+
+def test_the_analysis_figures_are_what_the_script_writes_and_the_page_shows(
+        tmp_path: Path) -> None:
+    _check_figures("make_analysis_figures.py", "analysis.md", ANALYSIS_TITLES, tmp_path)
+
+
+def test_the_analysis_figures_draw_what_the_page_computes() -> None:
+    """The script's constants are the page's: the same years, override, rates and cluster."""
+    script = _script("make_analysis_figures.py")
+    page = (REPO_ROOT / "docs" / "analysis.md").read_text(encoding="utf-8")
+    years, rates = script.YEARS, script.RATES_2026
+    assert years == range(2018, 2027) and ">>> YEARS = range(2018, 2027)" in page
+    assert f'overrides=["{script.WHAT_IF}"]' in page
+    assert rates == [Decimal("3.50") + Decimal("0.05") * i for i in range(11)]
+    assert 'rates = [Decimal("3.50") + Decimal("0.05") * i for i in range(11)]' in page
+    assert f'report.plot(cluster="{script.CLUSTER}")' in page
 
 
 # --- the command line: --plot FILE -------------------------------------------------------
