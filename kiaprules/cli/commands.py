@@ -674,6 +674,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error of ours; run() points
+        # standard output at nothing so that the exit's flush cannot fail.
+        raise
     except Exception as exc:  # pragma: no cover - a bug; say so in one line
         if os.environ.get("KIAPRULES_DEBUG"):
             raise
