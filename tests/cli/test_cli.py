@@ -391,9 +391,9 @@ def test_a_receipt_beside_the_inputs_is_written(
 
 
 def test_output_piped_into_a_reader_that_stops_early_is_not_an_error() -> None:
-    """``kiaprules payouts ... | head -1``: the reader goes away; no error, exit 0."""
+    """``kiaprules explain ... | head -1``: the reader goes away; no error, exit 0."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "kiaprules", "payouts", "examples/denmark.json"],
+        [sys.executable, "-m", "kiaprules", "explain", "examples/denmark.json", "--year", "2020"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO_ROOT)
     assert child.stdout is not None and child.stderr is not None
     child.stdout.readline()
