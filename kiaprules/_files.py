@@ -287,9 +287,9 @@ def check_keys(
     for key in table:
         if key not in allowed:
             raise InputError(
-                f"unknown key; expected one of {', '.join(sorted(allowed))}",
+                message("unknown key; expected one of {keys}", keys=", ".join(sorted(allowed))),
                 path=path, record=record, field=name(key),
             )
     for key in sorted(required):
         if key not in table:
-            raise InputError("is missing", path=path, record=record, field=name(key))
+            raise InputError(message("is missing"), path=path, record=record, field=name(key))

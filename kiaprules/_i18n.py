@@ -39,7 +39,7 @@ from typing import Any, Final
 
 from kiaprules.errors import InputError
 
-__all__ = ["DEFAULT_LANG", "ENV_LANG", "LANGS", "N_", "Message", "_", "catalogue",
+__all__ = ["DEFAULT_LANG", "ENV_LANG", "LANGS", "N_", "Count", "Message", "_", "catalogue",
            "danish_decimal", "format_date_da", "localize", "message", "ngettext", "nmessage",
            "resolve_lang"]
 
@@ -140,6 +140,16 @@ class Message(str):
         return (_rebuild, (self.msgid, self.plural, self.n, tuple(self.values.items())))
 
 
+class Count(int):
+    """A whole number a message writes grouped: ``10,000`` (in Danish ``10.000``).
+
+    >>> localize(message("at most {n}", n=Count(10000)), "da")
+    'at most 10.000'
+    """
+
+    __slots__ = ()
+
+
 def _rebuild(msgid: str, plural: str | None, n: int, items: tuple[tuple[str, Any], ...]
              ) -> Message:
     if plural is None:
@@ -154,6 +164,8 @@ def _shown(value: Any, lang: str) -> str:
         return danish_decimal(value) if lang == "da" else f"{value:f}"
     if isinstance(value, Message):
         return localize(value, lang)
+    if isinstance(value, Count):
+        return f"{value:,}".replace(",", ".") if lang == "da" else f"{value:,}"
     return str(value)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -34,6 +34,14 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._files import check_keys, path_name, read_document, shipped_dir
+from kiaprules._i18n import (
+    N_,
+    _,
+    danish_decimal,
+    format_date_da,
+    ngettext,
+    resolve_lang,
+)
 from kiaprules._render import html_list, html_note, html_table, json_text, table_text
 from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.engine.compute import prepare
@@ -48,6 +56,7 @@ from kiaprules.model.money import (
     difference,
     exact_quotient,
     format_kr,
+    format_kr_da,
     format_money,
     format_rate,
     from_ore,
@@ -64,8 +73,11 @@ __all__ = ["EXPECTATIONS", "Figure", "FigureResult", "PublishedExample", "Reprod
 FIGURE_KINDS: Final = (*KINDS, "total")
 #: What a figure may be expected to give: the statuses :class:`FigureResult` has.
 EXPECTATIONS: Final = ("reproduced", "not_reproduced")
-_FIGURE_HEADERS: Final = ("example", "figure", "printed", "computed", "expected", "status",
-                          "explanation")
+_FIGURE_HEADERS: Final = (N_("example"), N_("figure"), N_("printed"), N_("computed"),
+                          N_("expected"), N_("status"), N_("explanation"))
+#: The statuses and the text checks' flags, marked: words in Danish, identifiers in JSON.
+_WORDS: Final = (N_("reproduced"), N_("not_reproduced"), N_("line_arithmetic"),
+                 N_("misprinted_year"))
 _FIGURE_ALIGN: Final = ("left", "left", "right", "right", "left", "left", "left")
 _SOLVABLE: Final = {"operating": ("operating_rate",), "supplement": ("supplement_rate",),
                     "total": ("operating_rate", "supplement_rate")}
@@ -351,8 +363,7 @@ class Solution:
     instead_of: Decimal
 
     def __str__(self) -> str:
-        return f"{self.parameter} {format_rate(self.rate)} for {self.year} " \
-               f"(instead of {format_rate(self.instead_of)})"
+        return _option(self.parameter, self.rate, [self.year], self.instead_of, "en")
 
 
 _MAX_RATE_ORE: Final = 10**9  # 10 million kr per unit: beyond any rate worth reporting
@@ -406,10 +417,14 @@ class FigureResult:
     assumptions: tuple[str, ...]
     line_check: str | None
     misprinted_years: tuple[int, ...]
+    #: The rates carried forward (I5) the assumptions name: parameter, value, in force
+    #: from, the years; to write them in another language.
+    carried: tuple[tuple[str, Decimal, dt.date, tuple[int, ...]], ...] = attrs.field(
+        default=(), eq=False, repr=False)
 
     @property
     def reproduced(self) -> bool:
-        return all(amount == self.figure.printed for _, amount in self.computed)
+        return all(amount == self.figure.printed for _year, amount in self.computed)
 
     @property
     def status(self) -> str:
@@ -427,54 +442,67 @@ class FigureResult:
     @property
     def mismatch(self) -> str | None:
         """How the result differs from what the figure expects; ``None`` when as expected."""
+        return self.mismatch_in("en")
+
+    def mismatch_in(self, lang: str) -> str | None:
+        """:attr:`mismatch` in ``lang``."""
         if self.as_expected:
             return None
-        expected = _described(self.figure.expect, self.figure.expected_computed, format_money)
-        actual = _described(self.status, () if self.reproduced else self.computed,
-                            format_money)
-        return f"Expected {expected}, got {actual}."
+        expected = _described(self.figure.expect, self.figure.expected_computed, "sentence",
+                              lang)
+        actual = _described(self.status, () if self.reproduced else self.computed, "sentence",
+                            lang)
+        return _("Expected {expected}, got {actual}.", lang).format(expected=expected,
+                                                                     actual=actual)
 
     @property
     def computed_amount(self) -> Decimal:
         """The computed amount; when the years disagree, the first that differs from print."""
-        for _, amount in self.computed:
+        for _year, amount in self.computed:
             if amount != self.figure.printed:
                 return amount
         return self.computed[0][1]
 
     @property
     def explanation(self) -> str:
+        return self.explanation_in("en")
+
+    def explanation_in(self, lang: str) -> str:
+        """Why the figure is (not) reproduced, and what the checks found, in ``lang``."""
         parts: list[str] = []
         fig = self.figure
         if not self.reproduced:
             diffs = "; ".join(
-                f"{y}: computed {format_money(a)}, printed − computed = "
-                f"{format_money(fig.printed - a)}" for y, a in self.computed if a != fig.printed)
-            parts.append(f"Not reproduced ({diffs}).")
+                _("{year}: computed {computed}, printed − computed = {difference}", lang).format(
+                    year=y, computed=_money(a, lang), difference=_money(fig.printed - a, lang))
+                for y, a in self.computed if a != fig.printed)
+            parts.append(_("Not reproduced ({differences}).", lang).format(differences=diffs))
             if self.solutions:
                 grouped: dict[tuple[str, Decimal, Decimal], list[int]] = {}
                 for sol in self.solutions:
                     grouped.setdefault((sol.parameter, sol.rate, sol.instead_of), []).append(
                         sol.year)
-                options = [f"{p} {format_rate(r)} for {_years(ys)} (instead of "
-                           f"{format_rate(i)})" for (p, r, i), ys in grouped.items()]
-                parts.append("A single rate would reproduce the printed amount: "
-                             + " or ".join(options) + ".")
+                options = [_option(p, r, ys, i, lang) for (p, r, i), ys in grouped.items()]
+                parts.append(_("A single rate would reproduce the printed amount: {options}.",
+                               lang).format(options=_(" or ", lang).join(options)))
             else:
-                parts.append("No single operating or supplement rate to the øre reproduces "
-                             "the printed amount.")
-        if self.line_check:
-            parts.append(self.line_check)
+                parts.append(_("No single operating or supplement rate to the øre reproduces "
+                               "the printed amount.", lang))
+        line_check = self.line_check if lang == "en" else _line_check(fig, lang)
+        if line_check:
+            parts.append(line_check)
         if self.misprinted_years:
-            bad = _years(self.misprinted_years)
+            bad = _years(self.misprinted_years, lang)
             missing = [y for y in fig.years if str(y) not in fig.line]
-            reading = (f" (read as {_years(missing)})"
+            reading = (_(" (read as {years})", lang).format(years=_years(missing, lang))
                        if len(missing) == len(self.misprinted_years) else "")
-            parts.append(f"Misprinted year: the line names {bad}, before the scheme began"
-                         f"{reading}.")
+            parts.append(_("Misprinted year: the line names {years}, before the scheme "
+                           "began{reading}.", lang).format(years=bad, reading=reading))
         if self.assumptions:
-            parts.append("Computed on a rate no source publishes: "
-                         + "; ".join(self.assumptions) + ".")
+            assumptions = (self.assumptions if lang == "en"
+                           else [_carried(*c, lang) for c in self.carried])
+            parts.append(_("Computed on a rate no source publishes: {assumptions}.",
+                           lang).format(assumptions="; ".join(assumptions)))
         return " ".join(parts)
 
     @property
@@ -514,25 +542,68 @@ class FigureResult:
         }
 
 
-def _years(years: Sequence[int]) -> str:
+def _years(years: Sequence[int], lang: str = "en") -> str:
     items = [str(y) for y in years]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if len(items) == 1 else _("{years} and {last}", lang).format(
+        years=", ".join(items[:-1]), last=items[-1])
 
 
-def _described(status: str, by_year: Sequence[tuple[int, Decimal]],
-               fmt: Callable[[Decimal], str]) -> str:
+def _money(amount: Decimal, lang: str) -> str:
+    """An amount in a sentence: ``126900.00`` (Danish ``126.900,00``)."""
+    text = format_money(amount)
+    return danish_decimal(Decimal(text)) if lang == "da" else text
+
+
+def _rate(rate: Decimal, lang: str) -> str:
+    text = format_rate(rate)
+    return danish_decimal(Decimal(text)) if lang == "da" else text
+
+
+def _count(n: int, lang: str) -> str:
+    text = f"{n:,}"
+    return text.replace(",", ".") if lang == "da" else text
+
+
+def _option(parameter: str, rate: Decimal, years: Sequence[int], instead_of: Decimal,
+            lang: str) -> str:
+    return _("{parameter} {rate} for {years} (instead of {instead_of})", lang).format(
+        parameter=parameter, rate=_rate(rate, lang), years=_years(years, lang),
+        instead_of=_rate(instead_of, lang))
+
+
+def _carried(parameter: str, value: Decimal, start: dt.date, years: Sequence[int],
+             lang: str) -> str:
+    return _("{parameter} for {years}, {value} (in force from {start}) carried forward under "
+             "I5", lang).format(parameter=parameter, years=_years(years, lang),
+                                value=_rate(value, lang),
+                                start=format_date_da(start) if lang == "da"
+                                else start.isoformat())
+
+
+def _described(status: str, by_year: Sequence[tuple[int, Decimal]], style: str,
+               lang: str = "en") -> str:
     """``not_reproduced (computed 194700.00 in 2019 and 2020)``; a status alone without
-    amounts. Years that compute the same amount are named together."""
+    amounts. Years that compute the same amount are named together. ``style`` is
+    ``"sentence"`` (amounts as ``194700.00``) or ``"table"`` (``194,700.00``)."""
+    if style == "table":
+        def fmt(a: Decimal) -> str:
+            return format_kr_da(a, unit=False) if lang == "da" else format_kr(a)
+    else:
+        def fmt(a: Decimal) -> str:
+            return _money(a, lang)
+    word = _(status, lang)
     if not by_year:
-        return status
+        return word
     grouped: dict[Decimal, list[int]] = {}
     for year, amount in by_year:
         grouped.setdefault(amount, []).append(year)
-    amounts = ", ".join(f"{fmt(a)} in {_years(ys)}" for a, ys in grouped.items())
-    return f"{status} (computed {amounts})"
+    amounts = ", ".join(_("{amount} in {years}", lang).format(amount=fmt(a),
+                                                              years=_years(ys, lang))
+                        for a, ys in grouped.items())
+    return _("{status} (computed {amounts})", lang).format(status=word, amounts=amounts)
 
 
-def _line_check(fig: Figure) -> str | None:
+def _line_check(fig: Figure, lang: str = "en") -> str | None:
     """Whether the line's own rate × quantity equals its own printed amount."""
     if fig.rate is None or fig.quantity is None:
         return None
@@ -543,10 +614,13 @@ def _line_check(fig: Figure) -> str | None:
     if fig.quantity:
         numerator, denominator = fig.printed.as_integer_ratio()
         exact = exact_quotient(fig.printed, fig.quantity, 4)
-        implied = (f"; the printed amount is {format_rate(exact)} × {fig.quantity:,}"
+        implied = (_("; the printed amount is {rate} × {quantity}", lang).format(
+                       rate=_rate(exact, lang), quantity=_count(fig.quantity, lang))
                    if numerator * 10_000 % (denominator * fig.quantity) == 0 else "")
-    return (f"The line's own arithmetic disagrees: {format_rate(fig.rate)} × {fig.quantity:,} = "
-            f"{format_money(own)}, but it prints {format_money(fig.printed)}{implied}.")
+    return _("The line's own arithmetic disagrees: {rate} × {quantity} = {own}, but it prints "
+             "{printed}{implied}.", lang).format(
+        rate=_rate(fig.rate, lang), quantity=_count(fig.quantity, lang),
+        own=_money(own, lang), printed=_money(fig.printed, lang), implied=implied)
 
 
 def _misprinted(fig: Figure, first_year: int) -> tuple[int, ...]:
@@ -573,13 +647,12 @@ def _evaluate(example: PublishedExample, scenario: _Scenario) -> list[FigureResu
                 if value.assumption:
                     carried.setdefault((parameter, value.value, value.source_start),
                                        []).append(year)
-        assumptions = [f"{p} for {_years(ys)}, {format_rate(v)} (in force from "
-                       f"{start.isoformat()}) carried forward under I5"
-                       for (p, v, start), ys in carried.items()]
+        assumptions = [_carried(p, v, start, ys, "en") for (p, v, start), ys in carried.items()]
         results.append(FigureResult(
             example=example, figure=fig, computed=computed, solutions=tuple(solutions),
             assumptions=tuple(assumptions), line_check=_line_check(fig),
-            misprinted_years=_misprinted(fig, first_year)))
+            misprinted_years=_misprinted(fig, first_year),
+            carried=tuple((p, v, start, tuple(ys)) for (p, v, start), ys in carried.items())))
     return results
 
 
@@ -594,8 +667,20 @@ class Inconsistency:
     implied: tuple[tuple[Decimal, tuple[str, ...]], ...]
 
     def __str__(self) -> str:
-        parts = "; ".join(f"{format_rate(rate)} by {', '.join(who)}" for rate, who in self.implied)
-        return f"{self.parameter} for {self.year}: the printed figures imply {parts}"
+        return self.text_in("en")
+
+    def text_in(self, lang: str) -> str:
+        """The disagreement in words, in ``lang`` (the figures' labels are the files')."""
+        def named(who: str) -> str:
+            if lang != "en" and who.endswith(" (printed rate)"):
+                return who.removesuffix(" (printed rate)") + " " + _("(printed rate)", lang)
+            return who
+
+        parts = "; ".join(_("{rate} by {figures}", lang).format(
+            rate=_rate(rate, lang), figures=", ".join(named(w) for w in who))
+            for rate, who in self.implied)
+        return _("{parameter} for {year}: the printed figures imply {rates}", lang).format(
+            parameter=self.parameter, year=self.year, rates=parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"parameter": self.parameter, "year": self.year,
@@ -692,29 +777,39 @@ class Reproduction(Records):
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
-    def _cells(self) -> list[list[str]]:
+    def _cells(self, lang: str = "en") -> list[list[str]]:
+        def kr(a: Decimal) -> str:
+            return format_kr_da(a, unit=False) if lang == "da" else format_kr(a)
+
         rows = []
         for r in self.results:
-            mark = "" if not r.checks else " (" + ", ".join(r.checks) + ")"
-            expected = _described(r.figure.expect, r.figure.expected_computed, format_kr)
-            explanation = " ".join(t for t in (r.mismatch, r.explanation) if t)
-            rows.append([r.example.id, r.figure.label, format_kr(r.figure.printed),
-                         format_kr(r.computed_amount), expected, r.status + mark, explanation])
+            mark = "" if not r.checks else " (" + ", ".join(_(c, lang) for c in r.checks) + ")"
+            expected = _described(r.figure.expect, r.figure.expected_computed, "table", lang)
+            explanation = " ".join(t for t in (r.mismatch_in(lang), r.explanation_in(lang))
+                                   if t)
+            rows.append([r.example.id, r.figure.label, kr(r.figure.printed),
+                         kr(r.computed_amount), expected, _(r.status, lang) + mark,
+                         explanation])
         return rows
 
-    def _count_text(self) -> str:
+    def _count_text(self, lang: str = "en") -> str:
         n = len(self.results)
         bad = len(self.not_reproduced)
-        return (f"{n} figures: {n - bad} reproduced, {bad} not reproduced, "
-                f"{sum(1 for r in self.results if r.checks)} flagged by the text checks.")
+        return ngettext("{n} figure: {reproduced} reproduced, {not_reproduced} not reproduced, "
+                        "{flagged} flagged by the text checks.",
+                        "{n} figures: {reproduced} reproduced, {not_reproduced} not reproduced, "
+                        "{flagged} flagged by the text checks.", n, lang).format(
+            n=n, reproduced=n - bad, not_reproduced=bad,
+            flagged=sum(1 for r in self.results if r.checks))
 
-    def _expectations(self) -> tuple[str, list[str]]:
+    def _expectations(self, lang: str = "en") -> tuple[str, list[str]]:
         """Whether every figure gave what its file expects, and each that did not."""
         surprises = self.not_as_expected
         if not surprises:
-            return f"All {len(self.results)} as expected.", []
-        return (f"{len(surprises)} not as expected:",
-                [f"{r.example.id} “{r.figure.label}”: {r.mismatch}" for r in surprises])
+            return _("All {n} as expected.", lang).format(n=len(self.results)), []
+        return (_("{n} not as expected:", lang).format(n=len(surprises)),
+                [f"{r.example.id} “{r.figure.label}”: {r.mismatch_in(lang)}"
+                 for r in surprises])
 
     def _repr_html_(self) -> str:
         """Every figure with its status and explanation, and where the examples disagree."""
@@ -727,18 +822,24 @@ class Reproduction(Records):
                         html_note(self._count_text()), html_note(head), html_list(surprises),
                         *disagree])
 
-    def to_table(self) -> str:
-        table = table_text(self._cells(), _FIGURE_HEADERS, _FIGURE_ALIGN,
-                           widths=[None, 30, None, None, 24, 24, 70])
-        lines = [f"ruleset {self.ruleset_id} {self.fingerprint}", "", table, ""]
-        lines.append(self._count_text())
-        head, surprises = self._expectations()
+    def to_table(self, *, lang: str | None = None) -> str:
+        """Every figure with its status and explanation, the count, what was not as
+        expected, and where the examples disagree; ``lang="da"`` (or ``$KIAPRULES_LANG``):
+        in Danish, with Danish amounts (the figures' labels are the files' own)."""
+        lang = resolve_lang(lang)
+        table = table_text(self._cells(lang), [_(h, lang) for h in _FIGURE_HEADERS],
+                           _FIGURE_ALIGN, widths=[None, 30, None, None, 24, 24, 70])
+        lines = [_("ruleset {id} {fingerprint}", lang).format(id=self.ruleset_id,
+                                                              fingerprint=self.fingerprint),
+                 "", table, ""]
+        lines.append(self._count_text(lang))
+        head, surprises = self._expectations(lang)
         lines.append(head)
         lines.extend(f"- {s}" for s in surprises)
         if self.inconsistencies:
             lines.append("")
-            lines.append("The examples disagree with each other:")
-            lines.extend(f"- {i}" for i in self.inconsistencies)
+            lines.append(_("The examples disagree with each other:", lang))
+            lines.extend(f"- {i.text_in(lang)}" for i in self.inconsistencies)
         return sanitize_lines("\n".join(lines) + "\n")
 
 

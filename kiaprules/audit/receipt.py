@@ -21,6 +21,7 @@ from typing import Any, Final
 import attrs
 
 from kiaprules._files import path_name, read_document
+from kiaprules._i18n import Message, _, localize, message, nmessage, resolve_lang
 from kiaprules._text import sanitize_lines, value_repr
 from kiaprules._version import __version__
 from kiaprules.engine.compute import compute_payouts, prepare
@@ -185,40 +186,62 @@ class Verification:
     inputs: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        return self.to_text(lang="en")
+
+    def to_text(self, *, lang: str | None = None) -> str:
+        """``identical``, or ``different:`` and the first difference, then the notes, how
+        the ruleset changed and the inputs' differences; ``lang="da"`` (or
+        ``$KIAPRULES_LANG``): in Danish (the paths into the receipt, the values quoted
+        from it and the ruleset's changed values are shown as they are)."""
+        lang = resolve_lang(lang)
         changed = None
         if self.ruleset_changed is not None:
-            changed = f"{self.ruleset_changed}: " + (
-                ", ".join(self.ruleset_changes) or "its text, not its figures or readings")
+            changed = _("{ruleset}: {changes}", lang).format(
+                ruleset=localize(self.ruleset_changed, lang),
+                changes=", ".join(self.ruleset_changes)
+                or _("its text, not its figures or readings", lang))
         if self.identical:
-            head = "identical" if changed is None else \
-                f"identical under the ruleset it was made with; {changed}"
+            head = _("identical", lang) if changed is None else \
+                _("identical under the ruleset it was made with; {changed}", lang).format(
+                    changed=changed)
         else:
-            head = f"different: {self.difference}"
-        lines = [head, *self.notes]
+            head = _("different: {difference}", lang).format(
+                difference=localize(self.difference or "", lang))
+        lines = [head, *(localize(n, lang) for n in self.notes)]
         if changed is not None and not self.identical:
-            lines.append(f"note: {changed}")
+            lines.append(_("note: {changed}", lang).format(changed=changed))
         if self.inputs_checked and not self.inputs:
-            lines.append("inputs: the files hold exactly the receipt's inputs")
+            lines.append(_("inputs: the files hold exactly the receipt's inputs", lang))
         elif self.inputs:
             if self.difference is not None and not self.difference.startswith("inputs:"):
-                lines.append("inputs: the files are not the receipt's inputs either:")
-            lines.extend(f"  {line}" for line in self.inputs)
+                lines.append(_("inputs: the files are not the receipt's inputs either:", lang))
+            lines.extend(f"  {localize(line, lang)}" for line in self.inputs)
         return sanitize_lines("\n".join(lines))
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Message:
     """The JSON type of ``value``, as a difference names it."""
     if value is None:
-        return "null"
+        return message("null")
     if isinstance(value, bool):
-        return "a boolean"
+        return message("a boolean")
     if isinstance(value, int):
-        return "an integer"
+        return message("an integer")
     if isinstance(value, float):
-        return "a number with a fraction"
+        return message("a number with a fraction")
     if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "an object"
+        return message("text")
+    return message("a list") if isinstance(value, list) else message("an object")
+
+
+def _other(other: str) -> tuple[Message, Message, Message]:
+    """What the receipt is compared with, as a difference names it: how it is named
+    before a value, after "not", and as a whole."""
+    if other == "recomputed":
+        return message("recomputed"), message("recomputed"), message("the recomputation")
+    if other == "file":
+        return message("file"), message("file"), message("file")
+    return message("read as"), message("read"), message("read as")
 
 
 def _shown(value: Any) -> str:
@@ -238,14 +261,19 @@ def _first_difference(a: Any, b: Any, path: str = "result", *,
     Python but are different JSON, and a receipt holds exactly what was
     written, so an edit to an equal value of another type is a difference.
     """
+    named, not_named, whole = _other(other)
     if type(a) is not type(b):
-        return f"{path}: receipt {_shown(a)} ({_kind(a)}), {other} {_shown(b)} ({_kind(b)})"
+        return message("{path}: receipt {value} ({kind}), {other} {theirs} ({their_kind})",
+                       path=path, value=_shown(a), kind=_kind(a), other=named,
+                       theirs=_shown(b), their_kind=_kind(b))
     if isinstance(a, dict):
         for key in list(a) + [k for k in b if k not in a]:
             if key not in a:
-                return f"{path}.{key}: not in the receipt, {other} {_shown(b[key])}"
+                return message("{path}: not in the receipt, {other} {theirs}",
+                               path=f"{path}.{key}", other=named, theirs=_shown(b[key]))
             if key not in b:
-                return f"{path}.{key}: in the receipt, not {other.split()[0]}"
+                return message("{path}: in the receipt, not {other}", path=f"{path}.{key}",
+                               other=not_named)
             found = _first_difference(a[key], b[key], f"{path}.{key}", other=other)
             if found:
                 return found
@@ -256,11 +284,12 @@ def _first_difference(a: Any, b: Any, path: str = "result", *,
             if found:
                 return found
         if len(a) != len(b):
-            theirs = "the recomputation" if other == "recomputed" else other
-            return f"{path}: the receipt has {len(a)} entries, {theirs} {len(b)}"
+            return message("{path}: the receipt has {n} entries, {other} {theirs}", path=path,
+                           n=len(a), other=whole, theirs=len(b))
         return None
     if a != b:
-        return f"{path}: receipt {_shown(a)}, {other} {_shown(b)}"
+        return message("{path}: receipt {value}, {other} {theirs}", path=path, value=_shown(a),
+                       other=named, theirs=_shown(b))
     return None
 
 
@@ -388,7 +417,16 @@ def _input_clusters(inputs: object) -> tuple[Cluster, ...]:
 
 
 def _clinic_key(clinic: Mapping[str, Any]) -> str:
-    return f"clinic {clinic.get('provider_number')} (joined {clinic.get('joined')})"
+    return message("clinic {number} (joined {joined})", number=clinic.get("provider_number"),
+                   joined=clinic.get("joined"))
+
+
+def _lstrip_dot(found: str) -> str:
+    """``found`` without the dots that start it (a path from ``""``), still a message."""
+    if isinstance(found, Message) and str(found.values.get("path", "")).startswith("."):
+        return message(found.msgid, **{**found.values,
+                                       "path": str(found.values["path"]).lstrip(".")})
+    return found.lstrip(".")
 
 
 def _cluster_difference(receipt: Any, given: Any) -> str:
@@ -401,13 +439,13 @@ def _cluster_difference(receipt: Any, given: Any) -> str:
     theirs = {_clinic_key(c): c for c in given["clinic"]}
     for key in sorted(set(ours) | set(theirs)):
         if key not in theirs:
-            return f"{key}: in the receipt, not in the file"
+            return message("{key}: in the receipt, not in the file", key=key)
         if key not in ours:
-            return f"{key}: in the file, not in the receipt"
+            return message("{key}: in the file, not in the receipt", key=key)
         found = _first_difference(ours[key], theirs[key], "", other="file")
         if found:
-            return f"{key}: {found.lstrip('.')}"
-    return "its canonical form differs"  # pragma: no cover - a difference is always named
+            return message("{key}: {difference}", key=key, difference=_lstrip_dot(found))
+    return message("its canonical form differs")  # pragma: no cover - always named
 
 
 def _input_differences(receipt_clusters: Sequence[Cluster], given: Sequence[Cluster]
@@ -418,15 +456,18 @@ def _input_differences(receipt_clusters: Sequence[Cluster], given: Sequence[Clus
     found = []
     for name in sorted(set(ours) | set(theirs)):
         if name not in theirs:
-            found.append(f"cluster {name!r}: in the receipt, in none of the files (missing)")
+            found.append(message("cluster {name}: in the receipt, in none of the files "
+                                 "(missing)", name=repr(name)))
             continue
         where = theirs[name].source or "<data>"
         if name not in ours:
-            found.append(f"{where}: cluster {name!r}: not in the receipt (extra)")
+            found.append(message("{where}: cluster {name}: not in the receipt (extra)",
+                                 where=where, name=repr(name)))
         elif inputs_fingerprint([ours[name]]) != inputs_fingerprint([theirs[name]]):
             detail = _cluster_difference(_as_json(jsonable(cluster_to_dict(ours[name]))),
                                          _as_json(jsonable(cluster_to_dict(theirs[name]))))
-            found.append(f"{where}: cluster {name!r}: changed: {detail}")
+            found.append(message("{where}: cluster {name}: changed: {detail}", where=where,
+                                 name=repr(name), detail=detail))
     return tuple(found)
 
 
@@ -437,16 +478,17 @@ def _ruleset_change(embedded: Ruleset, notes: list[str]) -> tuple[str | None, tu
     """
     current = ruleset_by_id(embedded.id)
     if current is None:
-        notes.append(f"note: no ruleset {embedded.id!r} is shipped now; recomputed with the "
-                     "embedded one")
+        notes.append(message("note: no ruleset {id} is shipped now; recomputed with the "
+                             "embedded one", id=repr(embedded.id)))
         return None, ()
     if current.fingerprint == embedded.fingerprint:
         return None, ()
-    where = f"the shipped {current.id}" if is_shipped(current) else \
-        f"{current.id} (now {current.source})"
-    notes.append(f"note: the receipt's ruleset is {embedded.fingerprint}; {where} is now "
-                 f"{current.fingerprint}")
-    return f"{where} has changed", ruleset_changes(embedded, current)
+    where = (message("the shipped {id}", id=current.id) if is_shipped(current)
+             else message("{id} (now {source})", id=current.id, source=str(current.source)))
+    notes.append(message("note: the receipt's ruleset is {fingerprint}; {where} is now {now}",
+                         fingerprint=embedded.fingerprint, where=where,
+                         now=current.fingerprint))
+    return message("{where} has changed", where=where), ruleset_changes(embedded, current)
 
 
 def verify_receipt(
@@ -484,12 +526,13 @@ def verify_receipt(
     except KiapRulesError as exc:
         raise exc.located(path=name, record="receipt") from None
     differences = _input_differences(ours, given) or (
-        "the files' clusters hash to another fingerprint than the receipt's",)
+        message("the files' clusters hash to another fingerprint than the receipt's"),)
     difference = verification.difference
     if verification.identical:
         count = len(differences)
-        difference = (f"inputs: the files are not the receipt's inputs ({count} "
-                      f"cluster{'' if count == 1 else 's'} differ{'s' if count == 1 else ''})")
+        difference = nmessage("inputs: the files are not the receipt's inputs ({n} cluster "
+                              "differs)", "inputs: the files are not the receipt's inputs ({n} "
+                              "clusters differ)", count)
     return attrs.evolve(verification, identical=False, difference=difference,
                         inputs_checked=True, inputs=differences)
 
@@ -521,18 +564,22 @@ def _verify(name: str | None, receipt: dict[str, Any]) -> Verification:
                                      source=f"{name}: ruleset.content" if name
                                      else "ruleset.content")
     except KiapRulesError as exc:
-        return _different(f"the embedded ruleset is not valid: {exc}")
+        return _different(message("the embedded ruleset is not valid: {error}",
+                                  error=str(exc)))
     if embedded.fingerprint != claimed_fingerprint:
-        return _different(
-            f"ruleset.content has fingerprint {embedded.fingerprint}, but the receipt claims "
-            f"{claimed_fingerprint}: the embedded ruleset was changed")
+        return _different(message(
+            "ruleset.content has fingerprint {fingerprint}, but the receipt claims {claimed}: "
+            "the embedded ruleset was changed", fingerprint=embedded.fingerprint,
+            claimed=claimed_fingerprint))
     if embedded.id != claimed_id:
-        return _different(f"ruleset.id: the receipt names ruleset {claimed_id!r}, but its "
-                          f"content is ruleset {embedded.id!r}")
+        return _different(message("ruleset.id: the receipt names ruleset {claimed}, but its "
+                                  "content is ruleset {id}", claimed=repr(claimed_id),
+                                  id=repr(embedded.id)))
     notes: list[str] = []
     changed, changes = _ruleset_change(embedded, notes)
     if version != __version__:
-        notes.append(f"note: the receipt was made by kiaprules {version}, this is {__version__}")
+        notes.append(message("note: the receipt was made by kiaprules {version}, this is "
+                             "{this}", version=version, this=__version__))
     found = _recompute(name, receipt, inputs, embedded)
     return Verification(identical=found is None, difference=found, notes=tuple(notes),
                         ruleset_changed=changed, ruleset_changes=changes)
@@ -553,8 +600,8 @@ def _recompute(name: str | None, receipt: dict[str, Any], inputs: Mapping[str, A
         # before recomputing (which a changed year range or strict flag may make
         # impossible: a year without patient counts, a rate no source publishes).
         if years != list(run.years):
-            return (f"years: receipt {_shown(years)}, not years in increasing order each "
-                    "once, as a receipt lists them")
+            return message("years: receipt {years}, not years in increasing order each "
+                           "once, as a receipt lists them", years=_shown(years))
         if isinstance(stored_result, dict):
             for key, recomputed_value in (("policies", run.policies),
                                           ("years", list(run.years))):
@@ -583,8 +630,9 @@ def _recompute(name: str | None, receipt: dict[str, Any], inputs: Mapping[str, A
     stored = inputs["fingerprint"]
     recomputed = inputs_fingerprint(clusters)
     if difference is None and stored != recomputed:
-        difference = (f"inputs.fingerprint: receipt {stored}, the inputs it holds hash to "
-                      f"{recomputed}: the inputs were changed")
+        difference = message("inputs.fingerprint: receipt {stored}, the inputs it holds hash "
+                             "to {recomputed}: the inputs were changed", stored=stored,
+                             recomputed=recomputed)
     # The inputs and overrides exactly as a receipt writes them: an edit the readers
     # normalise away (a name with a space added, a date written another way) is still
     # an edit.

@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any, BinaryIO, Final, NoReturn, TextIO
 
 from kiaprules._files import STDIN, parse_document, read_document, read_stdin
-from kiaprules._i18n import LANGS, Message, _, localize, ngettext, resolve_lang
+from kiaprules._i18n import LANGS, N_, Message, _, localize, message, ngettext, resolve_lang
 from kiaprules._render import json_text, table_text
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
@@ -30,7 +30,7 @@ from kiaprules.cli.progress import Progress
 from kiaprules.engine.compute import compute_payouts, prepare
 from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.stream import stream_payouts
-from kiaprules.errors import InputError, KiapRulesError
+from kiaprules.errors import MAX_REASON, InputError, KiapRulesError, _part
 from kiaprules.expenses.classify import classify_expenses
 from kiaprules.expenses.ledger import build_ledger
 from kiaprules.formats.clusterfile import dumps_clusters, load_cluster_documents, load_clusters
@@ -167,6 +167,10 @@ def _inputs(files: Sequence[str]) -> list[str]:
     return [f for f in files if f != "-"]
 
 
+_RULESETS_HEADERS: Final = (N_("id"), N_("title"), N_("fingerprint"), N_("source"))
+_SHIPPED: Final = N_("shipped")
+
+
 def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
     # Shipped, then the folders of KIAPRULES_RULESETS (read now); "shipped" or the file.
     rows = [(r.id, r.title, r.fingerprint, "shipped" if is_shipped(r) else str(r.source))
@@ -175,7 +179,10 @@ def _cmd_rulesets(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json_text([{"id": i, "title": t, "fingerprint": f, "source": s}
                              for i, t, f, s in rows]))
     else:
-        out.write(table_text(rows, ("id", "title", "fingerprint", "source")) + "\n")
+        # The titles and sources are the ruleset files' own text.
+        out.write(table_text([(i, t, f, _(s, args.lang) if s == _SHIPPED else s)
+                              for i, t, f, s in rows],
+                             [_(h, args.lang) for h in _RULESETS_HEADERS]) + "\n")
     return EXIT_OK
 
 
@@ -185,9 +192,13 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json_text({"fingerprint": ruleset.fingerprint, **ruleset.to_data()}))
         return EXIT_OK
     out.write(sanitize(f"{ruleset.id}: {ruleset.title}") + f"\n{ruleset.fingerprint}\n\n")
-    out.write(table_text(ruleset.value_cells(), Ruleset.VALUE_HEADERS,
+    lang = args.lang
+    out.write(table_text(ruleset.value_cells(lang), [_(h, lang) for h in Ruleset.VALUE_HEADERS],
                          widths=[None, None, None, None, 40, 60]) + "\n\n")
-    out.write(table_text(ruleset.policy_cells(), Ruleset.POLICY_HEADERS,
+    # The policies' questions are the ruleset file's own text; names and readings are
+    # identifiers (what --policy takes).
+    out.write(table_text(ruleset.policy_cells(),
+                         [_(h, lang) if h else h for h in Ruleset.POLICY_HEADERS],
                          widths=[None, None, None, None, 60]) + "\n")
     return EXIT_OK
 
@@ -345,7 +356,7 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
         comparison = base.compare(report)
         _write_plot(args, fmt, comparison.plot)
-        text = _render(comparison, args.format)  # in English: not translated yet
+        text = _render(comparison, args.format, args.lang)
     else:
         _write_plot(args, fmt, report.plot)
         text = _render(report, args.format, args.lang)
@@ -357,33 +368,36 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     years = parse_years(args.years, field="--year")
-    _, report = _compute(args, years=years)
+    _clusters, report = _compute(args, years=years)
     explanations = report.explanations(years, cluster=args.cluster)
     # Without --cluster, a cluster with nothing in a year is skipped: say which.
     skipped = [(y, [c.name for c in report.clusters if all(p.year != y for p in c.years)])
                for y in years]
     skipped_text = "; ".join(f"{y}: {', '.join(names)}" for y, names in skipped if names)
     if not explanations:
-        raise InputError(f"no cluster has anything to explain in {args.years} (skipped "
-                         f"{skipped_text})", field="--year")
+        raise InputError(message("no cluster has anything to explain in {years} (skipped "
+                                 "{skipped})", years=args.years, skipped=skipped_text),
+                         field="--year")
     if args.format == "json":
         # One object when --cluster names one cluster and one year, else a list (one entry
         # a cluster and year, cluster by cluster, year by year).
         data = [e.to_dict() for e in explanations]
         out.write(json_text(data[0] if args.cluster and len(years) == 1 else data))
         if skipped_text:
-            args.err.write(sanitize(f"kiaprules: note: skipped, nothing in that year: "
-                               f"{skipped_text}") + "\n")
+            args.err.write(sanitize(_("kiaprules: note: skipped, nothing in that year: "
+                                      "{skipped}", args.lang).format(skipped=skipped_text))
+                           + "\n")
     else:
-        out.write("\n".join(e.to_text() for e in explanations))
+        out.write("\n".join(e.to_text(lang=args.lang) for e in explanations))
         if skipped_text:
-            out.write("\n" + sanitize(f"Skipped, nothing in that year: {skipped_text}") + "\n")
+            out.write("\n" + sanitize(_("Skipped, nothing in that year: {skipped}",
+                                         args.lang).format(skipped=skipped_text)) + "\n")
     return EXIT_OK
 
 
 def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
     result = reproduce(args.files or None, args.ruleset, policies=_policies(args.policy))
-    out.write(result.to_json() if args.format == "json" else result.to_table())
+    out.write(result.to_json() if args.format == "json" else result.to_table(lang=args.lang))
     # A figure whose status is not the one its file expects fails the run, so a
     # published example can gate CI; a known erratum recorded in the file does not.
     return EXIT_PROBLEMS if result.not_as_expected else EXIT_OK
@@ -391,7 +405,7 @@ def _cmd_reproduce(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     verification = verify_receipt(args.receipt, inputs=args.inputs)
-    out.write(f"{verification}\n")  # str() of a result is sanitized
+    out.write(verification.to_text(lang=args.lang) + "\n")  # sanitized
     return EXIT_OK if verification.identical else EXIT_PROBLEMS
 
 
@@ -525,7 +539,7 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
     years = parse_years(args.years) if args.years else None
     result = sweep(clusters, variants, ruleset, years=years, overrides=args.set,
                    policies=_policies(args.policy), strict=args.strict)
-    out.write(_render(result, args.format))
+    out.write(_render(result, args.format, args.lang))
     return EXIT_OK
 
 
@@ -555,7 +569,7 @@ def _cmd_expenses(args: argparse.Namespace, out: TextIO) -> int:
     _, _, expenses = _read_expenses(args, args.file, fmt)
     report = classify_expenses(expenses, _ruleset_with_sets(args),
                                policies=_policies(args.policy))
-    out.write(_render(report, args.format))
+    out.write(_render(report, args.format, args.lang))
     return EXIT_OK
 
 
@@ -587,7 +601,7 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     payouts = compute_payouts(cluster, ruleset, policies=policies, context=clusters)
     ledger = build_ledger(cluster, expenses, ruleset, account=account, years=years,
                           payouts=payouts, policies=policies)
-    out.write(_render(ledger, args.format))
+    out.write(_render(ledger, args.format, args.lang))
     return EXIT_OK
 
 
@@ -792,14 +806,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         status: int = args.run(args, out)
         out.flush()
         return status
-    except BrokenPipeError:
-        raise  # the reader went away (`| head`): not an error of ours; run() says so
     except KiapRulesError as exc:
         err.write(_("kiaprules: error: {message}", lang).format(
             message=_error_text(exc, lang)) + "\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error of ours; run() points
+        # standard output at nothing so that the exit's flush cannot fail.
+        raise
     except Exception as exc:  # pragma: no cover - a bug; say so in one line
         if os.environ.get("KIAPRULES_DEBUG"):
             raise
@@ -815,7 +831,8 @@ def _error_text(error: KiapRulesError, lang: str) -> str:
     """
     if lang == "en" or not isinstance(error.reason_text, Message):
         return str(error)
-    reason = localize(error.reason_text, lang)
+    # Sanitized and cut as the English reason is: the values quoted come from data.
+    reason = _part(localize(error.reason_text, lang), MAX_REASON) or ""
     parts = [p for p in (error.path, error.record, error.field) if p]
     return sanitize(": ".join([*parts, reason]))
 

@@ -240,16 +240,17 @@ def _shares(q: YearQuantities, spec: LineSpec, line_rule: Rule, clawed: Sequence
                      if g.increase is None else
                      MemberShare(provider_number=str(g.membership.provider_number),
                                  quantity=g.capacities, rule=increase_rule,
-                                 note=f"capacities {g.before} → {g.increase.capacities} from "
-                                      f"{g.increase.on.isoformat()}")
+                                 note=message("capacities {before} → {now} from {on}",
+                                              before=g.before, now=g.increase.capacities,
+                                              on=g.increase.on))
                      for g in q.startup)
     if spec.kind == "clawback":
         return tuple(MemberShare(
             provider_number=str(cb.membership.provider_number), quantity=cb.capacities,
-            note=f"joined {cb.membership.joined.isoformat()}, left "
-                 f"{cb.membership.left.isoformat() if cb.membership.left else ''}, before "
-                 f"the end of its first year {cb.anniversary.isoformat()}; startup grant paid "
-                 f"{cb.paid_year}", rule=line_rule) for cb in clawed)
+            note=message("joined {joined}, left {left}, before the end of its first year {end}; "
+                         "startup grant paid {year}", joined=cb.membership.joined,
+                         left=cb.membership.left or "", end=cb.anniversary, year=cb.paid_year),
+            rule=line_rule) for cb in clawed)
     return tuple(MemberShare(provider_number=str(m.provider_number), quantity=n,
                              rule=q.members_rule) for m, n in q.patients)
 

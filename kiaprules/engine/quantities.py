@@ -122,8 +122,9 @@ def _leaver_order(entry: tuple[str, Membership]) -> str:
 
 def _missing(cluster: Cluster, m: Membership, year: int, counted_on: dt.date) -> InputError:
     return InputError(
-        f"no group-1 patient count for 1 January {year}; the clinic is a member "
-        f"on {counted_on.isoformat()}, so {cluster.name} is paid for it in {year}",
+        message("no group-1 patient count for 1 January {year}; the clinic is a member on "
+                "{counted_on}, so {cluster} is paid for it in {year}", year=year,
+                counted_on=counted_on, cluster=cluster.name),
         path=m.path or cluster.source, record=m.label, field=f"patients.{year}")
 
 
@@ -212,20 +213,20 @@ def _aggregate_cluster(
             elif record:
                 left_startup.append(LeftOut(
                     provider_number=pn, rule=rules("capacity_increase"),
-                    note=f"capacities {before} → {now} from {change.on.isoformat()}: "
-                         "a later increase gets no startup grant"))
+                    note=message("capacities {before} → {now} from {on}: a later increase gets no "
+                                 "startup grant", before=before, now=now, on=change.on)))
             return True
         for m, pn, joined, left, counts in rows:
             if not joined <= counted_on < left:
                 if record:
                     left_patients.append(
                         LeftOut(provider_number=pn, rule=rules("late_joiner"),
-                                note=f"joined {joined.isoformat()}, after "
-                                     f"{counted_on.isoformat()}")
+                                note=message("joined {joined}, after {counted_on}", joined=joined,
+                                             counted_on=counted_on))
                         if counted_on < joined else
                         LeftOut(provider_number=pn, rule=rules("left_cluster"),
-                                note=f"left {left.isoformat()}, on or before "
-                                     f"{counted_on.isoformat()}"))
+                                note=message("left {left}, on or before {counted_on}", left=left,
+                                             counted_on=counted_on)))
                 continue
             count = counts.of_year(year)
             if count is None:
@@ -242,8 +243,8 @@ def _aggregate_cluster(
                 if record and not increased:
                     left_startup.append(LeftOut(
                         provider_number=pn, rule=rules("startup_once"),
-                        note=f"its startup grant was paid in {paid_in[pn]}"
-                        if paid_in[pn] != -1 else "it got no startup grant when it came"))
+                        note=message("its startup grant was paid in {year}", year=paid_in[pn])
+                        if paid_in[pn] != -1 else message("it got no startup grant when it came")))
                 continue
             paid_in[pn] = -1  # seen: never a startup grant later (startup_once)
             came_from = m.switched_from or _switched_from(cluster, others.get(pn, ()), joined)
@@ -251,15 +252,16 @@ def _aggregate_cluster(
                 if record:
                     left_startup.append(LeftOut(
                         provider_number=pn, rule=rules("cluster_switch"),
-                        note=f"came by a cluster switch from {came_from}"
-                        + ("" if m.switched_from else
-                           f" (it left it on {joined.isoformat()}, the day it joined here)")))
+                        note=message("came by a cluster switch from {cluster}", cluster=came_from)
+                        if m.switched_from else
+                        message("came by a cluster switch from {cluster} (it left it on {left}, "
+                                "the day it joined here)", cluster=came_from, left=joined)))
                 continue
             if year != founding_year and not later_startup:
                 if record:
                     left_startup.append(LeftOut(
                         provider_number=pn, rule=rules("startup_founding_only"),
-                        note=f"first paid in {year}, after the first payout"))
+                        note=message("first paid in {year}, after the first payout", year=year)))
                 continue
             shortly = sorted({c for c, other in others.get(pn, ()) if c != cluster.name
                               and other.left is not None and other.left < joined
@@ -297,11 +299,12 @@ def _aggregate_cluster(
             elif record:
                 left_clawback.append(
                     LeftOut(provider_number=pn, rule=rules("clawback_window"),
-                            note=f"joined {m.joined.isoformat()}, left {m.left.isoformat()}, "
-                                 f"on or after the end of its first year, {end.isoformat()}")
+                            note=message("joined {joined}, left {left}, on or after the end of its "
+                                         "first year, {end}", joined=m.joined, left=m.left,
+                                         end=end))
                     if end is not None else
                     LeftOut(provider_number=pn, rule=rules("no_clawback"),
-                            note=f"left {m.left.isoformat()}; nothing is clawed back"))
+                            note=message("left {left}; nothing is clawed back", left=m.left)))
         years.append(YearQuantities(
             year, due, year == founding_year, counted_on, tuple(paid), tuple(startup),
             tuple(clawbacks), fraction, tuple(warnings) if warnings else no_warnings,

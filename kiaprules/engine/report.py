@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from kiaprules._i18n import N_, _, format_date_da, localize, resolve_lang
+from kiaprules._i18n import N_, _, format_date_da, localize, message, resolve_lang
 from kiaprules._render import (
     csv_text,
     html_list,
@@ -126,10 +126,15 @@ class AnniversaryTest:
 
     @property
     def text(self) -> str:
-        return (f"joined {self.joined.isoformat()}, first year ends "
-                f"{self.anniversary.isoformat()}, left {self.left.isoformat()}: within its "
-                f"first year (I3); grant paid {self.grant_paid}, clawed back in "
-                f"{self.clawed_back_in}, the first year it is not counted (C1)")
+        return self.text_in("en")
+
+    def text_in(self, lang: str) -> str:
+        """The test in words, in ``lang``."""
+        return localize(message(
+            "joined {joined}, first year ends {anniversary}, left {left}: within its first "
+            "year (I3); grant paid {paid}, clawed back in {clawed_back_in}, the first year it "
+            "is not counted (C1)", joined=self.joined, anniversary=self.anniversary,
+            left=self.left, paid=self.grant_paid, clawed_back_in=self.clawed_back_in), lang)
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider_number": self.provider_number, "joined": self.joined.isoformat(),
@@ -512,7 +517,7 @@ class PayoutReport(Records):
                                                              fingerprint=self.fingerprint)]
         if self.overrides:
             notes.append(_("overrides: {overrides}", lang).format(
-                overrides="; ".join(self.overrides)))
+                overrides="; ".join(localize(o, lang) for o in self.overrides)))
         non_default = self.non_default_policies
         if non_default:
             notes.append(_("policies: {policies}", lang).format(

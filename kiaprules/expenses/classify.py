@@ -26,11 +26,20 @@ from typing import Any, Literal
 
 import attrs
 
+from kiaprules._i18n import (
+    N_,
+    _,
+    danish_decimal,
+    format_date_da,
+    localize,
+    ngettext,
+    resolve_lang,
+)
 from kiaprules._render import csv_text, html_note, html_table, json_text, table_text
 from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
 from kiaprules.model.expense import CATEGORIES, Expense
-from kiaprules.model.money import format_kr, format_money
+from kiaprules.model.money import format_kr, format_kr_da, format_money
 from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import Citation, Ruleset
 from kiaprules.rules.spending import (
@@ -238,34 +247,49 @@ class ExpenseReport(Records):
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
-    def to_csv(self) -> str:
-        return csv_text(["id", "date", "amount", "category", "payee_role", "recipient",
-                         "income_type", "status", "rules", "sources"],
+    def to_csv(self, *, lang: str | None = None) -> str:
+        """One row an expense, for spreadsheets; ``lang="da"`` (or ``$KIAPRULES_LANG``):
+        Danish headers and statuses, ``;``, a decimal comma and a byte order mark for
+        Danish Excel. Categories, roles and rule ids are identifiers in both languages."""
+        lang = resolve_lang(lang)
+        danish = lang == "da"
+        return csv_text([_(h, lang) for h in _CSV_HEADERS],
                         ([c.expense.id, c.expense.date.isoformat(),
-                          format_money(c.expense.amount), c.expense.category,
+                          danish_decimal(c.expense.amount, grouped=False) if danish
+                          else format_money(c.expense.amount), c.expense.category,
                           c.expense.payee_role, c.expense.recipient or "", c.income_type or "",
-                          c.status, ";".join(r.rule for r in c.reasons),
+                          _(c.status, lang), ";".join(r.rule for r in c.reasons),
                           ";".join(f"{r.citation.document} {r.citation.section}"
-                                   for r in c.reasons)] for c in self.items))
+                                   for r in c.reasons)] for c in self.items), lang=lang)
 
-    def _cells(self) -> list[list[str]]:
+    def _cells(self, lang: str = "en") -> list[list[str]]:
         rows = []
         for c in self.items:
             e = c.expense
-            why = "; ".join(f"{r.text} [{r.citation.document} {r.citation.section}]"
-                            for r in c.reasons if r.status == c.status)
-            rows.append([e.id, e.date.isoformat(), format_kr(e.amount), e.category,
-                         e.payee_role, c.status, why])
+            why = "; ".join(f"{localize(r.text, lang)} [{r.citation.document} "
+                            f"{r.citation.section}]" for r in c.reasons if r.status == c.status)
+            amount = format_kr_da(e.amount, unit=False) if lang == "da" else format_kr(e.amount)
+            day = format_date_da(e.date) if lang == "da" else e.date.isoformat()
+            rows.append([e.id, day, amount, e.category, e.payee_role,
+                         _(c.status, lang), why])
         return rows
 
-    def _count_text(self) -> str:
-        summary = ", ".join(f"{self.count(s)} {s}" for s in SEVERITY)
-        return f"{len(self.items)} expenses: {summary}"
+    def _count_text(self, lang: str = "en") -> str:
+        summary = ", ".join(_("{count} {status}", lang).format(count=self.count(s),
+                                                                status=_(s, lang))
+                            for s in SEVERITY)
+        n = len(self.items)
+        return ngettext("{n} expense: {summary}", "{n} expenses: {summary}", n, lang).format(
+            n=n, summary=summary)
 
-    def to_table(self) -> str:
-        table = table_text(self._cells(), _HEADERS, _ALIGN,
+    def to_table(self, *, lang: str | None = None) -> str:
+        """Every expense with its status and why (the reasons of that status, each with its
+        source); ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish, with Danish amounts and
+        dates. Categories and roles are identifiers (what the expenses file takes)."""
+        lang = resolve_lang(lang)
+        table = table_text(self._cells(lang), [_(h, lang) for h in _HEADERS], _ALIGN,
                            widths=[None, None, None, None, None, None, 70])
-        return sanitize_lines(f"{table}\n\n{self._count_text()}\n")
+        return sanitize_lines(f"{table}\n\n{self._count_text(lang)}\n")
 
     def _repr_html_(self) -> str:
         """Every expense with its status and why, for notebooks (escaped, CPR-masked)."""
@@ -273,7 +297,12 @@ class ExpenseReport(Records):
                 + html_note(f"ruleset {self.ruleset_id} {self.fingerprint}"))
 
 
-_HEADERS = ("id", "date", "amount", "category", "role", "status", "why")
+_HEADERS = (N_("id"), N_("date"), N_("amount"), N_("category"), N_("role"), N_("status"),
+            N_("why"))
+_CSV_HEADERS = (N_("id"), N_("date"), N_("amount"), N_("category"), N_("payee_role"),
+                N_("recipient"), N_("income_type"), N_("status"), N_("rules"), N_("sources"))
+#: The statuses, marked: in Danish they are words (the JSON keeps the identifiers).
+_STATUS_NAMES = (N_("allowed"), N_("needs_review"), N_("incomplete"), N_("not_allowed"))
 _ALIGN = ("left", "left", "right", "left", "left", "left", "left")
 
 

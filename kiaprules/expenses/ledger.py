@@ -21,6 +21,15 @@ from typing import Any
 
 import attrs
 
+from kiaprules._i18n import (
+    N_,
+    _,
+    danish_decimal,
+    format_date_da,
+    localize,
+    message,
+    resolve_lang,
+)
 from kiaprules._render import csv_text, html_list, html_table, html_text, json_text, table_text
 from kiaprules._text import result_repr, sanitize_lines, value_repr, years_text
 from kiaprules.engine.compute import compute_payouts
@@ -31,14 +40,25 @@ from kiaprules.model.account import LedgerInput
 from kiaprules.model.args import years_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.expense import Expense
-from kiaprules.model.money import difference, format_kr, format_money, negated, plus, total
+from kiaprules.model.money import (
+    difference,
+    format_kr,
+    format_kr_da,
+    format_money,
+    negated,
+    plus,
+    total,
+)
 from kiaprules.model.records import Records
 from kiaprules.rules.ruleset import MonthDay, Ruleset
 
 __all__ = ["Account", "AccountYear", "build_ledger"]
 
 _ZERO = Decimal("0.00")
-_HEADERS = ("year", "opening", "received", "booked", "not booked", "closing")
+_HEADERS = (N_("year"), N_("opening"), N_("received"), N_("booked"), N_("not booked"),
+            N_("closing"))
+_CSV_HEADERS = (N_("cluster"), N_("year"), N_("opening"), N_("received"), N_("booked"),
+                N_("not_booked"), N_("closing"), N_("warnings"))
 
 
 @attrs.frozen(kw_only=True)
@@ -137,35 +157,55 @@ class Account(Records):
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
-    def to_csv(self) -> str:
-        return csv_text(["cluster", "year", "opening", "received", "booked", "not_booked",
-                         "closing", "warnings"],
-                        ([self.cluster, y.year, format_money(y.opening),
-                          format_money(y.received_total), format_money(y.booked_total),
-                          format_money(y.not_booked_total), format_money(y.closing),
-                          " | ".join(y.warnings)] for y in self.years))
+    def to_csv(self, *, lang: str | None = None) -> str:
+        """One row a year, for spreadsheets; ``lang="da"`` (or ``$KIAPRULES_LANG``): Danish
+        headers and warnings, ``;``, a decimal comma and a byte order mark (Danish Excel)."""
+        lang = resolve_lang(lang)
 
-    def _cells(self) -> list[list[str]]:
-        return [[str(y.year), format_kr(y.opening), format_kr(y.received_total),
-                 format_kr(y.booked_total), format_kr(y.not_booked_total), format_kr(y.closing)]
-                for y in self.years]
+        def money(value: Decimal) -> str:
+            text = format_money(value)
+            return danish_decimal(Decimal(text), grouped=False) if lang == "da" else text
 
-    def _notes(self) -> list[str]:
+        return csv_text([_(h, lang) for h in _CSV_HEADERS],
+                        ([self.cluster, y.year, money(y.opening), money(y.received_total),
+                          money(y.booked_total), money(y.not_booked_total), money(y.closing),
+                          " | ".join(localize(w, lang) for w in y.warnings)]
+                         for y in self.years), lang=lang)
+
+    def _cells(self, lang: str = "en") -> list[list[str]]:
+        def kr(value: Decimal) -> str:
+            return format_kr_da(value, unit=False) if lang == "da" else format_kr(value)
+
+        return [[str(y.year), kr(y.opening), kr(y.received_total), kr(y.booked_total),
+                 kr(y.not_booked_total), kr(y.closing)] for y in self.years]
+
+    def _notes(self, lang: str = "en") -> list[str]:
         """Each expense not booked, with why; then each year's warnings."""
         lines = []
         for y in self.years:
             for c in y.not_booked:
                 e = c.expense
-                why = "; ".join(r.text for r in c.reasons if r.status == c.status)
-                lines.append(f"not booked {y.year}: {e.id or e.date.isoformat()} "
-                             f"{format_kr(e.amount)} kr ({c.status}: {why})")
+                why = "; ".join(localize(r.text, lang) for r in c.reasons
+                                if r.status == c.status)
+                if lang == "da":
+                    what, amount = e.id or format_date_da(e.date), format_kr_da(e.amount)
+                else:
+                    what, amount = e.id or e.date.isoformat(), f"{format_kr(e.amount)} kr"
+                lines.append(_("not booked {year}: {expense} {amount} ({status}: {why})",
+                               lang).format(year=y.year, expense=what, amount=amount,
+                                            status=_(c.status, lang), why=why))
         for y in self.years:
-            lines.extend(f"warning {y.year}: {w}" for w in y.warnings)
+            lines.extend(_("warning {year}: {warning}", lang).format(
+                year=y.year, warning=localize(w, lang)) for w in y.warnings)
         return lines
 
-    def to_table(self) -> str:
-        table = table_text(self._cells(), _HEADERS, ("right",) * 6)
-        lines = [f"{self.cluster}: yearly account", "", table, *self._notes()]
+    def to_table(self, *, lang: str | None = None) -> str:
+        """The yearly account, each expense not booked with why, and the warnings;
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish, with Danish amounts and dates."""
+        lang = resolve_lang(lang)
+        table = table_text(self._cells(lang), [_(h, lang) for h in _HEADERS], ("right",) * 6)
+        lines = [_("{cluster}: yearly account", lang).format(cluster=self.cluster), "", table,
+                 *self._notes(lang)]
         return sanitize_lines("\n".join(lines) + "\n")
 
     def _repr_html_(self) -> str:
@@ -225,14 +265,14 @@ def build_ledger(
         events += [(c.expense.date, 1, negated(c.expense.amount)) for c in booked]
         running = balance
         if running < 0:
-            warnings.append(f"the year opens with a negative balance ({format_money(running)} "
-                            "kr)")
+            warnings.append(message("the year opens with a negative balance ({amount} kr)",
+                                    amount=Decimal(format_money(running))))
         else:
             for day, _, delta in sorted(events, key=lambda e: (e[0], e[1])):
                 running = plus(running, delta)
                 if running < 0:
-                    warnings.append(f"the balance is negative ({format_money(running)} kr) "
-                                    f"on {day.isoformat()}")
+                    warnings.append(message("the balance is negative ({amount} kr) on {day}",
+                                            amount=Decimal(format_money(running)), day=day))
                     break
         for assembly in account.general_assemblies:
             if assembly.year != year:
@@ -244,15 +284,16 @@ def build_ledger(
             assert isinstance(after, MonthDay)
             # "efter 15. marts" (Håndbog 2024 §12): after that day, so the day itself is early.
             if assembly <= after.in_year(year):
-                warnings.append(
-                    f"the general assembly on {assembly.isoformat()} is not after "
-                    f"{after.in_year(year).isoformat()}: PLO cannot send the year's "
-                    "accounts before 1 March (Håndbog 2024 §12)")
+                warnings.append(message(
+                    "the general assembly on {day} is not after {earliest}: PLO cannot send "
+                    "the year's accounts before 1 March (Håndbog 2024 §12)", day=assembly,
+                    earliest=after.in_year(year)))
         budget = account.budgets.get(year)
         spent = total(c.expense.amount for c in booked)
         if budget is not None and spent > budget:
-            warnings.append(f"spending {format_money(spent)} kr is above the approved budget "
-                            f"of {format_money(budget)} kr")
+            warnings.append(message("spending {spent} kr is above the approved budget of "
+                                    "{budget} kr", spent=Decimal(format_money(spent)),
+                                    budget=Decimal(format_money(budget))))
         entry = AccountYear(year=year, opening=balance, received=got, booked=booked,
                             not_booked=not_booked, warnings=tuple(warnings))
         balance = entry.closing

@@ -33,6 +33,7 @@ from typing import Any, Final
 import tomli_w
 
 from kiaprules._files import check_keys, parse_document, read_document
+from kiaprules._i18n import message
 from kiaprules.errors import ConflictError, InputError, InputTypeError, KiapRulesError
 from kiaprules.model.args import items_of
 from kiaprules.model.calendar import parse_date
@@ -246,9 +247,10 @@ def load_cluster_documents(documents: Iterable[tuple[str, Mapping[str, Any]]]
             record = f"clusters[{i}] ({cluster.name})" if bulk else f"cluster ({cluster.name})"
             if cluster.name in seen:
                 raise ConflictError(
-                    f"is also the name of {seen[cluster.name]}: names identify clusters",
+                    message("is also the name of {other}: names identify clusters",
+                            other=seen[cluster.name]),
                     path=cluster.source, record=record, field="name")
-            seen[cluster.name] = f"{record} in {cluster.source}"
+            seen[cluster.name] = message("{record} in {path}", record=record, path=cluster.source)
             clusters.append(cluster)
         del document
     check_overlaps(clusters)

@@ -8,6 +8,7 @@ from typing import Final
 
 from dateutil.relativedelta import relativedelta
 
+from kiaprules._i18n import message
 from kiaprules.errors import InputError
 
 __all__ = ["anniversary", "parse_date", "parse_year", "parse_years", "year_start"]
@@ -27,8 +28,8 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
     rules work on whole days.
     """
     if isinstance(value, dt.datetime):
-        raise InputError(f"must be a date without a time of day, got {value.isoformat()!r}",
-                         field=field)
+        raise InputError(message("must be a date without a time of day, got {value}",
+                                 value=repr(value.isoformat())), field=field)
     if isinstance(value, dt.date):
         return _in_range(value, field)
     if isinstance(value, str):
@@ -41,17 +42,19 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
                 pass
             else:
                 return _in_range(day, field)
-        raise InputError(f"must be a date YYYY-MM-DD, got {value!r}", field=field)
-    raise InputError(f"must be a date YYYY-MM-DD, got {type(value).__name__} {value!r}",
-                     field=field)
+        raise InputError(message("must be a date YYYY-MM-DD, got {value}", value=repr(value)),
+                         field=field)
+    raise InputError(message("must be a date YYYY-MM-DD, got {type} {value}",
+                             type=type(value).__name__, value=repr(value)), field=field)
 
 
 def _in_range(day: dt.date, field: str | None) -> dt.date:
     """Dates from data lie in the years the rules can speak of (9999-12-31 means no end
     inside the engine; given as data it is refused, not taken for one)."""
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise InputError(f"must be a date in the years {MIN_YEAR}–{MAX_YEAR}, got "
-                         f"{day.isoformat()}", field=field)
+        raise InputError(message("must be a date in the years {first}–{last}, got {value}",
+                                 first=MIN_YEAR, last=MAX_YEAR, value=day.isoformat()),
+                         field=field)
     return day
 
 
@@ -60,17 +63,18 @@ def parse_year(value: object, *, field: str | None = None) -> int:
     if type(value) is str and len(value) == 4 and value.isascii() and value.isdigit():
         year = int(value)  # the common case: a file's key "2019"
     elif isinstance(value, bool):
-        raise InputError(f"must be a year, got {value!r}", field=field)
+        raise InputError(message("must be a year, got {value}", value=repr(value)), field=field)
     elif isinstance(value, int):
         year = value
     elif isinstance(value, str) and _YEAR_RE.fullmatch(value.strip()):
         # ASCII digits only: str.isdigit() is true of "²⁰¹⁸", which int() refuses.
         year = int(value.strip())
     else:
-        raise InputError(f"must be a year (four digits), got {value!r}", field=field)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InputError(f"must be a year between {MIN_YEAR} and {MAX_YEAR}, got {value!r}",
+        raise InputError(message("must be a year (four digits), got {value}", value=repr(value)),
                          field=field)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(message("must be a year between {first} and {last}, got {value}",
+                                 first=MIN_YEAR, last=MAX_YEAR, value=repr(value)), field=field)
     return year
 
 

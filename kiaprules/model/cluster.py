@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import attrs
 
+from kiaprules._i18n import Count, message
 from kiaprules._text import value_repr
 from kiaprules.errors import ConflictError, InputError, InputTypeError
 from kiaprules.model.calendar import parse_date, parse_year
@@ -42,16 +43,14 @@ MAX_CAPACITIES: Final = 1_000
 MAX_PATIENTS: Final = 10_000_000
 
 
-def _whole(value: object, *, field: str, minimum: int, maximum: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"must be a whole number ≥ {minimum}{what}, got {value!r}", field=field)
-    if value < minimum:
-        raise InputError(f"must be a whole number ≥ {minimum}{what}, got {value!r}", field=field)
+def _whole(value: object, *, field: str, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(message("must be a whole number ≥ {minimum}, got {value}",
+                                 minimum=minimum, value=repr(value)), field=field)
     if value > maximum:
-        raise InputError(
-            f"must be at most {maximum:,} (larger is implausible for one clinic), got {value!r}",
-            field=field,
-        )
+        raise InputError(message("must be at most {maximum} (larger is implausible for one "
+                                 "clinic), got {value}", maximum=Count(maximum),
+                                 value=repr(value)), field=field)
     return value
 
 
@@ -88,7 +87,7 @@ class PatientCounts(Mapping[int, int]):
                 raise InputError(f"year {year} is given twice", field="patients")
             if type(value) is not int or not 0 <= value <= MAX_PATIENTS:
                 value = _whole(value, field=f"patients.{year}", minimum=0,
-                               maximum=MAX_PATIENTS, what="")
+                               maximum=MAX_PATIENTS)
             data[year] = value
         # Its own constructor sets its own slots; afterwards nothing can.
         object.__setattr__(self, "_data", dict(sorted(data.items())))
@@ -145,7 +144,7 @@ def _to_patient_counts(value: object) -> PatientCounts:
 
 
 def _check_capacities(_: Any, __: attrs.Attribute[int], value: object) -> None:
-    _whole(value, field="capacities", minimum=1, maximum=MAX_CAPACITIES, what="")
+    _whole(value, field="capacities", minimum=1, maximum=MAX_CAPACITIES)
 
 
 def _to_change_date(value: object) -> dt.date:
@@ -271,18 +270,20 @@ class Membership:
         # C4: a capacity change falls within the membership, after it starts.
         for change in value.capacity_changes:
             if change.on <= self.joined or (self.left is not None and change.on >= self.left):
-                until = f" and before left ({self.left.isoformat()})" if self.left else ""
+                until = (message(" and before left ({left})", left=self.left) if self.left
+                         else "")
                 raise InputError(
-                    f"{change.on.isoformat()} is outside the membership: a change of "
-                    f"capacities comes after joined ({self.joined.isoformat()}){until}",
+                    message("{on} is outside the membership: a change of capacities comes "
+                            "after joined ({joined}){until}", on=change.on, joined=self.joined,
+                            until=until),
                     field=f"capacities.{change.on.isoformat()}")
 
     @left.validator
     def _left_after_joined(self, _: Any, value: dt.date | None) -> None:
         if value is not None and value <= self.joined:
             raise InputError(
-                f"{value.isoformat()} must be after joined ({self.joined.isoformat()}): "
-                "left is the first day no longer a member",
+                message("{left} must be after joined ({joined}): left is the first day no "
+                        "longer a member", left=value, joined=self.joined),
                 field="left",
             )
 
@@ -368,8 +369,8 @@ class Cluster:
     def _registered_not_before_founding(self, _: Any, value: dt.date) -> None:
         if value < self.founded:
             raise InputError(
-                f"{value.isoformat()} is before the founding general assembly "
-                f"({self.founded.isoformat()})",
+                message("{registered} is before the founding general assembly ({founded})",
+                        registered=value, founded=self.founded),
                 field="registered",
             )
 
@@ -378,8 +379,8 @@ class Cluster:
         for membership in value:
             if membership.joined < self.founded:
                 raise InputError(
-                    f"{membership.joined.isoformat()} is before the cluster was founded "
-                    f"({self.founded.isoformat()})",
+                    message("{joined} is before the cluster was founded ({founded})",
+                            joined=membership.joined, founded=self.founded),
                     path=membership.path,
                     record=membership.label,
                     field="joined",
@@ -409,13 +410,14 @@ class Overlap:
         (c1, m1), (c2, m2) = self.first, self.second
         start = max(m1.joined, m2.joined)
         ends = [d for d in (m1.left, m2.left) if d is not None]
-        until = f" until {min(ends).isoformat()}" if ends else ""
-        where = "twice in cluster " + repr(c1) if c1 == c2 else f"in {c1!r} and {c2!r}"
-        return (
-            f"provider number {self.provider_number} is a member {where} at once, "
-            f"from {start.isoformat()}{until} ({m1.where}; {m2.where}); all doctors of a "
-            "clinic belong to one cluster"
-        )
+        until = message(" until {end}", end=min(ends)) if ends else ""
+        where = (message("twice in cluster {cluster}", cluster=repr(c1)) if c1 == c2
+                 else message("in {first} and {second}", first=repr(c1), second=repr(c2)))
+        return message(
+            "provider number {number} is a member {where} at once, from {start}{until} "
+            "({first}; {second}); all doctors of a clinic belong to one cluster",
+            number=str(self.provider_number), where=where, start=start, until=until,
+            first=m1.where, second=m2.where)
 
 
 def memberships_by_provider(clusters: Iterable[Cluster]

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import attrs
 
+from kiaprules._i18n import N_, Count, message
 from kiaprules._text import mask_cpr_like, value_repr
 from kiaprules.errors import InputError
 from kiaprules.model.calendar import parse_date
@@ -46,18 +47,20 @@ _MAX_AMOUNT: Final = Decimal("100000000")  # 100 million kr: larger is a typo
 def _choice(options: tuple[str, ...], field: str) -> Any:
     def convert(value: object) -> str:
         if value not in options:
-            raise InputError(f"must be one of {', '.join(options)}, got {value!r}", field=field)
+            raise InputError(message("must be one of {options}, got {value}",
+                                     options=", ".join(options), value=repr(value)), field=field)
         return str(value)
     return convert
 
 
 def _documentation(value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InputError("must be a list of documents", field="documentation")
+        raise InputError(message("must be a list of documents"), field="documentation")
     items = list(value)
     for item in items:
         if item not in DOCUMENTATION:
-            raise InputError(f"must be among {', '.join(DOCUMENTATION)}, got {item!r}",
+            raise InputError(message("must be among {options}, got {value}",
+                                     options=", ".join(DOCUMENTATION), value=repr(item)),
                              field="documentation")
     return tuple(sorted(set(items)))
 
@@ -65,10 +68,12 @@ def _documentation(value: object) -> tuple[str, ...]:
 def _amount(value: object) -> Decimal:
     amount = to_money(value, field="amount")
     if amount <= 0:
-        raise InputError(f"must be more than 0, got {value!r}", field="amount")
+        raise InputError(message("must be more than 0, got {value}", value=repr(value)),
+                         field="amount")
     if amount > _MAX_AMOUNT:
-        raise InputError(f"must be at most {_MAX_AMOUNT:,} kr (larger is implausible), got "
-                         f"{value!r}", field="amount")
+        raise InputError(message("must be at most {maximum} kr (larger is implausible), got "
+                                 "{value}", maximum=Count(_MAX_AMOUNT), value=repr(value)),
+                         field="amount")
     return amount
 
 
@@ -77,16 +82,17 @@ def _optional_rate(value: object) -> Decimal | None:
         return None
     rate = to_money(value, field="hourly_rate", allow_negative=False)
     if rate == 0:
-        raise InputError("must be more than 0", field="hourly_rate")
+        raise InputError(message("must be more than 0"), field="hourly_rate")
     return rate
 
 
 def _optional_hours(value: object) -> Decimal | None:
     if value is None:
         return None
-    hours = parse_decimal(value, field="hours", what="a number of hours")
+    hours = parse_decimal(value, field="hours", what=N_("a number of hours"))
     if hours <= 0 or hours > 10000:
-        raise InputError(f"must be more than 0 and at most 10,000, got {value!r}", field="hours")
+        raise InputError(message("must be more than 0 and at most {maximum}, got {value}",
+                                 maximum=Count(10000), value=repr(value)), field="hours")
     return hours
 
 
@@ -94,7 +100,8 @@ def _optional_participants(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 100000:
-        raise InputError(f"must be a whole number ≥ 1, got {value!r}", field="participants")
+        raise InputError(message("must be a whole number ≥ {minimum}, got {value}", minimum=1,
+                                 value=repr(value)), field="participants")
     return value
 
 
@@ -128,7 +135,8 @@ def _to_role(value: object) -> str:
 
 def _bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise InputError(f"must be true or false, got {value!r}", field="abroad")
+        raise InputError(message("must be true or false, got {value}", value=repr(value)),
+                         field="abroad")
     return value
 
 

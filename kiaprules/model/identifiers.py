@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any, Final
 
+from kiaprules._i18n import N_, message
 from kiaprules.errors import InputError
 
 __all__ = ["CprNumber", "CvrNumber", "ProviderNumber", "cvr_check_digit_ok"]
@@ -31,10 +32,12 @@ def _text(value: object, field: str, what: str) -> str:
         return value.strip()
     if isinstance(value, int) and not isinstance(value, bool):
         raise InputError(
-            f"must be {what} written as a string (a number loses leading zeros), got {value!r}",
+            message("must be {what} written as a string (a number loses leading zeros), got "
+                    "{value}", what=message(what), value=repr(value)),
             field=field,
         )
-    raise InputError(f"must be {what} as a string, got {type(value).__name__}", field=field)
+    raise InputError(message("must be {what} as a string, got {type}", what=message(what),
+                             type=type(value).__name__), field=field)
 
 
 class ProviderNumber(str):
@@ -51,9 +54,10 @@ class ProviderNumber(str):
     def __new__(cls, value: object) -> ProviderNumber:
         if isinstance(value, ProviderNumber):
             return value
-        text = _text(value, "provider_number", "a provider number of 5–6 digits")
+        text = _text(value, "provider_number", N_("a provider number of 5–6 digits"))
         if not _PROVIDER_RE.fullmatch(text):
-            raise InputError(f"must be 5–6 digits, got {text!r}", field="provider_number")
+            raise InputError(message("must be 5–6 digits, got {value}", value=repr(text)),
+                             field="provider_number")
         return super().__new__(cls, text)
 
     def __repr__(self) -> str:
@@ -89,11 +93,13 @@ class CvrNumber(str):
     def __new__(cls, value: object, *, field: str = "cvr") -> CvrNumber:
         if isinstance(value, CvrNumber):
             return value
-        text = _text(value, field, "a CVR number of 8 digits")
+        text = _text(value, field, N_("a CVR number of 8 digits"))
         if not _CVR_RE.fullmatch(text):
-            raise InputError(f"must be 8 digits, got {text!r}", field=field)
+            raise InputError(message("must be 8 digits, got {value}", value=repr(text)),
+                             field=field)
         if not cvr_check_digit_ok(text):
-            raise InputError(f"fails the CVR modulus-11 check, got {text!r}", field=field)
+            raise InputError(message("fails the CVR modulus-11 check, got {value}",
+                                     value=repr(text)), field=field)
         return super().__new__(cls, text)
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from kiaprules._i18n import danish_decimal
+from kiaprules._i18n import N_, Count, danish_decimal, message
 from kiaprules.errors import InputError, MoneyTypeError
 
 __all__ = ["ORE", "ZERO", "difference", "exact_quotient", "format_kr", "format_kr_da",
@@ -60,12 +60,17 @@ def parse_decimal(value: object, *, field: str | None = None, what: str) -> Deci
     be grouped with single underscores between digits (``"1_000.50"``), as
     in a TOML number.
     """
+    # ``what`` is marked for the catalogue where it is written (N_), and shown in the
+    # language of the error.
+    named = message(what)
     if isinstance(value, bool):
-        raise MoneyTypeError(f"must be {what}, got a bool {value!r}", field=field)
+        raise MoneyTypeError(message("must be {what}, got a bool {value}", what=named,
+                                     value=repr(value)), field=field)
     if isinstance(value, float):
         raise MoneyTypeError(
-            f"must be {what} given exactly (a string like '4.33', an int or a "
-            f"Decimal), got the float {value!r}; floats cannot hold øre exactly",
+            message("must be {what} given exactly (a string like '4.33', an int or a "
+                    "Decimal), got the float {value}; floats cannot hold øre exactly",
+                    what=named, value=repr(value)),
             field=field,
         )
     if isinstance(value, Decimal):
@@ -75,20 +80,26 @@ def parse_decimal(value: object, *, field: str | None = None, what: str) -> Deci
     elif isinstance(value, str):
         text = value.strip()
         if _STRAY_UNDERSCORE.search(text):
-            raise InputError(f"must be {what}, got {value!r}", field=field)
+            raise InputError(message("must be {what}, got {value}", what=named,
+                                     value=repr(value)), field=field)
         try:
             result = Decimal(text)
         except decimal.InvalidOperation:
-            raise InputError(f"must be {what}, got {value!r}", field=field) from None
+            raise InputError(message("must be {what}, got {value}", what=named,
+                                     value=repr(value)), field=field) from None
         if not text or text[-1] not in "0123456789":
-            raise InputError(f"must be {what}, got {value!r}", field=field)
+            raise InputError(message("must be {what}, got {value}", what=named,
+                                     value=repr(value)), field=field)
     else:
-        raise MoneyTypeError(f"must be {what}, got {type(value).__name__} {value!r}", field=field)
+        raise MoneyTypeError(message("must be {what}, got {type} {value}", what=named,
+                                     type=type(value).__name__, value=repr(value)),
+                             field=field)
     if not result.is_finite():
-        raise InputError(f"must be {what} (a finite number), got {value!r}", field=field)
+        raise InputError(message("must be {what} (a finite number), got {value}", what=named,
+                                 value=repr(value)), field=field)
     if result.copy_abs() > MAX_KRONER:
-        raise InputError(f"is too large: at most {MAX_KRONER:,} kr, got {value!r}",
-                         field=field)
+        raise InputError(message("is too large: at most {maximum} kr, got {value}",
+                                 maximum=Count(MAX_KRONER), value=repr(value)), field=field)
     return result
 
 
@@ -110,8 +121,8 @@ def _quantize(value: Decimal, exp: Decimal, original: object, field: str | None)
     try:
         return value.quantize(exp, context=_CONTEXT)
     except decimal.InvalidOperation:
-        raise InputError(f"is too large to be kept to the øre, got {original!r}",
-                         field=field) from None
+        raise InputError(message("is too large to be kept to the øre, got {value}",
+                                 value=repr(original)), field=field) from None
 
 
 def to_money(value: object, *, field: str | None = None, allow_negative: bool = True) -> Decimal:
@@ -125,7 +136,7 @@ def to_money(value: object, *, field: str | None = None, allow_negative: bool = 
     An amount with more than two decimals (a fraction of an øre) is refused,
     not rounded: rounding is a rule, and rules are applied by the engine.
     """
-    amount = parse_decimal(value, field=field, what="an amount in kroner")
+    amount = parse_decimal(value, field=field, what=N_("an amount in kroner"))
     if _places(amount) > 2:
         raise InputError(
             f"must be kroner to the øre (at most two decimals), got {value!r}", field=field
@@ -137,7 +148,7 @@ def to_money(value: object, *, field: str | None = None, allow_negative: bool = 
 
 def to_rate(value: object, *, field: str | None = None) -> Decimal:
     """A rate in kroner per unit: an exact, non-negative decimal, at most four decimals."""
-    rate = parse_decimal(value, field=field, what="a rate in kroner")
+    rate = parse_decimal(value, field=field, what=N_("a rate in kroner"))
     if rate < 0:
         raise InputError(f"must not be negative, got {value!r}", field=field)
     if _places(rate) > _RATE_PLACES:

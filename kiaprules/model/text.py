@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Final
 
+from kiaprules._i18n import message
 from kiaprules._text import mask_cpr_like
 from kiaprules.errors import InputError
 
@@ -26,10 +27,11 @@ _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
 
 def _text(value: object, field: str, required: bool) -> str:
     if not isinstance(value, str):
-        raise InputError(f"must be text, got {type(value).__name__}", field=field)
+        raise InputError(message("must be text, got {type}", type=type(value).__name__),
+                         field=field)
     text = unicodedata.normalize("NFC", value.strip())
     if required and not text:
-        raise InputError("must be non-empty text", field=field)
+        raise InputError(message("must be non-empty text"), field=field)
     return mask_cpr_like(text)
 
 
@@ -47,8 +49,9 @@ def name_text(value: object, *, field: str, required: bool = True) -> str:
     if not text.isprintable() or not text.isascii():
         for i, ch in enumerate(text):
             if ch != " " and unicodedata.category(ch) in _INVISIBLE:
-                raise InputError(f"must not hold an invisible character (U+{ord(ch):04X}, "
-                                 f"character {i + 1})", field=field)
+                raise InputError(message("must not hold an invisible character ({code}, "
+                                         "character {n})", code=f"U+{ord(ch):04X}", n=i + 1),
+                                 field=field)
     return text
 
 

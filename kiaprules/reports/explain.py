@@ -21,36 +21,97 @@ from typing import Any
 
 import attrs
 
+from kiaprules._i18n import (
+    N_,
+    _,
+    danish_decimal,
+    format_date_da,
+    localize,
+    ngettext,
+    resolve_lang,
+)
 from kiaprules._render import html_list, html_note, html_quote, html_table, html_text
 from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.engine.report import LINE_COLUMNS, Line, PayoutReport, YearPayout, line_record
 from kiaprules.errors import InputError
 from kiaprules.model.args import years_of
-from kiaprules.model.money import exact_quotient, format_kr, format_money, format_rate
+from kiaprules.model.money import (
+    exact_quotient,
+    format_kr,
+    format_kr_da,
+    format_money,
+    format_rate,
+)
 from kiaprules.model.records import Records
 from kiaprules.rules.payout import Rule
 from kiaprules.rules.registration import RegistrationProblem
-from kiaprules.rules.ruleset import Citation, ResolvedValue
+from kiaprules.rules.ruleset import Citation, MonthDay, ResolvedValue
 
 __all__ = ["Explanation", "explain", "explanations"]
 
-_UNITS = {"startup": ("capacity", "capacities"), "clawback": ("capacity", "capacities"),
-          "operating": ("patient", "patients"), "supplement": ("patient", "patients")}
+_CAPACITIES = (N_("capacity"), N_("capacities"))
+_PATIENTS = (N_("patient"), N_("patients"))
+_UNITS = {"startup": _CAPACITIES, "clawback": _CAPACITIES,
+          "operating": _PATIENTS, "supplement": _PATIENTS}
 
 _ROUNDING = {
-    "line": "rate × quantity, rounded to the øre, half up, once for the line (I6)",
-    "clinic": "each clinic's share rounded to the øre, half up, then added (I6, clinic)",
+    "line": N_("rate × quantity, rounded to the øre, half up, once for the line (I6)"),
+    "clinic": N_("each clinic's share rounded to the øre, half up, then added (I6, clinic)"),
 }
 
 
 #: How the explanation names the day each members rule counts on.
 _COUNTED = {
-    ("late_joiner", None): "members on the counting day",
+    ("late_joiner", None): N_("members on the counting day"),
     ("founding_members", "founding_members=founding"):
-        "members on the day of the founding general assembly (I2, founding)",
+        N_("members on the day of the founding general assembly (I2, founding)"),
     ("founding_members", "founding_members=registration"):
-        "members on the day registration was completed (I2)",
+        N_("members on the day registration was completed (I2)"),
 }
+
+
+@attrs.frozen
+class _Words:
+    """Fixed sentences, amounts, numbers and dates in one language (English: as before)."""
+
+    lang: str
+
+    def __call__(self, msgid: str) -> str:
+        return _(msgid, self.lang)
+
+    @property
+    def da(self) -> bool:
+        return self.lang == "da"
+
+    def n(self, value: int) -> str:
+        text = f"{value:,}"
+        return text.replace(",", ".") if self.da else text
+
+    def exact(self, value: Fraction) -> str:
+        text = _exact(value)
+        return text.translate(_SWAP) if self.da else text
+
+    def rate(self, value: Decimal) -> str:
+        return danish_decimal(value) if self.da else format_rate(value)
+
+    def money(self, value: Decimal) -> str:
+        """An amount without its unit: ``23,878.40`` (``23.878,40``)."""
+        return format_kr_da(value, unit=False) if self.da else format_kr(value)
+
+    def date(self, value: dt.date) -> str:
+        return format_date_da(value) if self.da else value.isoformat()
+
+    def day(self, value: object) -> str:
+        if self.da and isinstance(value, MonthDay):
+            return format_date_da(dt.date(2000, value.month, value.day))[:-5]
+        return str(value)
+
+    def rule_title(self, rule: Rule) -> str:
+        return self(rule.title)
+
+
+_SWAP = str.maketrans({",": ".", ".": ","})
+_EN = _Words("en")
 
 
 def _quote(citation: Citation) -> str:
@@ -88,38 +149,61 @@ class Step:
 
     @property
     def arithmetic(self) -> str:
+        return self.arithmetic_in(_EN)
+
+    def arithmetic_in(self, w: _Words) -> str:
         ln = self.line
         sign = "−" if ln.kind == "clawback" else ""
-        text = f"{sign}{format_rate(ln.rate)} kr × {_n(ln.quantity)}"
+        text = _("{rate} kr × {quantity}", w.lang).format(rate=f"{sign}{w.rate(ln.rate)}",
+                                                   quantity=w.n(ln.quantity))
         if ln.fraction is not None:
             text += f" × {ln.fraction.numerator}/{ln.fraction.denominator}"
-        return f"{text} = {sign}{_exact(abs(ln.unrounded))}"
+        return f"{text} = {sign}{w.exact(abs(ln.unrounded))}"
 
     @property
     def rate_text(self) -> str:
+        return self.rate_text_in(_EN)
+
+    def rate_text_in(self, w: _Words) -> str:
         ln = self.line
-        status = "published" if ln.assumption is None else f"NOT PUBLISHED: {ln.assumption}"
-        return (f"Rate: {format_rate(ln.rate)} kr per {_UNITS[ln.kind][0]} ({ln.parameter}, "
-                f"in force from {ln.value_from.isoformat()}; {status})")
+        status = (_("published", w.lang) if ln.assumption is None
+                  else _("NOT PUBLISHED: {assumption}", w.lang).format(
+                      assumption=localize(ln.assumption, w.lang)))
+        return _("Rate: {rate} kr per {unit} ({parameter}, in force from {start}; "
+                 "{status})", w.lang).format(rate=w.rate(ln.rate), unit=w(_UNITS[ln.kind][0]),
+                                     parameter=ln.parameter, start=w.date(ln.value_from),
+                                     status=status)
 
     @property
     def left_out_text(self) -> str:
+        return self.left_out_text_in(_EN)
+
+    def left_out_text_in(self, w: _Words) -> str:
         n = len(self.line.left_out)
-        return f"Left out ({n} clinic{'' if n == 1 else 's'} of the cluster)"
+        return ngettext("Left out ({n} clinic of the cluster)",
+                        "Left out ({n} clinics of the cluster)", n, w.lang).format(n=n)
 
     @property
     def pro_rata_text(self) -> str | None:
+        return self.pro_rata_text_in(_EN)
+
+    def pro_rata_text_in(self, w: _Words) -> str | None:
         fraction = self.line.fraction
         if fraction is None:
             return None
-        return (f"Pro rata (I1): {fraction.numerator} of {fraction.denominator} days of the "
-                "founding year, from the founding general assembly")
+        return _("Pro rata (I1): {days} of {of} days of the founding year, from the founding "
+                 "general assembly", w.lang).format(days=fraction.numerator,
+                                                    of=fraction.denominator)
 
     @property
     def rounding_text(self) -> str:
+        return self.rounding_text_in(_EN)
+
+    def rounding_text_in(self, w: _Words) -> str:
         ln = self.line
-        return (f"Rounding: {_ROUNDING.get(ln.rounding, ln.rounding)}: "
-                f"{'−' if ln.amount < 0 else ''}{format_kr(ln.amount.copy_abs())} kr")
+        how = w(_ROUNDING[ln.rounding]) if ln.rounding in _ROUNDING else ln.rounding
+        return _("Rounding: {how}: {amount} kr", w.lang).format(
+            how=how, amount=f"{'−' if ln.amount < 0 else ''}{w.money(ln.amount.copy_abs())}")
 
     def html(self) -> str:
         """The step as HTML: its rule and rate with their source sentences, the clinics,
@@ -233,84 +317,103 @@ class Explanation(Records):
 
     # --- the words both renderings use --------------------------------------------
 
-    def _due_value_text(self) -> str | None:
+    def _due_value_text(self, w: _Words = _EN) -> str | None:
         v = self.due_value
         if v is None:
             return None
-        status = "published" if v.assumption is None else f"ASSUMED: {v.assumption}"
-        return (f"Payout day {v.value} ({v.parameter}, in force from "
-                f"{v.source_start.isoformat()}; {status})")
+        status = (_("published", w.lang) if v.assumption is None
+                  else _("ASSUMED: {assumption}", w.lang).format(
+                      assumption=localize(v.assumption, w.lang)))
+        return _("Payout day {day} ({parameter}, in force from {start}; {status})", w.lang).format(
+            day=w.day(v.value), parameter=v.parameter, start=w.date(v.source_start),
+            status=status)
 
-    def _counted_text(self) -> str | None:
+    def _counted_text(self, w: _Words = _EN) -> str | None:
         if self.counted_on is None:
             return None
-        what = _COUNTED.get((self.members_rule.id, self.members_rule.policy),
-                            self.members_rule.title)
-        return (f"Members counted: {what}, {self.counted_on.isoformat()}; "
-                f"patients per 1 January {self.year}.")
+        what = w(_COUNTED.get((self.members_rule.id, self.members_rule.policy),
+                              self.members_rule.title))
+        return _("Members counted: {what}, {day}; patients per 1 January {year}.", w.lang).format(
+            what=what, day=w.date(self.counted_on), year=self.year)
 
-    def _total_text(self) -> str:
-        parts = " + ".join(f"(−{format_kr(s.line.amount.copy_abs())})" if s.line.amount < 0
-                           else format_kr(s.line.amount) for s in self.steps)
+    def _total_text(self, w: _Words = _EN) -> str:
+        parts = " + ".join(f"(−{w.money(s.line.amount.copy_abs())})" if s.line.amount < 0
+                           else w.money(s.line.amount) for s in self.steps)
         if self.withheld is None:
-            return f"Total (sum of the lines): {parts or '0.00'} = {format_kr(self.total)} kr"
-        return (f"Sum of the lines: {parts or '0.00'} = {format_kr(self.withheld)} kr, "
-                "withheld; total paid 0.00 kr")
+            return _("Total (sum of the lines): {parts} = {total} kr", w.lang).format(
+                parts=parts or w.money(Decimal("0.00")), total=w.money(self.total))
+        return _("Sum of the lines: {parts} = {amount} kr, withheld; total paid {zero} kr",
+                 w.lang).format(parts=parts or w.money(Decimal("0.00")),
+                                amount=w.money(self.withheld), zero=w.money(Decimal("0.00")))
 
-    def to_text(self) -> str:
+    def to_text(self, *, lang: str | None = None) -> str:
+        """The derivation as plain text; ``lang="da"`` (or ``$KIAPRULES_LANG``) in Danish,
+        with Danish amounts and dates (the sources' sentences are quoted as they are)."""
+        t = _Words(resolve_lang(lang))
         out: list[str] = []
         w = out.append
-        w(f"{self.cluster}: payout for {self.year}, due {self.due.isoformat()}")
-        w(f"Ruleset {self.ruleset_id} {self.fingerprint}")
-        w("Policies: " + ", ".join(f"{k}={v}" for k, v in sorted(self.policies.items())))
+        w(_("{cluster}: payout for {year}, due {due}", t.lang).format(
+            cluster=self.cluster, year=self.year, due=t.date(self.due)))
+        w(_("Ruleset {id} {fingerprint}", t.lang).format(id=self.ruleset_id,
+                                                 fingerprint=self.fingerprint))
+        w(_("Policies: {policies}", t.lang).format(
+            policies=", ".join(f"{k}={v}" for k, v in sorted(self.policies.items()))))
         for o in self.overrides:
-            w(f"Override: {o}")
+            w(_("Override: {override}", t.lang).format(override=localize(o, t.lang)))
         w("")
-        w(f"Due date: {self.due_rule.title}.")
+        w(_("Due date: {rule}.", t.lang).format(rule=t.rule_title(self.due_rule)))
         w(f"  {self.due_rule.citation}")
-        due_value = self._due_value_text()
+        due_value = self._due_value_text(t)
         if due_value is not None:
             w(f"  {due_value}")
-        counted = self._counted_text()
+        counted = self._counted_text(t)
         if counted is not None:
             w(counted)
             w(f"  {self.members_rule.citation}")
         for step in self.steps:
             ln = step.line
             w("")
-            w(f"{step.number}. {ln.kind}: {ln.rule.title}")
-            w(f"   Rule: {ln.rule.citation}")
-            w(f"   {step.rate_text}")
-            w(f"     source: {ln.citation}")
-            w(f"   Quantity, clinic by clinic ({_UNITS[ln.kind][1]}):")
+            w(f"{step.number}. {t(ln.kind)}: {t.rule_title(ln.rule)}")
+            w("   " + _("Rule: {citation}", t.lang).format(citation=ln.rule.citation))
+            w(f"   {step.rate_text_in(t)}")
+            w("     " + _("source: {citation}", t.lang).format(citation=ln.citation))
+            w("   " + _("Quantity, clinic by clinic ({units}):", t.lang).format(
+                units=t(_UNITS[ln.kind][1])))
             width = max((len(m.provider_number) for m in ln.members), default=6)
             for m in ln.members:
-                note = f"  ({m.note})" if m.note else ""
-                w(f"     {m.provider_number:<{width}}  {_n(m.quantity):>9}{note}")
-            w(f"     {'total':<{width}}  {_n(ln.quantity):>9}")
+                note = f"  ({localize(m.note, t.lang)})" if m.note else ""
+                w(f"     {m.provider_number:<{width}}  {t.n(m.quantity):>9}{note}")
+            w(f"     {_('total', t.lang):<{width}}  {t.n(ln.quantity):>9}")
             for test in ln.anniversary_tests:
-                w(f"   One-year test, {test.provider_number}: {test.text}")
+                w("   " + _("One-year test, {clinic}: {test}", t.lang).format(
+                    clinic=test.provider_number, test=test.text_in(t.lang)))
             if ln.left_out:
-                w(f"   {step.left_out_text}:")
+                w(f"   {step.left_out_text_in(t)}:")
                 width = max(len(left.provider_number) for left in ln.left_out)
                 for left in ln.left_out:
-                    w(f"     {left.provider_number:<{width}}  {left.rule.id}: {left.note}")
+                    w(f"     {left.provider_number:<{width}}  {left.rule.id}: "
+                      f"{localize(left.note, t.lang)}")
                 for rule in dict.fromkeys(left.rule for left in ln.left_out):
-                    policy = f", under {rule.policy}" if rule.policy else ""
+                    policy = (_(", under {policy}", t.lang).format(policy=rule.policy)
+                              if rule.policy else "")
                     w(f"     {rule.id}{policy}: {rule.citation}")
-            if step.pro_rata_text is not None:
-                w(f"   {step.pro_rata_text}")
-            w(f"   Arithmetic: {step.arithmetic}")
-            w(f"   {step.rounding_text}")
+            pro_rata = step.pro_rata_text_in(t)
+            if pro_rata is not None:
+                w(f"   {pro_rata}")
+            w("   " + _("Arithmetic: {arithmetic}", t.lang).format(
+                arithmetic=step.arithmetic_in(t)))
+            w(f"   {step.rounding_text_in(t)}")
         w("")
-        w(self._total_text())
+        w(self._total_text(t))
         if self.withheld is not None:
             if self.withheld_rule is not None:
-                w(f"  Withheld (C2): {self.withheld_rule.citation}")
+                w("  " + _("Withheld (C2): {citation}", t.lang).format(
+                    citation=self.withheld_rule.citation))
             for p in self.withheld_because:
-                w(f"  Unmet: {p.message}. {p.citation}")
+                w("  " + _("Unmet: {problem}. {citation}", t.lang).format(
+                    problem=localize(p.message, t.lang), citation=p.citation))
         for warning in self.warnings:
-            w(f"Warning: {warning}")
+            w(_("Warning: {warning}", t.lang).format(warning=localize(warning, t.lang)))
         return sanitize_lines("\n".join(out) + "\n")
 
     def _repr_html_(self) -> str:

@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from kiaprules._i18n import N_
 from kiaprules._text import sanitize, year_span
 from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputError, MissingExtraError
@@ -355,7 +356,7 @@ def swept_value(sweep: Sweep) -> tuple[str, str, list[Decimal]] | None:
         if match is None:
             return None
         try:
-            value = parse_decimal(match["value"], what="a number")
+            value = parse_decimal(match["value"], what=N_("a number"))
         except InputError:
             return None
         found.append((match["parameter"], match["span"], value))

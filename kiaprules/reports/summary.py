@@ -218,7 +218,7 @@ class NationalSummary(Records):
                                                             fingerprint=self.fingerprint)]
         if self.overrides:
             head.append(_("overrides: {overrides}", lang).format(
-                overrides="; ".join(self.overrides)))
+                overrides="; ".join(localize(o, lang) for o in self.overrides)))
         if self.policies:
             head.append(_("policies: {policies}", lang).format(
                 policies=", ".join(f"{k}={v}" for k, v in self.policies.items())))

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from kiaprules._i18n import N_, _, danish_decimal, ngettext, resolve_lang
 from kiaprules._render import csv_text, html_list, html_note, html_table, json_text, table_text
 from kiaprules._text import result_repr, sanitize_lines, value_repr, year_span, years_text
 from kiaprules.engine.compute import policy_readings, prepare
@@ -52,7 +53,7 @@ from kiaprules.errors import InputError
 from kiaprules.model.args import items_of
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import difference as money_difference
-from kiaprules.model.money import format_kr, format_money, from_ore
+from kiaprules.model.money import format_kr, format_kr_da, format_money, from_ore
 from kiaprules.model.records import Records
 from kiaprules.reports.plot import plot_sweep
 from kiaprules.rules.overrides import Override
@@ -64,7 +65,9 @@ if TYPE_CHECKING:
 __all__ = ["Sweep", "SweepRow", "Variant", "sweep"]
 
 _KINDS: Final = KINDS
-_HEADERS: Final = ("variant", *_KINDS, "total", "difference")
+_HEADERS: Final = (N_("variant"), N_("startup"), N_("operating"), N_("supplement"),
+                   N_("clawback"), N_("total"), N_("difference"))
+_BASE: Final = N_("base")
 _ALIGN: Final = ("left", *("right",) * 6)
 #: The parameters :func:`aggregate` looks up; a variant overriding one is aggregated anew.
 AGGREGATION_PARAMETERS: Final = frozenset({"counting_day", "payout_day",
@@ -199,38 +202,66 @@ class Sweep(Records):
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
-    def to_csv(self) -> str:
-        return csv_text(["variant", *_KINDS, "total", "difference"],
-                        ([r.name, *(format_money(v) for _, v in r.by_kind),
-                          format_money(r.total), format_money(r.difference)]
-                         for r in (self.base, *self.rows)))
+    def to_csv(self, *, lang: str | None = None) -> str:
+        """One row a variant, the base first; ``lang="da"`` (or ``$KIAPRULES_LANG``): Danish
+        headers, ``;``, a decimal comma and a byte order mark (Danish Excel). The variants'
+        names are what --set and --policy take."""
+        lang = resolve_lang(lang)
 
-    def _cells(self) -> list[list[str]]:
+        def money(value: Decimal) -> str:
+            text = format_money(value)
+            return danish_decimal(Decimal(text), grouped=False) if lang == "da" else text
+
+        return csv_text([_(h, lang) for h in _HEADERS],
+                        ([self._name(r, lang), *(money(v) for _, v in r.by_kind),
+                          money(r.total), money(r.difference)]
+                         for r in (self.base, *self.rows)), lang=lang)
+
+    def _name(self, row: SweepRow, lang: str) -> str:
+        return _(_BASE, lang) if row is self.base and row.name == _BASE else row.name
+
+    def _cells(self, lang: str = "en") -> list[list[str]]:
         """The comparison table's rows: one a variant, the base first."""
+        def kr(value: Decimal, *, signed: bool = False) -> str:
+            return (format_kr_da(value, signed=signed, unit=False) if lang == "da"
+                    else format_kr(value, signed=signed))
+
         def row(r: SweepRow) -> list[str]:
             mark = " *" if r.assumptions else ""
-            return [r.name, *(format_kr(v) for _, v in r.by_kind), format_kr(r.total) + mark,
-                    format_kr(r.difference, signed=True)]
+            return [self._name(r, lang), *(kr(v) for _, v in r.by_kind), kr(r.total) + mark,
+                    kr(r.difference, signed=True)]
 
         return [row(self.base), *(row(r) for r in self.rows)]
 
-    def _notes(self) -> list[str]:
-        years = year_span(self.years)
-        notes = [f"ruleset {self.ruleset_id} {self.fingerprint}; "
-                 f"{'years' if len(self.years) > 1 else 'year'} {years}; "
-                 f"{len(self.rows)} variant{'' if len(self.rows) == 1 else 's'}, "
-                 f"{self.aggregations} aggregation{'' if self.aggregations == 1 else 's'}"]
+    def _notes(self, lang: str = "en") -> list[str]:
+        years = year_span(self.years, none=_("no years", lang))
+        n, m = len(self.rows), self.aggregations
+        variants = ngettext("{n} variant", "{n} variants", n, lang).format(n=n)
+        aggregations = ngettext("{n} aggregation", "{n} aggregations", m, lang).format(n=m)
+        if len(self.years) > 1:
+            head = _("ruleset {id} {fingerprint}; years {years}; {variants}, {aggregations}",
+                     lang)
+        else:
+            head = _("ruleset {id} {fingerprint}; year {years}; {variants}, {aggregations}",
+                     lang)
+        notes = [head.format(id=self.ruleset_id, fingerprint=self.fingerprint, years=years,
+                             variants=variants, aggregations=aggregations)]
         if any(r.assumptions for r in (self.base, *self.rows)):
-            notes.append("* the total rests on a figure no source publishes")
-        notes.extend(f"withheld under {r.name}: {format_kr(r.withheld)} kr would be paid to "
-                     "clusters that do not meet the registration requirements; not in the "
-                     "totals" for r in (self.base, *self.rows) if r.withheld)
+            notes.append(_("* the total rests on a figure no source publishes", lang))
+        notes.extend(_("withheld under {variant}: {amount} would be paid to clusters that do "
+                       "not meet the registration requirements; not in the totals",
+                       lang).format(variant=self._name(r, lang),
+                                    amount=format_kr_da(r.withheld) if lang == "da"
+                                    else f"{format_kr(r.withheld)} kr")
+                     for r in (self.base, *self.rows) if r.withheld)
         return notes
 
-    def to_table(self) -> str:
-        """The comparison table: one row a variant, the base first."""
-        text = table_text(self._cells(), _HEADERS, _ALIGN)
-        return sanitize_lines("\n".join([text, "", *self._notes()]) + "\n")
+    def to_table(self, *, lang: str | None = None) -> str:
+        """The comparison table: one row a variant, the base first; ``lang="da"`` (or
+        ``$KIAPRULES_LANG``): in Danish, with Danish amounts."""
+        lang = resolve_lang(lang)
+        text = table_text(self._cells(lang), [_(h, lang) for h in _HEADERS], _ALIGN)
+        return sanitize_lines("\n".join([text, "", *self._notes(lang)]) + "\n")
 
     def _repr_html_(self) -> str:
         """The comparison table and its notes, with the figures no source publishes."""

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from kiaprules._i18n import N_, _, danish_decimal, localize, resolve_lang
 from kiaprules._render import csv_text, html_note, html_table, json_text, table_text
 from kiaprules._text import result_repr, sanitize_lines, value_repr
 from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputTypeError
-from kiaprules.model.money import difference, format_kr, format_money, total
+from kiaprules.model.money import difference, format_kr, format_kr_da, format_money, total
 from kiaprules.model.money import difference as money_difference
 from kiaprules.model.records import Records
 from kiaprules.reports.plot import plot_comparison
@@ -23,7 +24,11 @@ if TYPE_CHECKING:
 __all__ = ["Comparison", "ComparisonRow", "compare_reports"]
 
 _ZERO = Decimal("0.00")
-_HEADERS: Final = ("cluster", "year", "base", "variant", "difference")
+_HEADERS: Final = (N_("cluster"), N_("year"), N_("base"), N_("variant"), N_("difference"))
+_CSV_HEADERS: Final = (*_HEADERS, N_("startup_difference"), N_("operating_difference"),
+                       N_("supplement_difference"), N_("clawback_difference"))
+#: What a report was computed with, in parts (each part's items are joined by "; ").
+Parts = tuple[tuple[str, ...], ...]
 _ALIGN: Final = ("left", "right", "right", "right", "right")
 
 
@@ -63,6 +68,9 @@ class Comparison(Records):
     rows: tuple[ComparisonRow, ...]
     base_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     variant_report: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    #: ``base`` and ``variant`` in parts (the overrides are messages), for other languages.
+    base_parts: Parts = attrs.field(default=(), eq=False, repr=False)
+    variant_parts: Parts = attrs.field(default=(), eq=False, repr=False)
 
     def __repr__(self) -> str:
         return result_repr("Comparison", f"rows={len(self.rows)}",
@@ -92,27 +100,54 @@ class Comparison(Records):
     def to_json(self) -> str:
         return json_text(self.to_dict())
 
-    def to_csv(self) -> str:
+    def to_csv(self, *, lang: str | None = None) -> str:
+        """One row a cluster and year, for spreadsheets; ``lang="da"`` (or
+        ``$KIAPRULES_LANG``): Danish headers, ``;``, a decimal comma and a byte order mark."""
+        lang = resolve_lang(lang)
+
+        def money(value: Decimal) -> str:
+            text = format_money(value)
+            return danish_decimal(Decimal(text), grouped=False) if lang == "da" else text
+
         def row(r: ComparisonRow) -> list[Any]:
             kinds = dict(r.by_kind)
-            return [r.cluster, r.year, format_money(r.base), format_money(r.variant),
-                    format_money(r.difference), *(format_money(kinds[k]) for k in KINDS)]
+            return [r.cluster, r.year, money(r.base), money(r.variant), money(r.difference),
+                    *(money(kinds[k]) for k in KINDS)]
 
-        return csv_text(["cluster", "year", "base", "variant", "difference",
-                         *(f"{k}_difference" for k in KINDS)], (row(r) for r in self.rows))
+        return csv_text([_(h, lang) for h in _CSV_HEADERS], (row(r) for r in self.rows),
+                        lang=lang)
 
-    def _cells(self, rows: tuple[ComparisonRow, ...]) -> list[list[str]]:
+    def _cells(self, rows: tuple[ComparisonRow, ...], lang: str = "en") -> list[list[str]]:
+        if lang == "da":
+            return [[r.cluster, str(r.year), format_kr_da(r.base, unit=False),
+                     format_kr_da(r.variant, unit=False),
+                     format_kr_da(r.difference, signed=True, unit=False)] for r in rows]
         return [[r.cluster, str(r.year), format_kr(r.base), format_kr(r.variant),
                  format_kr(r.difference, signed=True)] for r in rows]
 
-    def to_table(self, *, only_changed: bool = True) -> str:
+    def _described(self, which: str, lang: str) -> str:
+        parts = self.base_parts if which == "base" else self.variant_parts
+        if lang == "en" or not parts:
+            return self.base if which == "base" else self.variant
+        return _joined(parts, lang)
+
+    def to_table(self, *, only_changed: bool = True, lang: str | None = None) -> str:
+        """The clusters and years whose totals differ (every one with
+        ``only_changed=False``), what was compared, and the total difference;
+        ``lang="da"`` (or ``$KIAPRULES_LANG``): in Danish, with Danish amounts."""
+        lang = resolve_lang(lang)
         rows = self.changed if only_changed else self.rows
-        table = table_text(self._cells(rows), _HEADERS, _ALIGN)
-        head = f"base:    {self.base}\nvariant: {self.variant}\n"
+        table = table_text(self._cells(rows, lang), [_(h, lang) for h in _HEADERS], _ALIGN)
+        head = (_("base:    {base}", lang).format(base=self._described("base", lang)) + "\n"
+                + _("variant: {variant}", lang).format(
+                    variant=self._described("variant", lang)) + "\n")
         if not rows:
-            return sanitize_lines(head + "no differences\n")
-        return sanitize_lines(f"{head}\n{table}\n\ntotal difference: "
-                              f"{format_kr(self.difference, signed=True)} kr\n")
+            return sanitize_lines(head + _("no differences", lang) + "\n")
+        amount = (format_kr_da(self.difference, signed=True) if lang == "da"
+                  else f"{format_kr(self.difference, signed=True)} kr")
+        return sanitize_lines(f"{head}\n{table}\n\n"
+                              + _("total difference: {amount}", lang).format(amount=amount)
+                              + "\n")
 
     def _repr_html_(self) -> str:
         """The changed rows, then what was compared and the total difference, for notebooks."""
@@ -129,14 +164,20 @@ class Comparison(Records):
         return plot_comparison(self, ax=ax)
 
 
-def _describe(report: PayoutReport) -> str:
-    parts = [f"{report.ruleset_id} {report.fingerprint[:19]}…"]
+def _describe(report: PayoutReport) -> Parts:
+    """What a report was computed with, in parts: the ruleset, the overrides (messages),
+    the policies not at their defaults."""
+    parts: list[tuple[str, ...]] = [(f"{report.ruleset_id} {report.fingerprint[:19]}…",)]
     if report.overrides:
-        parts.append("; ".join(report.overrides))
+        parts.append(tuple(report.overrides))
     changed = report.non_default_policies
     if changed:
-        parts.append(", ".join(f"{k}={v}" for k, v in changed.items()))
-    return " | ".join(parts)
+        parts.append((", ".join(f"{k}={v}" for k, v in changed.items()),))
+    return tuple(parts)
+
+
+def _joined(parts: Parts, lang: str) -> str:
+    return " | ".join("; ".join(localize(item, lang) for item in part) for part in parts)
 
 
 def compare_reports(base: PayoutReport, variant: PayoutReport) -> Comparison:
@@ -167,5 +208,8 @@ def compare_reports(base: PayoutReport, variant: PayoutReport) -> Comparison:
                 "overrides": list(report.overrides), "policies": dict(sorted(
                     report.policies.items()))}
 
-    return Comparison(base=_describe(base), variant=_describe(variant), rows=tuple(rows),
-                      base_report=identity(base), variant_report=identity(variant))
+    base_parts, variant_parts = _describe(base), _describe(variant)
+    return Comparison(base=_joined(base_parts, "en"), variant=_joined(variant_parts, "en"),
+                      rows=tuple(rows), base_report=identity(base),
+                      variant_report=identity(variant), base_parts=base_parts,
+                      variant_parts=variant_parts)

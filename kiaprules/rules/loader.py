@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from kiaprules._files import parse_document, read_bytes, shipped_dir, suffix
+from kiaprules._i18n import message
 from kiaprules.errors import InputError, InputTypeError, KiapRulesError, RulesetError
 from kiaprules.model.calendar import parse_date
 from kiaprules.rules.ruleset import (
@@ -51,18 +52,20 @@ class _Loader:
 
     def table(self, value: object, key: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(f"must be a table, got {type(value).__name__}", key)
+            raise self.fail(message("must be a table, got {type}", type=type(value).__name__),
+                            key)
         return value
 
     def keys(self, table: Mapping[str, Any], key: str, allowed: frozenset[str],
              required: Iterable[str]) -> None:
         for k in table:
             if k not in allowed:
-                raise self.fail(f"unknown key; expected one of {', '.join(sorted(allowed))}",
+                raise self.fail(message("unknown key; expected one of {keys}",
+                                        keys=", ".join(sorted(allowed))),
                                 f"{key}.{k}" if key else k)
         for k in required:
             if k not in table:
-                raise self.fail("is missing", f"{key}.{k}" if key else k)
+                raise self.fail(message("is missing"), f"{key}.{k}" if key else k)
 
     def text(self, table: Mapping[str, Any], key: str, name: str) -> str:
         value = table.get(name)

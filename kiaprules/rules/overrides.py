@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import attrs
 
+from kiaprules._i18n import message
 from kiaprules._text import sanitize, value_repr
 from kiaprules.errors import InputError, InputTypeError
 from kiaprules.model.calendar import parse_date, parse_year
@@ -66,8 +67,13 @@ class Override:
 
     def apply(self, ruleset: Ruleset) -> Ruleset:
         return ruleset.with_override(self.parameter, self.value, self.start, self.end,
-                                     reason=f"override: {self}")
+                                     reason=message("override: {override}", override=str(self)))
 
     def __str__(self) -> str:
-        span = self.start.isoformat() + (f" to {self.end.isoformat()}" if self.end else " on")
-        return sanitize(f"{self.parameter} = {self.value} from {span}")
+        """``operating_rate = 4.26 from 2019-01-01 to 2020-01-01``: a message, so that a
+        Danish rendering can write it in Danish (the value stays as typed)."""
+        what = {"parameter": sanitize(self.parameter), "value": sanitize(str(self.value)),
+                "start": self.start}
+        if self.end is None:
+            return message("{parameter} = {value} from {start} on", **what)
+        return message("{parameter} = {value} from {start} to {end}", **what, end=self.end)

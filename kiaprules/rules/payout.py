@@ -22,6 +22,7 @@ from typing import Final
 
 import attrs
 
+from kiaprules._i18n import N_
 from kiaprules._text import value_repr
 from kiaprules.errors import RulesetError
 from kiaprules.rules.ruleset import Citation, Ruleset
@@ -63,83 +64,83 @@ def _rule(id: str, title: str, document: str, section: str, quote: str,
 #: Every payout rule, in the order docs/payouts.md presents them.
 RULES: Final[tuple[Rule, ...]] = (
     # --- the lines -------------------------------------------------------------
-    _rule("startup_grant", "Startup grant per doctor capacity, paid once with the first payout",
+    _rule("startup_grant", N_("Startup grant per doctor capacity, paid once with the first payout"),
           _GUIDE, "§7.1",
           "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med "
           "driftsmidlerne. […] Opstartsbeløbet udbetales ikke ved klyngeskift."),
-    _rule("operating_grant", "Operating grant per group-1 patient counted per 1 January",
+    _rule("operating_grant", N_("Operating grant per group-1 patient counted per 1 January"),
           _GUIDE, "§7.1",
           "Efterfølgende udbetales driftsmidler med afsæt i antal tilmeldte patienter pr. "
           "1. januar hvert år."),
-    _rule("supplement", "Supplement per group-1 patient from Fonden for Almen Praksis, "
-          "2019–2021", _GUIDE, "§7.1",
+    _rule("supplement", N_("Supplement per group-1 patient from Fonden for Almen Praksis, "
+          "2019–2021"), _GUIDE, "§7.1",
           "Det indebærer at klyngerne i 2019 og 2020 tildeles ekstra 2,16 kr. pr. patient og i "
           "2021 tildeles 0,47 kr. pr. patient."),
-    _rule("clawback", "Startup grant of a clinic that left within its first year, deducted",
+    _rule("clawback", N_("Startup grant of a clinic that left within its first year, deducted"),
           _GUIDE, "§7.1",
           "Træder en læge ud af klyngen indenfor det første år, føres pengene tilbage til "
           "regionens kvalitetsarbejde.", "clawback=within_first_year"),
     # --- when a payout is due ----------------------------------------------------
-    _rule("first_payout", "A new cluster's first payout, due when its registration is "
-          "completed", _GUIDE, "§7.1",
+    _rule("first_payout", N_("A new cluster's first payout, due when its registration is "
+          "completed"), _GUIDE, "§7.1",
           "Regionen udbetaler midlerne fra den dato, hvor klyngen afholdte den stiftende "
           "generalforsamling. […] I gennemsnit vil pengene være på klyngens konto mellem 2-4 "
           "uger fra det tidspunkt, hvor klyngen er færdigmeldt på kiap.dk."),
-    _rule("yearly_payout", "The yearly payout, made on the payout day", _HB, "§5",
+    _rule("yearly_payout", N_("The yearly payout, made on the payout day"), _HB, "§5",
           "Klyngens konto får den 1. marts hvert år udbetalt klyngemidler fra regionen, "
           "baseret på hvor mange gruppe 1- patienter klyngens læger har."),
     # --- who is counted (I2) -------------------------------------------------------
-    _rule("founding_members", "Founding members: the clinics registered when the cluster is "
-          "completed", _GUIDE, "§7.1",
+    _rule("founding_members", N_("Founding members: the clinics registered when the cluster is "
+          "completed"), _GUIDE, "§7.1",
           "Knappen \"Færdig klyngen\" giver regionen viden om, at klyngen er "
           "færdigregistreret, hvorefter regionen kan beregne og udbetale tilskuddet og følge "
           "eventuelle ændringer i klyngens sammensætning.", "founding_members=registration"),
-    _rule("founding_members", "Founding members: the clinics that are members on the day of "
-          "the founding general assembly", _GUIDE, "§7.1",
+    _rule("founding_members", N_("Founding members: the clinics that are members on the day of "
+          "the founding general assembly"), _GUIDE, "§7.1",
           "Regionen udbetaler midlerne fra den dato, hvor klyngen afholdte den stiftende "
           "generalforsamling.", "founding_members=founding"),
-    _rule("late_joiner", "Members added after registration are funded from the next 1 January",
+    _rule("late_joiner", N_("Members added after registration are funded from the next 1 January"),
           _GUIDE, "§7.1",
           "Det er muligt at tilføje klyngemedlemmer efterfølgende, men tilskuddet for disse "
           "klyngemedlemmer udløses først ved årsskiftet."),
     # --- whether the money is paid (C2) -------------------------------------------------
-    _rule("withheld", "A cluster that does not meet the registration requirements is paid "
-          "nothing: its amounts are withheld", _GUIDE, "§1.1",
+    _rule("withheld", N_("A cluster that does not meet the registration requirements is paid "
+          "nothing: its amounts are withheld"), _GUIDE, "§1.1",
           "I får først tildelt midler fra regionen til klyngearbejdet når klyngen er "
           "registreret og anmeldt til Kvalitetsprogrammet og der foreligger godkendte "
           "vedtægter for klyngen og et referat af den stiftende generalforsamling.",
           "unregistered=withhold"),
     # --- who is left out --------------------------------------------------------------
-    _rule("left_cluster", "A clinic that has left is no longer counted, from the next "
-          "1 January", _GUIDE, "§7.1",
+    _rule("left_cluster", N_("A clinic that has left is no longer counted, from the next "
+          "1 January"), _GUIDE, "§7.1",
           "Hvis en klinik/en læge udtræder af klyngen vil reguleringen af midler ske det "
           "efterfølgende år 1. januar."),
-    _rule("cluster_switch", "No startup grant for a clinic that came by a cluster switch",
+    _rule("cluster_switch", N_("No startup grant for a clinic that came by a cluster switch"),
           _GUIDE, "§7.1", "Opstartsbeløbet udbetales ikke ved klyngeskift."),
-    _rule("startup_once", "The startup grant is paid once", _GUIDE, "§7.1",
+    _rule("startup_once", N_("The startup grant is paid once"), _GUIDE, "§7.1",
           "En nystartet klynges økonomi vil bestå af et opstartshonorar - et éngangstilskud - "
           "på 10.000 kr. pr. lægekapacitet samt et årligt løbende driftstilskud pr. tilmeldt "
           "patient hos klinikkerne i klyngen på 4,33 kr. pr. patient (reguleres med "
           "honorarudviklingen)."),
-    _rule("startup_founding_only", "Only the clinics of the first payout get a startup grant",
+    _rule("startup_founding_only", N_("Only the clinics of the first payout get a startup grant"),
           _GUIDE, "§7.1",
           "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med "
           "driftsmidlerne.", "late_joiner_startup=founding_only"),
-    _rule("capacity_increase", "A later increase of capacities gets no startup grant: the "
-          "grant is a one-off at the start", _GUIDE, "§7.1",
+    _rule("capacity_increase", N_("A later increase of capacities gets no startup grant: the "
+          "grant is a one-off at the start"), _GUIDE, "§7.1",
           "En nystartet klynges økonomi vil bestå af et opstartshonorar - et éngangstilskud - "
           "på 10.000 kr. pr. lægekapacitet samt et årligt løbende driftstilskud pr. tilmeldt "
           "patient hos klinikkerne i klyngen på 4,33 kr. pr. patient (reguleres med "
           "honorarudviklingen).", "capacity_increase=no_grant"),
-    _rule("capacity_increase", "A startup grant per capacity added, in the first payout "
-          "after the increase", _GUIDE, "§7.1",
+    _rule("capacity_increase", N_("A startup grant per capacity added, in the first payout "
+          "after the increase"), _GUIDE, "§7.1",
           "Første gang udbetales et opstartshonorar pr. lægekapacitet sammen med "
           "driftsmidlerne.", "capacity_increase=grant_added"),
-    _rule("clawback_window", "A clinic that left on or after the end of its first year keeps "
-          "its startup grant", _GUIDE, "§7.1",
+    _rule("clawback_window", N_("A clinic that left on or after the end of its first year keeps "
+          "its startup grant"), _GUIDE, "§7.1",
           "Træder en læge ud af klyngen indenfor det første år, føres pengene tilbage til "
           "regionens kvalitetsarbejde.", "clawback=within_first_year"),
-    _rule("no_clawback", "Nothing is clawed back", _GUIDE, "§7.1",
+    _rule("no_clawback", N_("Nothing is clawed back"), _GUIDE, "§7.1",
           "Opstartshonoraret tilbagebetales ikke.", "clawback=never"),
 )
 

@@ -34,7 +34,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from kiaprules._i18n import message
+from kiaprules._i18n import N_, _, danish_decimal, format_date_da, message
 from kiaprules._render import html_note, html_table, html_text
 from kiaprules._text import result_repr, sanitize, value_repr
 from kiaprules.errors import InputError, InputTypeError, NotCoveredError
@@ -385,18 +385,33 @@ class Ruleset(Records):
                        "section": v.citation.section, "quote": v.citation.quote}
 
     #: The headers of :meth:`value_cells` and :meth:`policy_cells`.
-    VALUE_HEADERS = ("parameter", "from", "until", "value", "status", "source")
-    POLICY_HEADERS = ("", "policy", "default", "alternatives", "question")
+    VALUE_HEADERS = (N_("parameter"), N_("from"), N_("until"), N_("value"), N_("status"),
+                     N_("source"))
+    POLICY_HEADERS = ("", N_("policy"), N_("default"), N_("alternatives"), N_("question"))
+    #: The statuses of a dated value, marked: Danish words in a Danish table.
+    STATUS_NAMES = (N_("published"), N_("assumption"), N_("unpublished"), N_("override"))
 
-    def value_cells(self) -> list[tuple[str, ...]]:
-        """Every dated value as a table shows it: dates, value, status, source sentence."""
+    def value_cells(self, lang: str = "en") -> list[tuple[str, ...]]:
+        """Every dated value as a table shows it: dates, value, status, source sentence;
+        in ``lang`` the headers' words, the status, dates and amounts (a value's reason
+        is the ruleset file's own text)."""
+        def day(d: dt.date) -> str:
+            return format_date_da(d) if lang == "da" else d.isoformat()
+
+        def shown(kind: str, value: Any) -> str:
+            text = format_value(kind, value)
+            if lang == "da" and kind in ("amount", "rate"):
+                return danish_decimal(Decimal(text))
+            return text
+
         rows: list[tuple[str, ...]] = []
         for name, param in self.parameters.items():
             for v in param.values:
+                status = _(v.status, lang)
                 rows.append((
-                    name, v.start.isoformat(), v.end.isoformat() if v.end else "",
-                    "—" if v.value is None else format_value(param.kind, v.value),
-                    v.status if v.status == "published" else f"{v.status}: {v.reason}",
+                    name, day(v.start), day(v.end) if v.end else "",
+                    "—" if v.value is None else shown(param.kind, v.value),
+                    status if v.status == "published" else f"{status}: {v.reason}",
                     f"{v.citation.document} {v.citation.section}: “{v.citation.quote}”",
                 ))
         return rows
@@ -491,7 +506,7 @@ def convert_value(kind: str, value: object, *, field: str) -> Any:
             and not isinstance(value, bool):
         # Exact decimals only: TOML floats (4.33 unquoted) are refused by
         # parse_decimal; write "4.33" or an integer.
-        parse_decimal(value, field=field, what="an exact decimal")
+        parse_decimal(value, field=field, what=N_("an exact decimal"))
     if kind == "amount":
         return to_money(value, field=field, allow_negative=False)
     if kind == "rate":

@@ -39,6 +39,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from kiaprules._i18n import N_, Message, message
 from kiaprules._text import value_repr
 from kiaprules.errors import NotCoveredError
 from kiaprules.model.expense import CATEGORIES, ROLES, Expense
@@ -96,7 +97,8 @@ class Threshold:
 
     @property
     def described(self) -> str:
-        return "published figure" if self.kind == "published" else "local policy setting"
+        return (message("published figure") if self.kind == "published"
+                else message("local policy setting"))
 
     def to_dict(self) -> dict[str, Any]:
         return {"parameter": self.parameter, "value": format_rate(self.value),
@@ -195,6 +197,29 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
+#: The categories and roles as a reason names them: in English their names in words,
+#: in Danish the words docs/expenses.md gives (its "Vocabulary").
+_WORDS: Final[dict[str, str]] = {
+    "honorarium": N_("honorarium"), "room_rental": N_("room rental"),
+    "catering": N_("catering"), "meeting_equipment": N_("meeting equipment"),
+    "meeting_material": N_("meeting material"), "speaker_fee": N_("speaker fee"),
+    "facilitator_fee": N_("facilitator fee"), "consultant_fee": N_("consultant fee"),
+    "conference": N_("conference"), "mileage": N_("mileage"), "transport": N_("transport"),
+    "lost_earnings": N_("lost earnings"), "medical_equipment": N_("medical equipment"),
+    "clinic_operations": N_("clinic operations"), "study_trip": N_("study trip"),
+    "other": N_("other"),
+    "coordinator": N_("coordinator"), "board_member": N_("board member"),
+    "treasurer": N_("treasurer"), "secretary": N_("secretary"), "speaker": N_("speaker"),
+    "facilitator": N_("facilitator"), "consultant": N_("consultant"), "member": N_("member"),
+    "clinic": N_("clinic"), "venue": N_("venue"), "supplier": N_("supplier"),
+}
+
+
+def _word(value: str) -> Message:
+    """A category or role in words, a message (English: ``_words(value)``)."""
+    return message(_WORDS.get(value, _words(value)))
+
+
 def _is_rule_id(instance: SpendingRule, attribute: attrs.Attribute[Any], value: str) -> None:
     if not re.fullmatch(r"[a-z][a-z_]*[a-z]", value):
         raise ValueError(f"'id' must be lower-case words joined by '_' (got {value!r})")
@@ -241,12 +266,14 @@ class SpendingRule:
                 and self.condition(expense, facts))
 
     def reason_text(self, expense: Expense, facts: Facts) -> str:
+        """The reason in English, a :class:`~kiaprules._i18n.Message` that can be shown in
+        another language (the template is in the catalogue)."""
         if not isinstance(self.text, str):
             return self.text(expense, facts)
         if "{" not in self.text:
-            return self.text
-        return self.text.format(category=_words(expense.category),
-                                role=_words(expense.payee_role))
+            return message(self.text)
+        return message(self.text, category=_word(expense.category),
+                       role=_word(expense.payee_role))
 
 
 # --- the sources' sentences ---------------------------------------------------------------
@@ -343,6 +370,19 @@ def _no_recipient(categories: Iterable[str]) -> Condition:
     return lambda e, f: e.category in of and e.recipient_cvr is None and e.recipient_cpr is None
 
 
+def _money(value: Decimal) -> Decimal:
+    """An amount with two decimals, as ``format_money`` writes it (a message shows its
+    digits: ``1200.00``, in Danish ``1.200,00``)."""
+    return Decimal(format_money(value))
+
+
+def _plain(value: Decimal | None) -> Decimal | str:
+    """A number as ``str()`` writes it; a Decimal (Danish: a decimal comma) when that is
+    what a message writes too."""
+    text = str(value)
+    return value if value is not None and text == f"{value:f}" else text
+
+
 def _hourly_rate(e: Expense) -> Decimal | None:
     """The hourly rate of pay for work, the only hourly rate the care rules compare."""
     return e.hourly_rate if e.category in PAID_FOR_WORK else None
@@ -359,15 +399,16 @@ def _rate_above_recommended(e: Expense, f: Facts) -> bool:
 def _rate_above_text(e: Expense, f: Facts) -> str:
     limit = f.threshold("consultant_hourly_rate")
     assert e.hourly_rate is not None and limit is not None  # the condition held
-    return (f"the hourly rate {format_money(e.hourly_rate)} is above PLO's recommended "
-            f"{format_money(limit.value)} ({limit.described})")
+    return message("the hourly rate {rate} is above PLO's recommended {limit} ({described})",
+                   rate=_money(e.hourly_rate), limit=_money(limit.value),
+                   described=limit.described)
 
 
 def _rate_unpublished_text(e: Expense, f: Facts) -> str:
     assert e.hourly_rate is not None  # the condition held
-    return (f"PLO's recommended hourly rate is published only from "
-            f"{f.first_date('consultant_hourly_rate').isoformat()}; the hourly rate "
-            f"{format_money(e.hourly_rate)} was not compared")
+    return message("PLO's recommended hourly rate is published only from {start}; the hourly "
+                   "rate {rate} was not compared", start=f.first_date("consultant_hourly_rate"),
+                   rate=_money(e.hourly_rate))
 
 
 def _hours_times_rate(e: Expense) -> Decimal | None:
@@ -378,8 +419,9 @@ def _hours_times_rate(e: Expense) -> Decimal | None:
 def _not_hours_times_rate_text(e: Expense, f: Facts) -> str:
     product = _hours_times_rate(e)
     assert product is not None and e.hourly_rate is not None  # the condition held
-    return (f"the amount {format_money(e.amount)} is not hours × rate "
-            f"({e.hours} × {format_money(e.hourly_rate)} = {format_money(product)})")
+    return message("the amount {amount} is not hours × rate ({hours} × {rate} = {product})",
+                   amount=_money(e.amount), hours=_plain(e.hours), rate=_money(e.hourly_rate),
+                   product=_money(product))
 
 
 def _per_participant_rule(id: str, category: str, parameter: str) -> SpendingRule:
@@ -398,8 +440,9 @@ def _per_participant_rule(id: str, category: str, parameter: str) -> SpendingRul
     def text(e: Expense, f: Facts) -> str:
         limit = f.threshold(parameter)
         assert e.participants is not None and limit is not None  # the condition held
-        return (f"{format_money(per_unit_ore(e.amount, e.participants))} kr per participant "
-                f"is above {format_money(limit.value)} ({limit.described})")
+        return message("{amount} kr per participant is above {limit} ({described})",
+                       amount=_money(per_unit_ore(e.amount, e.participants)),
+                       limit=_money(limit.value), described=limit.described)
 
     return SpendingRule(id=id, stage="care", status="needs_review", condition=condition,
                         text=text, citation=Q_CARE, basis="local_policy", threshold=parameter)
@@ -420,110 +463,114 @@ SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
     # payee the sources do not decide (#13: refuse what the sources refuse, no wider).
     _purpose("no_lost_earnings", "not_allowed",
              When(categories={"lost_earnings"}, roles=_MEMBERS),
-             "lost earnings of members or their clinics are never refunded from cluster funds",
+             N_("lost earnings of members or their clinics are never refunded from cluster funds"),
              Q_NO_REFUND),
     _purpose("lost_earnings_review", "needs_review", When(categories={"lost_earnings"}),
-             "lost earnings of a {role}: the sources forbid refunding them to members and their "
-             "clinics only", Q_NO_REFUND),
+             N_("lost earnings of a {role}: the sources forbid refunding them to members and their "
+             "clinics only"), Q_NO_REFUND),
     _purpose("no_patient_or_clinic_costs", "not_allowed",
              When(categories={"medical_equipment", "clinic_operations"}),
-             "funds cannot pay for medical equipment, patient treatment or running a clinic",
+             N_("funds cannot pay for medical equipment, patient treatment or running a clinic"),
              Q_NO_MEDICAL),
     _purpose("no_study_trips_abroad", "not_allowed",
              When(categories={"study_trip"}, roles=_MEMBERS, abroad=True),
-             "funds cannot pay for study trips abroad for the cluster's members", Q_CONFERENCES),
+             N_("funds cannot pay for study trips abroad for the cluster's members"),
+             Q_CONFERENCES),
     _purpose("study_trip_abroad_review", "needs_review",
              When(categories={"study_trip"}, abroad=True),
-             "a study trip abroad for a {role}: the sources forbid it for the cluster's members "
-             "only", Q_CONFERENCES),
+             N_("a study trip abroad for a {role}: the sources forbid it for the cluster's members "
+             "only"), Q_CONFERENCES),
     _purpose("study_trip_review", "needs_review", When(categories={"study_trip"}),
-             "a study trip in Denmark is neither allowed nor forbidden by the sources",
+             N_("a study trip in Denmark is neither allowed nor forbidden by the sources"),
              Q_CONFERENCES),
     _purpose("other_review", "needs_review", When(categories={"other"}),
-             "the category 'other' is not one the sources decide", Q_VOCABULARY),
+             N_("the category 'other' is not one the sources decide"), Q_VOCABULARY),
     _purpose("no_member_transport", "not_allowed",
              When(categories={"transport", "mileage"}, roles=_MEMBERS),
-             "members' transport to cluster meetings is not paid", Q_NO_TRANSPORT),
+             N_("members' transport to cluster meetings is not paid"), Q_NO_TRANSPORT),
     _purpose("no_funds_to_clinics", "not_allowed", When(categories=PAID_FOR_WORK, roles={"clinic"}),
-             "funds cannot be handed to the member clinics", Q_NOT_BACK),
+             N_("funds cannot be handed to the member clinics"), Q_NOT_BACK),
     _purpose("member_special_work", "needs_review",
              When(categories=PAID_FOR_WORK, roles={"member"}),
-             "a member may be paid only for special work agreed with the cluster, never a "
-             "meeting fee", Q_SPECIAL_WORK),
+             N_("a member may be paid only for special work agreed with the cluster, never a "
+             "meeting fee"), Q_SPECIAL_WORK),
     _purpose("role_mismatch", "needs_review",
              When(categories={"honorarium"}, roles={"venue", "supplier"}),
-             "{category} paid to a {role}: not a combination the sources decide", Q_HONORARIA),
+             N_("{category} paid to a {role}: not a combination the sources decide"), Q_HONORARIA),
     _purpose("role_mismatch", "needs_review", When(categories=FEES, roles={"venue", "supplier"}),
-             "{category} paid to a {role}: not a combination the sources decide", Q_FEES),
+             N_("{category} paid to a {role}: not a combination the sources decide"), Q_FEES),
     _purpose("honorarium_allowed", "allowed", When(categories={"honorarium"}),
-             "pay for work for the cluster is allowed", Q_HONORARIA),
+             N_("pay for work for the cluster is allowed"), Q_HONORARIA),
     _purpose("fee_allowed", "allowed", When(categories=FEES),
-             "pay for work for the cluster is allowed", Q_FEES),
+             N_("pay for work for the cluster is allowed"), Q_FEES),
     _purpose("meeting_cost_to_member", "needs_review",
              When(categories=_MEETING_COSTS, roles=_MEMBERS),
-             "a meeting cost paid to a member or a member clinic must not hand funds back to them",
+             N_("a meeting cost paid to a member or a member clinic must not hand funds back "
+                "to them"),
              Q_NOT_BACK),
     _purpose("meeting_costs_allowed", "allowed", When(categories={"room_rental", "catering"}),
-             "meeting costs are allowed", Q_MEETINGS),
+             N_("meeting costs are allowed"), Q_MEETINGS),
     _purpose("meeting_costs_allowed", "allowed", When(categories={"meeting_equipment"}),
-             "meeting costs are allowed", Q_MEETING_EQUIPMENT),
+             N_("meeting costs are allowed"), Q_MEETING_EQUIPMENT),
     _purpose("meeting_costs_allowed", "allowed", When(categories={"meeting_material"}),
-             "meeting costs are allowed", Q_MATERIAL),
+             N_("meeting costs are allowed"), Q_MATERIAL),
     _purpose("conference_abroad_review", "needs_review",
              When(categories={"conference"}, roles=_BOARD, abroad=True),
-             "a conference abroad is allowed for the coordinator and board, but asks for care",
+             N_("a conference abroad is allowed for the coordinator and board, but asks for care"),
              Q_CARE),
     _purpose("conference_allowed", "allowed", When(categories={"conference"}, roles=_BOARD),
-             "the coordinator's and board's conferences and theme days are allowed",
+             N_("the coordinator's and board's conferences and theme days are allowed"),
              Q_CONFERENCES),
     _purpose("conference_others_review", "needs_review", When(categories={"conference"}),
-             "conferences are allowed for the coordinator and board; a {role} is not named",
+             N_("conferences are allowed for the coordinator and board; a {role} is not named"),
              Q_CONFERENCES),
     _purpose("mileage_allowed", "allowed", When(categories={"mileage"}, roles=_BOARD),
-             "taxable mileage for the coordinator or board to course activities is allowed",
+             N_("taxable mileage for the coordinator or board to course activities is allowed"),
              Q_MILEAGE),
     _purpose("mileage_in_honorarium", "needs_review", When(categories={"mileage"}),
-             "other speakers etc. get mileage as part of their honorarium, not as a separate "
-             "payment", Q_MILEAGE_OTHERS),
+             N_("other speakers etc. get mileage as part of their honorarium, not as a separate "
+             "payment"), Q_MILEAGE_OTHERS),
     _purpose("transport_review", "needs_review", When(categories={"transport"}),
-             "transport for a {role} is not decided by the sources; members' transport to "
-             "meetings is not paid", Q_NO_TRANSPORT),
+             N_("transport for a {role} is not decided by the sources; members' transport to "
+             "meetings is not paid"), Q_NO_TRANSPORT),
     # The documentation and the recipient's identity, by who administers the funds.
     SpendingRule(id="honorarium_contract", stage="documentation", status="incomplete",
                  funds="plo_account", condition=_contract_missing({"consultant_fee"}),
-                 text="a contract or time sheet is missing", citation=Q_PLO_HONORARIUM),
+                 text=N_("a contract or time sheet is missing"), citation=Q_PLO_HONORARIUM),
     SpendingRule(id="honorarium_contract", stage="documentation", status="incomplete",
                  funds="own_account", condition=_contract_missing(FEES),
-                 text="a contract or time sheet is missing", citation=Q_GUIDE_CONTRACT),
+                 text=N_("a contract or time sheet is missing"), citation=Q_GUIDE_CONTRACT),
     SpendingRule(id="honorarium_hourly_rate", stage="documentation", status="incomplete",
                  funds="plo_account",
                  condition=lambda e, f: e.category == "honorarium" and e.hourly_rate is None,
-                 text="the hourly rate (timesats) is missing", citation=Q_PLO_HONORARIUM),
+                 text=N_("the hourly rate (timesats) is missing"), citation=Q_PLO_HONORARIUM),
     SpendingRule(id="recipient_identity", stage="documentation", status="incomplete",
                  funds="plo_account", condition=_no_recipient(PAID_FOR_WORK),
-                 text="the recipient's CVR number (B-income) or CPR number (A-income) is missing",
+                 text=N_("the recipient's CVR number (B-income) or CPR number (A-income) is "
+                         "missing"),
                  citation=Q_PLO_RECIPIENT),
     SpendingRule(id="recipient_identity", stage="documentation", status="incomplete",
                  funds="own_account", condition=_no_recipient(PAID_FOR_WORK),
-                 text="the recipient's CVR number (B-income) or CPR number (A-income) is missing",
+                 text=N_("the recipient's CVR number (B-income) or CPR number (A-income) is "
+                         "missing"),
                  citation=Q_GUIDE_B_INCOME),
     SpendingRule(id="recipient_ambiguous", stage="documentation", status="needs_review",
                  condition=lambda e, f: (e.category in PAID_FOR_WORK
                                          and e.recipient_cvr is not None
                                          and e.recipient_cpr is not None),
-                 text="both a CVR and a CPR number are given; the recipient names one",
+                 text=N_("both a CVR and a CPR number are given; the recipient names one"),
                  citation=Q_PLO_RECIPIENT),
     SpendingRule(id="recipient_identity", stage="documentation", status="incomplete",
                  condition=_no_recipient({"mileage"}),
-                 text="taxable mileage needs the recipient's CVR or CPR number",
+                 text=N_("taxable mileage needs the recipient's CVR or CPR number"),
                  citation=Q_MILEAGE),
     SpendingRule(id="receipts_required", stage="documentation", status="incomplete",
                  funds="plo_account", condition=lambda e, f: not _VOUCHERS & set(e.documentation),
-                 text="no receipt or invoice: since 1 April 2023 every voucher goes to PLO",
+                 text=N_("no receipt or invoice: since 1 April 2023 every voucher goes to PLO"),
                  citation=Q_PLO_RECEIPTS),
     SpendingRule(id="receipts_recommended", stage="documentation", status="needs_review",
                  funds="own_account", condition=lambda e, f: not _VOUCHERS & set(e.documentation),
-                 text="no receipt or invoice: the Guide asks clusters to keep them",
+                 text=N_("no receipt or invoice: the Guide asks clusters to keep them"),
                  citation=Q_GUIDE_RECEIPTS),
     # Care: prices compared with the ruleset's figures.
     SpendingRule(id="consultant_rate_unpublished", stage="care", status="allowed",
@@ -542,8 +589,8 @@ SPENDING_RULES: Final[tuple[SpendingRule, ...]] = (
                  condition=lambda e, f: (e.category in ("catering", "room_rental")
                                          and e.payee_role not in _MEMBERS
                                          and e.participants is None),
-                 text="without the number of participants the cost per participant cannot be "
-                      "checked", citation=Q_CARE),
+                 text=N_("without the number of participants the cost per participant cannot be "
+                      "checked"), citation=Q_CARE),
     _per_participant_rule("expensive_catering", "catering", "catering_review_per_participant"),
     _per_participant_rule("expensive_venue", "room_rental", "venue_review_per_participant"),
 )

@@ -388,3 +388,16 @@ def test_a_receipt_beside_the_inputs_is_written(
     status, _, err = run(["payouts", "k.toml", "--receipt", "./k.toml"], capsys)
     assert status == 2 and err.startswith("kiaprules: error: ./k.toml: receipt: ")
     assert cluster.read_bytes() == EXAMPLE_CLUSTER.read_bytes()
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error() -> None:
+    """``kiaprules explain ... | head -1``: the reader goes away; no error, exit 0."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kiaprules", "explain", "examples/denmark.json", "--year", "2020"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO_ROOT)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.readline()
+    child.stdout.close()
+    err = child.stderr.read().decode("utf-8")
+    assert child.wait(timeout=120) == 0
+    assert err == ""

@@ -254,11 +254,17 @@ def test_withheld_and_negative_in_danish() -> None:
 def test_errors_in_danish(at_root: None, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["--lang", "da", "payouts", "findes-ikke.toml"], capsys)
     assert (status, out, err) == (2, "", "kiaprules: fejl: findes-ikke.toml: findes ikke\n")
-    # A reason not yet in the catalogue: the frame is Danish, the reason as it was.
+    # A reason in the catalogue: Danish, the values (a date) in Danish.
     status, _, err = run(["--lang", "da", "payouts", EXAMPLE, "--years", "2026"], capsys)
     assert status == 2
-    assert err.startswith("kiaprules: fejl: examples/koegeklyngen.toml: clinic[1] (012345): "
-                          "patients.2026: no group-1 patient count")
+    assert err == ("kiaprules: fejl: examples/koegeklyngen.toml: clinic[1] (012345): "
+                   "patients.2026: intet antal gruppe 1-patienter pr. 1. januar 2026; klinikken "
+                   "er medlem 1. januar 2026, så Køgeklyngen får udbetalt for den i 2026\n")
+    # A reason not in the catalogue (the command line's own): the frame is Danish, the
+    # reason as it was.
+    status, _, err = run(["--lang", "da", "payouts", EXAMPLE, "--policy", "clawback"], capsys)
+    assert (status, err) == (2, "kiaprules: fejl: --policy: must be NAME=VALUE (e.g. "
+                                "clawback=never), got 'clawback'\n")
 
 
 # --- English unchanged, the language chosen ----------------------------------------------
