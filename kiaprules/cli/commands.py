@@ -166,7 +166,7 @@ def _policies(pairs: Sequence[str]) -> dict[str, str]:
         name, eq, value = pair.partition("=")
         if not eq or not name.strip() or not value.strip():
             raise InputError(f"must be NAME=VALUE (e.g. clawback=never), got {pair!r}",
-                             field="--policy")
+                             field="--policy", code="input.syntax")
         chosen[name.strip()] = value.strip()
     return chosen
 
@@ -194,7 +194,8 @@ def _plot_format(args: argparse.Namespace) -> str | None:
         return None
     fmt = _PLOT_FORMATS.get(os.path.splitext(args.plot)[1].lower())
     if fmt is None:
-        raise InputError(f"must name a .png or .svg file, got {args.plot!r}", field="--plot")
+        raise InputError(f"must name a .png or .svg file, got {args.plot!r}", field="--plot",
+                         code="input.unknown_format")
     try:
         require_matplotlib()
     except KiapRulesError as exc:
@@ -211,7 +212,7 @@ def _write_plot(args: argparse.Namespace, fmt: str | None, draw: Draw) -> None:
             handle.write(data)
     except OSError as exc:
         raise InputError(f"cannot be written ({exc.strerror})", path=args.plot,
-                         field="--plot") from None
+                         field="--plot", code="input.unwritable") from None
 
 
 def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None,
@@ -230,7 +231,7 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
     if fmt and not args.compare and len(clusters) != 1:
         raise InputError(f"a chart of payouts shows one cluster, and the files hold "
                          f"{len(clusters)}; give one cluster, or chart the differences "
-                         "with --compare", field="--plot")
+                         "with --compare", field="--plot", code="input.ambiguous")
     clusters, report = _compute(args, clusters=clusters)
     if args.compare:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
@@ -262,7 +263,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     if not explanations:
         raise InputError(message("no cluster has anything to explain in {years} (skipped "
                                  "{skipped})", years=args.years, skipped=skipped_text),
-                         field="--year")
+                         field="--year", code="input.unknown_year")
     if args.format == "json":
         # One object when --cluster names one cluster and one year, else a list (one entry
         # a cluster and year, cluster by cluster, year by year).
@@ -318,7 +319,8 @@ _NUMERIC_KINDS: Final = ("amount", "rate", "integer")
 def _plain_number(text: str) -> Fraction:
     if not _PLAIN_NUMBER.fullmatch(text):
         raise InputError(f"must be numbers written like 3.55 (digits, at most four decimals, "
-                         f"no sign, exponent or decimal comma), got {text!r}", field="--values")
+                         f"no sign, exponent or decimal comma), got {text!r}", field="--values",
+                         code="input.not_a_number")
     return Fraction(text)
 
 
@@ -343,28 +345,31 @@ def _sweep_values(text: str) -> list[Decimal]:
         parts = text.split(":")
         if len(parts) != 3:
             raise InputError(f"a range is START:STOP:STEP (e.g. 3.00:4.50:0.25), got {text!r}",
-                             field="--values")
+                             field="--values", code="input.syntax")
         start, stop, step = (_plain_number(p.strip()) for p in parts)
         if step == 0:
-            raise InputError(f"the step of {text!r} must be more than 0", field="--values")
+            raise InputError(f"the step of {text!r} must be more than 0", field="--values",
+                             code="input.out_of_range")
         if stop < start:
-            raise InputError(f"the range {text!r} ends before it starts", field="--values")
+            raise InputError(f"the range {text!r} ends before it starts", field="--values",
+                             code="input.out_of_range")
         count = (stop - start) // step + 1
         if count > MAX_VARIANTS:
             raise InputError(f"{text!r} gives {count:,} values; a sweep takes at most "
                              f"{MAX_VARIANTS:,} (a larger step, or a narrower range)",
-                             field="--values")
+                             field="--values", code="input.out_of_range")
         places = max(len(p.strip().partition(".")[2]) for p in parts)
         return [_decimal(start + i * step, places) for i in range(int(count))]
     items = [item.strip() for item in text.split(",")]
     numbers = [_plain_number(item) for item in items]
     if len(items) > MAX_VARIANTS:
         raise InputError(f"lists {len(items):,} values; a sweep takes at most "
-                         f"{MAX_VARIANTS:,}", field="--values")
+                         f"{MAX_VARIANTS:,}", field="--values", code="input.out_of_range")
     seen: dict[Fraction, str] = {}
     for item, number in zip(items, numbers, strict=True):
         if number in seen:
-            raise InputError(f"names {item} twice (as {seen[number]} before)", field="--values")
+            raise InputError(f"names {item} twice (as {seen[number]} before)", field="--values",
+                             code="input.duplicate")
         seen[number] = item
     return [Decimal(item) for item in items]  # from the text: exact, as written
 
@@ -374,46 +379,50 @@ def _sweep_variants(args: argparse.Namespace, ruleset: Ruleset) -> list[dict[str
     if args.readings is not None:
         if args.parameter is not None or args.values is not None:
             raise InputError("sweeps either a policy's readings or a parameter's values, "
-                             "not both", field="--readings")
+                             "not both", field="--readings", code="input.ambiguous")
         payout_policies = sorted(set(PAYOUT_POLICIES) & set(ruleset.policies))
         if args.readings not in payout_policies:
             raise InputError(f"not a policy of the payouts: {args.readings!r}; a sweep takes "
-                             f"one of {', '.join(payout_policies)}", field="--readings")
+                             f"one of {', '.join(payout_policies)}", field="--readings",
+                             code="input.unknown_policy")
         policy = ruleset.policies[args.readings]
         return [{"name": f"{args.readings}={choice}", "policies": {args.readings: choice}}
                 for choice in policy.choices]
     if args.parameter is None:
         raise InputError("name what to sweep: --parameter NAME@YEAR with --values, or "
-                         "--readings POLICY", field="--parameter")
+                         "--readings POLICY", field="--parameter", code="input.missing")
     if args.values is None:
         raise InputError("is needed with --parameter: a range START:STOP:STEP or a list "
-                         "A,B,C", field="--values")
+                         "A,B,C", field="--values", code="input.missing")
     name, at, when = args.parameter.partition("@")
     name, when = name.strip(), when.strip()
     if not at or not name or not when:
         raise InputError(f"must be NAME@YEAR, NAME@YEAR-YEAR or NAME@DATE (from that day on), "
                          f"e.g. operating_rate@2026, got {args.parameter!r}",
-                         field="--parameter")
+                         field="--parameter", code="input.syntax")
     numeric = sorted(n for n, p in ruleset.parameters.items()
                      if p.kind in _NUMERIC_KINDS and n in PAYOUT_PARAMETERS)
     if name not in numeric:
         raise InputError(f"not a figure of the payouts that is a number: {name!r}; a sweep "
-                         f"takes one of {', '.join(numeric)}", field="--parameter")
+                         f"takes one of {', '.join(numeric)}", field="--parameter",
+                         code="input.not_a_choice")
     param = ruleset.parameters[name]
     values = _sweep_values(args.values)
     for value in values:
         if param.kind == "integer" and value != value.to_integral_value():
-            raise InputError(f"{name} takes whole numbers, got {value}", field="--values")
+            raise InputError(f"{name} takes whole numbers, got {value}", field="--values",
+                             code="input.not_a_whole_number")
         try:
             convert_value(param.kind, int(value) if param.kind == "integer" else str(value),
                           field="--values")
         except KiapRulesError as exc:
-            raise InputError(f"{exc.reason} (a value of {name})", field="--values") from None
+            raise InputError(f"{exc.reason} (a value of {name})", field="--values",
+                             code=exc.code) from None
     texts = [f"{name}@{when}={int(v) if param.kind == 'integer' else v}" for v in values]
     try:
         Override.parse(texts[0]).apply(ruleset)  # the span, once: the same for every value
     except KiapRulesError as exc:
-        raise InputError(exc.reason, field="--parameter") from None
+        raise InputError(exc.reason, field="--parameter", code=exc.code) from None
     return [{"name": text, "overrides": [text]} for text in texts]
 
 
@@ -441,7 +450,8 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        raise InputError(f"cannot be written ({exc.strerror})", path=args.output) from None
+        raise InputError(f"cannot be written ({exc.strerror})", path=args.output,
+                         code="input.unwritable") from None
     return EXIT_OK
 
 
@@ -466,14 +476,14 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
         if not chosen:
             raise InputError(f"names cluster {account.cluster!r}, which is not in "
                              f"{args.cluster_file}", path=args.expenses, record="account",
-                             field="cluster")
+                             field="cluster", code="input.unknown_cluster")
         cluster = chosen[0]
     elif len(clusters) == 1:
         cluster = clusters[0]
     else:
         raise InputError("the cluster file holds several clusters; name one in [account] "
                          "cluster = ...", path=args.expenses, record="account",
-                         field="cluster")
+                         field="cluster", code="input.ambiguous")
     years = parse_years(args.years) if args.years else None
     ruleset = _ruleset_with_sets(args)
     # The file's other clusters are consulted: a switch from one of them (C3) is

@@ -174,12 +174,13 @@ def test_every_corpus_file_has_exactly_one_entry() -> None:
 
 def test_the_manifest_is_complete_and_consistent() -> None:
     allowed = {"file", "about", "command", "also", "ruleset", "receipt", "path", "record",
-               "field", "status", "contains", "xfail", "xfail_in", "api"}
+               "field", "status", "code", "contains", "xfail", "xfail_in", "api"}
     for case in EXPECTED:
         assert set(case) <= allowed, case["file"]
         assert {"file", "about", "command", "record", "field", "status"} <= set(case)
         assert case["status"] in (1, 2)
         assert case["status"] == 2 or case["command"] == "verify"
+        assert ("code" in case) == (case["status"] == 2), case["file"]
         for other in case.get("also", []):
             assert Path(corpus_path(other)).is_file(), other
     # Every kind of file has each kind of defect the issue names.
@@ -225,6 +226,7 @@ def test_corpus_file_raises_one_error_naming_file_record_and_field(
     assert exc.path == path, message
     assert exc.record == (case["record"] or None), message
     assert exc.field == (case["field"] or None), message
+    assert exc.code == case["code"], message
     for part in (case["record"], case["field"], case.get("contains", "")):
         assert part in message
     json.dumps(exc.to_dict())  # the structured form is JSON-ready
