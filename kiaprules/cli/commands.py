@@ -20,6 +20,7 @@ from typing import Any, Final, NoReturn, TextIO
 
 from kiaprules._i18n import LANGS, N_, Message, _, localize, message, ngettext, resolve_lang
 from kiaprules._render import json_text, table_text
+from kiaprules._schemas import SCHEMAS, json_schema
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
 from kiaprules.audit.published import reproduce
@@ -121,6 +122,14 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
     out.write(table_text(ruleset.policy_cells(),
                          [_(h, lang) if h else h for h in Ruleset.POLICY_HEADERS],
                          widths=[None, None, None, None, 60]) + "\n")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    if args.name is None:
+        out.write(table_text(list(SCHEMAS.items()), ("schema", "what it describes")) + "\n")
+    else:
+        out.write(json_text(json_schema(args.name)))
     return EXIT_OK
 
 
@@ -534,6 +543,13 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
     show.add_argument("ruleset", nargs="?", default="dk-kiap", help="id or path (dk-kiap)")
     show.add_argument("--format", choices=("table", "json"), default="table")
     show.set_defaults(run=_cmd_ruleset_show)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a JSON output, e.g. "
+                       "`kiaprules schema payouts`; without NAME, list the schemas")
+    p.add_argument("name", nargs="?", metavar="NAME", help="payouts, explain, compare, national, "
+                   "sweep, reproduce, expenses, ledger, receipt, check, rulesets, ruleset, "
+                   "clusters or error")
+    p.set_defaults(run=_cmd_schema)
 
     p = sub.add_parser("check", help="load cluster files and list unmet registration "
                        "requirements (exit 1 if any)")

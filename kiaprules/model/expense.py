@@ -199,7 +199,8 @@ class Expense:
             "payee": mask_cpr_like(self.payee), "payee_role": self.payee_role,
             "description": mask_cpr_like(self.description), "participants": self.participants,
             "abroad": self.abroad, "documentation": list(self.documentation),
-            "hours": None if self.hours is None else str(self.hours),
+            # Plain notation: hours given as "1e1" are written "10", not "1E+1".
+            "hours": None if self.hours is None else f"{self.hours:f}",
             "hourly_rate": None if self.hourly_rate is None else format_money(self.hourly_rate),
             "recipient": self.recipient,
         }

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_CLUSTER, REPO_ROOT, SHIPPED_RULESET
 
-from kiaprules import load_ruleset
+from kiaprules import json_schema, load_ruleset
+from kiaprules._schemas import SCHEMAS
 from kiaprules.cli import main
 
 
@@ -401,3 +402,34 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error() -> None:
     err = child.stderr.read().decode("utf-8")
     assert child.wait(timeout=120) == 0
     assert err == ""
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+def test_schema_without_a_name_lists_every_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["schema"], capsys)
+    assert status == 0 and err == ""
+    listed = [line.split()[0] for line in out.splitlines()[2:]]
+    assert listed == sorted(SCHEMAS)
+    assert {"payouts", "explain", "compare", "national", "sweep", "reproduce", "expenses",
+            "ledger", "receipt", "check", "rulesets", "ruleset", "error"} <= set(listed)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_schema_name_prints_the_shipped_schema(name: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["schema", name], capsys)
+    assert status == 0 and err == ""
+    assert out == (REPO_ROOT / "kiaprules" / "schemas" / f"{name}.json").read_text(
+        encoding="utf-8")
+    assert json.loads(out) == json_schema(name)
+
+
+def test_schema_of_an_unknown_name_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(["schema", "payout"], capsys)
+    assert status == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith("kiaprules: error: schema: no schema 'payout'; the schemas are check,")

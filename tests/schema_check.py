@@ -1,0 +1,203 @@
+"""Every JSON the test suite makes kiaprules write is validated against its shipped schema.
+
+:func:`install` (called by ``tests/conftest.py`` and ``docs/conftest.py``
+before any test module is imported) wraps, for the whole test session:
+
+* the command line's ``main`` (``kiaprules.cli.main``, which the tests and
+  the docs import): a run with ``--format json`` must write JSON that its
+  command's schema accepts (``payouts --compare`` → ``compare``, ``ruleset
+  show`` → ``ruleset``, ``sweep`` → ``sweep``, …); ``kiaprules schema NAME``
+  must print a valid JSON Schema; ``generate`` must write what ``clusters``
+  accepts; ``--receipt FILE`` must write what ``receipt`` accepts; and a run
+  with ``--format json`` that fails (status 2 or 3) must write one line of
+  JSON to standard error that ``error`` accepts;
+* the ``to_json()`` of every result class, so the library calls of the
+  property tests and of the docs are checked too.
+
+The output is passed on unchanged (the wrapper only listens), and a run that
+writes no JSON is left alone. A mismatch fails the test that ran the command,
+naming the command, the schema and the first place the output breaks it.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from kiaprules import (
+    Account,
+    Comparison,
+    ExpenseReport,
+    NationalSummary,
+    PayoutReport,
+    Reproduction,
+    Sweep,
+    json_schema,
+)
+from kiaprules._schemas import SCHEMAS
+
+#: The result classes whose ``to_json()`` is checked, and the schema of each.
+TO_JSON: dict[type, str] = {
+    PayoutReport: "payouts", Comparison: "compare", NationalSummary: "national", Sweep: "sweep",
+    Reproduction: "reproduce", ExpenseReport: "expenses", Account: "ledger",
+}
+#: How many outputs were checked, by schema: a test can see that the hook runs.
+CHECKED: dict[str, int] = {}
+
+
+@functools.cache
+def validator(name: str) -> Draft202012Validator:
+    """The validator of the shipped schema ``name`` (dates checked as real dates)."""
+    schema = json_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def problems(name: str, data: Any) -> list[str]:
+    """Every place where ``data`` breaks the schema ``name`` (empty when it matches)."""
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:300]}"
+            for e in validator(name).iter_errors(data)]
+
+
+def assert_valid(name: str, data: Any, *, what: str = "the output") -> None:
+    """Fail, naming the first problem, unless ``data`` (text or parsed JSON) matches ``name``."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise AssertionError(f"{what} is not JSON ({exc}); schema {name!r}") from None
+    error = best_match(validator(name).iter_errors(data))
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "(top)"
+        raise AssertionError(f"{what} does not match the shipped schema {name!r} at {where}: "
+                             f"{error.message[:300]}")
+    CHECKED[name] = CHECKED.get(name, 0) + 1
+
+
+def schema_of(argv: Sequence[str]) -> str | None:
+    """The schema of what ``kiaprules argv`` writes to standard output, if it writes JSON."""
+    words = list(argv)
+    positional = [w for w in words if not w.startswith("-")]
+    command = positional[0] if positional else None
+    if command == "schema":
+        return "<json schema>" if len(positional) > 1 else None
+    if command == "generate":
+        i = words.index("--output") if "--output" in words else -1
+        return "clusters" if i < 0 or words[i + 1] == "-" else None
+    if not json_format(words):
+        return None
+    if command == "payouts" and "--compare" in words:
+        return "compare"
+    if command in SCHEMAS:
+        return command
+    return None
+
+
+def json_format(words: Sequence[str]) -> bool:
+    """Whether ``--format json`` was asked for."""
+    return any(w == "--format=json" or (w == "--format" and i + 1 < len(words)
+                                        and words[i + 1] == "json")
+               for i, w in enumerate(words))
+
+
+class _Listening(io.TextIOBase):
+    """Passes everything on to ``target`` and keeps a copy."""
+
+    def __init__(self, target: TextIO) -> None:
+        super().__init__()
+        self.target = target
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.target, "encoding", "utf-8")
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def check_run(argv: Sequence[str], status: int, out: str, err: str) -> None:
+    """Validate what one run of the command line wrote (see the module's docstring)."""
+    words = list(argv)
+    command = f"`kiaprules {' '.join(words)}`"
+    name = schema_of(words)
+    if status in (0, 1) and name == "<json schema>":
+        Draft202012Validator.check_schema(json.loads(out))
+        CHECKED[name] = CHECKED.get(name, 0) + 1
+    elif status in (0, 1) and name is not None:
+        assert_valid(name, out, what=command)
+    if status == 0 and "--receipt" in words:
+        path = words[words.index("--receipt") + 1]
+        with open(path, encoding="utf-8") as handle:
+            assert_valid("receipt", handle.read(), what=f"the receipt of {command}")
+    if status == 0 and words[:1] == ["generate"] and "--output" in words:
+        path = words[words.index("--output") + 1]
+        if path.endswith(".json"):
+            with open(path, encoding="utf-8") as handle:
+                assert_valid("clusters", handle.read(), what=f"the file of {command}")
+    if status in (2, 3) and json_format(words):
+        lines = err.splitlines()
+        assert len(lines) == 1 and err.endswith("\n"), \
+            f"{command} failed with --format json: standard error must be one line, got {err!r}"
+        assert_valid("error", lines[0], what=f"the error of {command}")
+
+
+def _checked_main(real: Callable[..., int]) -> Callable[..., int]:
+    @functools.wraps(real)
+    def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+        words = list(sys.argv[1:] if argv is None else argv)
+        listening_out = _Listening(sys.stdout if out is None else out)
+        listening_err = _Listening(sys.stderr)
+        sys.stderr = listening_err  # type: ignore[assignment]
+        try:
+            status = real(words, out=listening_out)
+        finally:
+            if sys.stderr is listening_err:
+                sys.stderr = listening_err.target
+        check_run(words, status, listening_out.text(), listening_err.text())
+        return status
+
+    main.__wrapped_by_schema_check__ = True  # type: ignore[attr-defined]
+    return main
+
+
+def _checked_to_json(name: str, real: Callable[..., str]) -> Callable[..., str]:
+    @functools.wraps(real)
+    def to_json(self: Any, *args: Any, **kwargs: Any) -> str:
+        text = real(self, *args, **kwargs)
+        assert_valid(name, text, what=f"{type(self).__name__}.to_json()")
+        return text
+
+    return to_json
+
+
+def install() -> None:
+    """Check every JSON output of the session (idempotent)."""
+    import kiaprules.cli
+    import kiaprules.cli.commands
+
+    if getattr(kiaprules.cli.commands.main, "__wrapped_by_schema_check__", False):
+        return
+    checked = _checked_main(kiaprules.cli.commands.main)
+    kiaprules.cli.commands.main = checked  # type: ignore[assignment]
+    kiaprules.cli.main = checked  # type: ignore[assignment]
+    for cls, name in TO_JSON.items():
+        cls.to_json = _checked_to_json(name, cls.to_json)  # type: ignore[method-assign]
+
+
+__all__ = ["CHECKED", "assert_valid", "check_run", "install", "problems", "schema_of",
+           "validator"]
