@@ -8,6 +8,7 @@ the same few functions:
   newline, for printable text without CPR numbers; written without the
   standard library's pure-Python indenting encoder, whose generator per
   value costs more than computing a country;
+- :func:`json_line`: the same on one line (an error on standard error);
 - :func:`csv_text`: rows for spreadsheets;
 - :func:`table_text`: a terminal table, laid out by tabulate;
 - :func:`html_table`: an escaped HTML table, for notebooks, and the pieces
@@ -32,7 +33,7 @@ from typing import Any
 from kiaprules._text import mask_cpr_like, sanitize
 
 __all__ = ["csv_text", "html_list", "html_note", "html_quote", "html_table", "html_text",
-           "json_text", "table_text"]
+           "json_line", "json_text", "table_text"]
 
 _INDENT = "  "
 
@@ -59,6 +60,56 @@ def json_text(data: Any) -> str:
     _write(data, "\n", out)
     out.append("\n")
     return "".join(out)
+
+
+def json_line(data: Any) -> str:
+    """``data`` as JSON on one line, ending in a newline.
+
+    What ``json.dumps(data, ensure_ascii=False)`` writes, for the same data as
+    :func:`json_text`, with every text sanitized the same way: a line break
+    inside a text is written as ``\\n``, so the JSON is always one line.
+
+    >>> print(json_line({"error": {"code": "input.missing", "field": "a\\nb", "date": None}}),
+    ...       end="")
+    {"error": {"code": "input.missing", "field": "a\\nb", "date": null}}
+    """
+    out: list[str] = []
+    _write_line(data, out)
+    out.append("\n")
+    return "".join(out)
+
+
+def _write_line(value: Any, out: list[str]) -> None:
+    kind = type(value)
+    if kind is dict:
+        out.append("{")
+        separator = ""
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"JSON object keys must be text, got {type(key).__name__}")
+            out.append(f"{separator}{json_string(key)}: ")
+            _write_line(item, out)
+            separator = ", "
+        out.append("}")
+    elif kind is list or kind is tuple:
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(", ")
+            _write_line(item, out)
+        out.append("]")
+    elif kind is str:
+        out.append(json_string(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    else:
+        raise TypeError(f"cannot write {kind.__name__} as JSON")
 
 
 @lru_cache(maxsize=1 << 16)  # a report repeats its quotes, kinds, dates and numbers

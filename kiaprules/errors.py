@@ -137,7 +137,7 @@ class KiapRulesError(Exception):
             "error": type(self).__name__,
             "code": self.code,
             "message": str(self),
-            "reason": self.reason,
+            "reason": str(self.reason),  # plain text, not a translatable Message
             "path": self.path,
             "record": self.record,
             "field": self.field,

@@ -1,6 +1,9 @@
 """The ``kiaprules`` command line (layer 5).
 
 Bad input gives one line on stderr and exit status 2, never a traceback.
+With ``--format json`` that line is JSON, ``{"error": {...}}``: the error's
+:meth:`~kiaprules.errors.KiapRulesError.to_dict`, with its stable code
+(the ``error`` schema, docs/json-format.md).
 This is the one place that makes process-level choices: exit statuses, the
 output streams and their encoding (:func:`run`). :func:`main` runs a command
 in the caller's process and returns its status; it changes nothing else.
@@ -19,7 +22,7 @@ from fractions import Fraction
 from typing import Any, Final, NoReturn, TextIO
 
 from kiaprules._i18n import LANGS, N_, Message, _, localize, message, ngettext, resolve_lang
-from kiaprules._render import json_text, table_text
+from kiaprules._render import json_line, json_text, table_text
 from kiaprules._schemas import SCHEMAS, json_schema
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
@@ -56,6 +59,15 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
 
+class _UsageError(Exception):
+    """argparse's complaint about the command line, for :func:`main` to report."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+        self.message = message
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, writing to the streams :func:`main` was given, not the process's."""
 
@@ -83,10 +95,27 @@ class _Parser(argparse.ArgumentParser):
             self._print_message(message, sys.stderr)
         raise SystemExit(status)
 
-    def error(self, message: str) -> NoReturn:  # one line, exit 2
-        # argparse quotes what was typed (an unknown choice, a value it cannot
-        # read): through the sanitizer like every message.
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {sanitize(message)}\n")
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, written by main
+        raise _UsageError(self.prog, message)
+
+
+def _asks_for_json(words: Sequence[str]) -> bool:
+    """Whether the command line asks for ``--format json`` (read before argparse has)."""
+    return any(w == "--format=json" or (w == "--format" and words[i + 1:i + 2] == ["json"])
+               for i, w in enumerate(words))
+
+
+def _report(error: dict[str, Any] | KiapRulesError, message: str, as_json: bool,
+            err: TextIO) -> None:
+    """Write a failure to ``err``: ``message`` on one line, or the error as JSON.
+
+    The JSON is the same in every language: a program reads its code.
+    """
+    if as_json:
+        data = error.to_dict() if isinstance(error, KiapRulesError) else error
+        err.write(json_line({"error": data}))
+    else:
+        err.write(sanitize(message) + "\n")
 
 
 _RULESETS_HEADERS: Final = (N_("id"), N_("title"), N_("fingerprint"), N_("source"))
@@ -682,10 +711,18 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     if isinstance(argv, (str, bytes)):
         err.write("kiaprules: error: argv: must be a list of arguments, not one string\n")
         return EXIT_BAD_INPUT
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _parser((out, err)).parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:  # argparse's usage error, --help, --version
+        args = _parser((out, err)).parse_args(words)
+    except _UsageError as exc:
+        # argparse quotes what was typed (an unknown choice, a value it cannot
+        # read): through the sanitizer like every message.
+        usage = InputError(f"{exc.prog}: {exc.message}", code="input.usage")
+        _report(usage, f"{exc.prog}: error: {exc.message}", _asks_for_json(words), err)
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    as_json = getattr(args, "format", None) == "json"
     lang = "en"
     try:
         args.err = err  # where a command's notes go
@@ -695,8 +732,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         out.flush()
         return status
     except KiapRulesError as exc:
-        err.write(_("kiaprules: error: {message}", lang).format(
-            message=_error_text(exc, lang)) + "\n")
+        _report(exc, _("kiaprules: error: {message}", lang).format(
+            message=_error_text(exc, lang)), as_json, err)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -704,11 +741,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         # The reader went away (``| head``): not an error of ours; run() points
         # standard output at nothing so that the exit's flush cannot fail.
         raise
-    except Exception as exc:  # pragma: no cover - a bug; say so in one line
+    except Exception as exc:  # a bug; say so in one line
         if os.environ.get("KIAPRULES_DEBUG"):
             raise
-        err.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
-                  "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
+        what = sanitize(f"{type(exc).__name__}: {str(exc)[:MAX_REASON]}")
+        hint = "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)"
+        _report({"error": "InternalError", "code": "internal", "message": f"{what} {hint}",
+                 "reason": what, "path": None, "record": None, "field": None, "date": None},
+                f"kiaprules: internal error: {what} {hint}", as_json, err)
         return EXIT_INTERNAL
 
 

@@ -43,6 +43,7 @@ import pytest
 from conftest import EXAMPLE_CLUSTER, EXAMPLES, REPO_ROOT, SHIPPED_RULESET
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from schema_check import assert_valid
 
 import kiaprules._files
 from kiaprules import (
@@ -253,6 +254,26 @@ def test_corpus_file_on_the_command_line_is_one_line_on_stderr(
     assert err.startswith(f"kiaprules: error: {path}"), err
     for part in (case["record"], case["field"], case.get("contains", "")):
         assert part in err
+
+
+@pytest.mark.parametrize("case", [p for p in _cases("cli") if p.values[0]["status"] == 2
+                                  and p.values[0]["command"] != "verify"])
+def test_corpus_file_under_format_json_is_one_line_of_json_with_its_code(
+    case: dict[str, Any], capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --format json the one line on stderr is the error as JSON (verify has no --format)."""
+    path = corpus_path(case.get("path", case["file"]))
+    status, out, err = run_cli([*_argv(case), "--format", "json"], capsys)
+    assert status == 2, err
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    document = json.loads(err)
+    assert_valid("error", document)
+    error = document["error"]
+    assert error["code"] == case["code"]
+    assert (error["path"], error["record"], error["field"]) == (
+        path, case["record"] or None, case["field"] or None)
+    assert error["message"].startswith(path)
 
 
 def _first_of_each_kind() -> list[Any]:

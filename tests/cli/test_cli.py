@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_CLUSTER, REPO_ROOT, SHIPPED_RULESET
+from schema_check import assert_valid
 
 from kiaprules import json_schema, load_ruleset
 from kiaprules._schemas import SCHEMAS
-from kiaprules.cli import main
+from kiaprules.cli import commands, main
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -433,3 +434,100 @@ def test_schema_of_an_unknown_name_is_one_line_and_exit_2(
     assert status == 2 and out == ""
     assert len(err.splitlines()) == 1
     assert err.startswith("kiaprules: error: schema: no schema 'payout'; the schemas are check,")
+
+
+# --- errors as JSON under --format json --------------------------------------------------------
+
+
+JSON_FAILURES = [
+    (["check", "absent.toml", "--format", "json"], "input.no_such_file"),
+    (["payouts", "absent.toml", "--format", "json"], "input.no_such_file"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format=json", "--policy", "clawback"], "input.syntax"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format", "json", "--policy", "clawback=sometimes"],
+     "input.not_a_choice"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format", "json", "--strict", "--years", "2020"],
+     "not_covered.unpublished"),
+    (["national", str(EXAMPLE_CLUSTER), "--format", "json", "--set", "operating_rate=4"],
+     "input.syntax"),
+    (["explain", str(EXAMPLE_CLUSTER), "--year", "2019", "--cluster", "Nowhere",
+      "--format", "json"], "input.unknown_cluster"),
+    (["ruleset", "show", "no-such-ruleset", "--format", "json"], "input.unknown_ruleset"),
+    (["reproduce", "absent.toml", "--format", "json"], "input.no_such_file"),
+    (["payouts", "--format", "json"], "input.usage"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format", "json", "--frobnicate"], "input.usage"),
+    (["verify", "receipt.json", "--format", "json"], "input.usage"),
+]
+
+
+@pytest.mark.parametrize("argv, code", JSON_FAILURES, ids=[" ".join(a[:2]) + " " + c
+                                                            for a, c in JSON_FAILURES])
+def test_a_failure_under_format_json_is_one_line_of_json_on_stderr(
+    argv: list[str], code: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(argv, capsys)
+    assert status == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    error = json.loads(err)["error"]
+    assert error["code"] == code
+    assert list(error) == ["error", "code", "message", "reason", "path", "record", "field",
+                           "date"]
+    assert error["error"] == "InputError" or code.startswith("not_covered")
+    assert_valid("error", json.loads(err))
+    if argv[0] == "verify":  # its --format json is the usage error
+        return
+    # The same failure without --format json: the one line of text, as before.
+    words = [w for w in argv if w not in ("--format", "json", "--format=json")]
+    status_text, _, err_text = run(words, capsys)
+    assert status_text == 2 and len(err_text.splitlines()) == 1
+    assert not err_text.startswith("{")
+    assert error["message"].split(": ")[-1] in err_text
+
+
+def test_the_json_error_is_the_same_in_every_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """JSON is for programs: under --lang da the error line is the same JSON (the text is
+    Danish only without --format json)."""
+    english = run(["check", "absent.toml", "--format", "json"], capsys)
+    danish = run(["--lang", "da", "check", "absent.toml", "--format", "json"], capsys)
+    assert danish == english
+    assert json.loads(danish[2])["error"]["message"] == "absent.toml: no such file"
+    status, _, text = run(["--lang", "da", "check", "absent.toml"], capsys)
+    assert status == 2 and not text.startswith("{") and "absent.toml" in text
+
+
+def test_the_json_error_names_file_record_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(BROKEN_CLUSTER, encoding="utf-8")
+    status, _, err = run(["check", str(path), "--format", "json"], capsys)
+    assert status == 2
+    assert json.loads(err)["error"] == {
+        "error": "InputError", "code": "input.not_a_whole_number",
+        "message": f"{path}: clinic[2] (022222): capacities: must be a whole number ≥ 1, got 2.5",
+        "reason": "must be a whole number ≥ 1, got 2.5", "path": str(path),
+        "record": "clinic[2] (022222)", "field": "capacities", "date": None}
+
+
+def test_a_bug_under_format_json_is_one_line_of_json_with_code_internal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(args: object, out: object) -> int:
+        raise RuntimeError("boom for 010180-1234\non two lines")
+
+    monkeypatch.setattr(commands, "_cmd_rulesets", broken)
+    monkeypatch.delenv("KIAPRULES_DEBUG", raising=False)
+    status, out, err = run(["rulesets", "--format", "json"], capsys)
+    assert status == 3 and out == ""
+    assert len(err.splitlines()) == 1
+    error = json.loads(err)["error"]
+    assert (error["error"], error["code"]) == ("InternalError", "internal")
+    assert error["reason"] == "RuntimeError: boom for 010180-XXXX\\non two lines"
+    assert "KIAPRULES_DEBUG" in error["message"]
+    assert_valid("error", json.loads(err))
+    status, _, err = run(["rulesets"], capsys)
+    assert status == 3
+    assert err.startswith("kiaprules: internal error: RuntimeError: boom for 010180-XXXX")
+    assert len(err.splitlines()) == 1
