@@ -1,7 +1,8 @@
 """Every JSON the test suite makes kiaprules write is validated against its shipped schema.
 
-:func:`install` (called by ``tests/conftest.py`` and ``docs/conftest.py``
-before any test module is imported) wraps, for the whole test session:
+:func:`install` (called by ``tests/conftest.py``, so before any test module
+is imported, and before the docs' examples run in the same session: the
+full suite and CI) wraps, for the whole test session:
 
 * the command line's ``main`` (``kiaprules.cli.main``, which the tests and
   the docs import): a run with ``--format json`` must write JSON that its
@@ -69,10 +70,26 @@ def problems(name: str, data: Any) -> list[str]:
 def assert_valid(name: str, data: Any, *, what: str = "the output") -> None:
     """Fail, naming the first problem, unless ``data`` (text or parsed JSON) matches ``name``."""
     if isinstance(data, str):
+        if (name, data) in _VALID_TEXTS:  # the same text again: a determinism test, a copy
+            CHECKED[name] = CHECKED.get(name, 0) + 1
+            return
         try:
-            data = json.loads(data)
+            parsed = json.loads(data)
         except json.JSONDecodeError as exc:
             raise AssertionError(f"{what} is not JSON ({exc}); schema {name!r}") from None
+        _check(name, parsed, what)
+        if len(_VALID_TEXTS) >= 64:
+            _VALID_TEXTS.pop(next(iter(_VALID_TEXTS)))
+        _VALID_TEXTS[(name, data)] = None
+    else:
+        _check(name, data, what)
+
+
+#: The texts last found valid, oldest first: checking one again would find the same.
+_VALID_TEXTS: dict[tuple[str, str], None] = {}
+
+
+def _check(name: str, data: Any, what: str) -> None:
     error = best_match(validator(name).iter_errors(data))
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "(top)"
@@ -84,7 +101,10 @@ def assert_valid(name: str, data: Any, *, what: str = "the output") -> None:
 def schema_of(argv: Sequence[str]) -> str | None:
     """The schema of what ``kiaprules argv`` writes to standard output, if it writes JSON."""
     words = list(argv)
-    positional = [w for w in words if not w.startswith("-")]
+    # The words that are not options, nor the value of one taking a value before the
+    # command (--lang da).
+    positional = [w for i, w in enumerate(words) if not w.startswith("-")
+                  and (i == 0 or words[i - 1] != "--lang")]
     command = positional[0] if positional else None
     if command == "schema":
         return "<json schema>" if len(positional) > 1 else None
@@ -158,17 +178,14 @@ def check_run(argv: Sequence[str], status: int, out: str, err: str) -> None:
 
 def _checked_main(real: Callable[..., int]) -> Callable[..., int]:
     @functools.wraps(real)
-    def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-        words = list(sys.argv[1:] if argv is None else argv)
+    def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+             err: TextIO | None = None) -> int:
         listening_out = _Listening(sys.stdout if out is None else out)
-        listening_err = _Listening(sys.stderr)
-        sys.stderr = listening_err  # type: ignore[assignment]
-        try:
-            status = real(words, out=listening_out)
-        finally:
-            if sys.stderr is listening_err:
-                sys.stderr = listening_err.target
-        check_run(words, status, listening_out.text(), listening_err.text())
+        listening_err = _Listening(sys.stderr if err is None else err)
+        status = real(argv, out=listening_out, err=listening_err)
+        if not isinstance(argv, (str, bytes)):  # one string is refused before it is read
+            words = list(sys.argv[1:] if argv is None else argv)
+            check_run(words, status, listening_out.text(), listening_err.text())
         return status
 
     main.__wrapped_by_schema_check__ = True  # type: ignore[attr-defined]
