@@ -160,6 +160,10 @@ def check_run(argv: Sequence[str], status: int, out: str, err: str) -> None:
         CHECKED[name] = CHECKED.get(name, 0) + 1
     elif status in (0, 1) and name is not None:
         assert_valid(name, out, what=command)
+    elif status in (0, 1) and json_format(words) and out:
+        raise AssertionError(f"{command} wrote JSON that no shipped schema describes: add "
+                             "kiaprules/schemas/NAME.json and name it in "
+                             "tests/schema_check.py's schema_of")
     if status == 0 and "--receipt" in words:
         path = words[words.index("--receipt") + 1]
         with open(path, encoding="utf-8") as handle:

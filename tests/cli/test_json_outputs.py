@@ -126,6 +126,11 @@ def test_the_check_fails_a_command_whose_json_does_not_match(
     main(["rulesets"], out=io.StringIO())  # not JSON: not checked
 
 
+def test_the_check_fails_json_that_no_schema_describes() -> None:
+    with pytest.raises(AssertionError, match="no shipped schema describes"):
+        schema_check.check_run(["frobnicate", "--format", "json"], 0, "{}", "")
+
+
 def test_the_check_fails_an_error_that_is_not_one_line_of_json(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
