@@ -286,6 +286,21 @@ def test_other_schemas_refuse_changed_outputs() -> None:
     classified = classify_expenses(expenses, load_ruleset("dk-kiap")).to_dict()
     classified["expenses"][0]["status"] = "fine"
     assert problems("expenses", classified)
+    shown = {"fingerprint": load_ruleset("dk-kiap").fingerprint,
+             **load_ruleset("dk-kiap").to_data()}
+    assert problems("ruleset", shown) == []
+    for parameter, value in (("operating_rate", 4), ("clawback_window_months", "12")):
+        changed = copy.deepcopy(shown)
+        changed["parameters"][parameter]["values"][0]["value"] = value
+        assert problems("ruleset", changed), (parameter, value)
+    receipt = json.loads(json.dumps(make_receipt(clusters, years=[2019])))
+    assert problems("receipt", receipt) == []
+    for mutate in (lambda r: r.update(kiaprules_receipt=2),
+                   lambda r: r["inputs"]["clusters"][0]["clinic"][0].update(capacities=0),
+                   lambda r: r["result"]["clusters"][0]["years"][0].update(total="1")):
+        changed = copy.deepcopy(receipt)
+        mutate(changed)
+        assert problems("receipt", changed)
     error = {"error": InputError("must be a number", field="x", code="input.not_a_number")
              .to_dict()}
     assert problems("error", error) == []
