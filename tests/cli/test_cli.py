@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_CLUSTER, REPO_ROOT, SHIPPED_RULESET
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from schema_check import assert_valid
 
 from kiaprules import json_schema, load_ruleset
+from kiaprules._render import json_line
 from kiaprules._schemas import SCHEMAS
 from kiaprules.cli import commands, main
 
@@ -531,3 +534,38 @@ def test_a_bug_under_format_json_is_one_line_of_json_with_code_internal(
     assert status == 3
     assert err.startswith("kiaprules: internal error: RuntimeError: boom for 010180-XXXX")
     assert len(err.splitlines()) == 1
+    monkeypatch.setenv("KIAPRULES_DEBUG", "1")  # then the traceback, for whoever debugs it
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["rulesets", "--format", "json"], out=io.StringIO())
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Nd", "Cs")), max_size=12)  # no CPR digits
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TEXT,
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(_TEXT, inner, max_size=4), max_leaves=25)
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (k, *_texts(v))]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_JSON)
+def test_the_error_line_is_json_on_one_line(value: object) -> None:
+    """json_line: what json.dumps writes, every text sanitized, never a second line."""
+    line = json_line(value)
+    assert line.endswith("\n") and "\n" not in line[:-1] and "\r" not in line
+    assert json.loads(line) == value
+    if all(t.isprintable() for t in _texts(value)):
+        assert line == json.dumps(value, ensure_ascii=False) + "\n"
+
+
+def test_the_error_line_refuses_what_is_not_json() -> None:
+    with pytest.raises(TypeError):
+        json_line({1: "a"})
+    with pytest.raises(TypeError):
+        json_line({"amount": 1.5})
