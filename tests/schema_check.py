@@ -13,7 +13,10 @@ full suite and CI) wraps, for the whole test session:
   with ``--format json`` that fails (status 2 or 3) must write one line of
   JSON to standard error that ``error`` accepts;
 * the ``to_json()`` of every result class, so the library calls of the
-  property tests and of the docs are checked too.
+  property tests and of the docs are checked too;
+* the making of every :class:`~kiaprules.errors.KiapRulesError`: its code
+  must be one docs/json-format.md lists ("Error codes"), so an error raised
+  with an undocumented (or misspelt) code fails the test that raised it.
 
 The output is passed on unchanged (the wrapper only listens), and a run that
 writes no JSON is left alone. A mismatch fails the test that ran the command,
@@ -25,8 +28,10 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from jsonschema import Draft202012Validator
@@ -36,6 +41,7 @@ from kiaprules import (
     Account,
     Comparison,
     ExpenseReport,
+    KiapRulesError,
     NationalSummary,
     PayoutReport,
     Reproduction,
@@ -43,6 +49,17 @@ from kiaprules import (
     json_schema,
 )
 from kiaprules._schemas import SCHEMAS
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "json-format.md"
+
+
+@functools.cache
+def documented_codes() -> tuple[str, ...]:
+    """The error codes docs/json-format.md lists, in its order."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split("### Error codes", 1)[1].split("\n## ", 1)[0]
+    return tuple(re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE))
+
 
 #: The result classes whose ``to_json()`` is checked, and the schema of each.
 TO_JSON: dict[type, str] = {
@@ -206,6 +223,19 @@ def _checked_to_json(name: str, real: Callable[..., str]) -> Callable[..., str]:
     return to_json
 
 
+def _checked_init(real: Callable[..., None]) -> Callable[..., None]:
+    documented = set(documented_codes())
+
+    @functools.wraps(real)
+    def __init__(self: KiapRulesError, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        if self.code not in documented:
+            raise AssertionError(f"{type(self).__name__} made with the code {self.code!r}, "
+                                 "which docs/json-format.md does not list")
+
+    return __init__
+
+
 def install() -> None:
     """Check every JSON output of the session (idempotent)."""
     import kiaprules.cli
@@ -213,6 +243,7 @@ def install() -> None:
 
     if getattr(kiaprules.cli.commands.main, "__wrapped_by_schema_check__", False):
         return
+    KiapRulesError.__init__ = _checked_init(KiapRulesError.__init__)  # type: ignore[method-assign]
     checked = _checked_main(kiaprules.cli.commands.main)
     kiaprules.cli.commands.main = checked  # type: ignore[assignment]
     kiaprules.cli.main = checked  # type: ignore[assignment]
@@ -220,5 +251,5 @@ def install() -> None:
         cls.to_json = _checked_to_json(name, cls.to_json)  # type: ignore[method-assign]
 
 
-__all__ = ["CHECKED", "assert_valid", "check_run", "install", "problems", "schema_of",
-           "validator"]
+__all__ = ["CHECKED", "assert_valid", "check_run", "documented_codes", "install", "problems",
+           "schema_of", "validator"]

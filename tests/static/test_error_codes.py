@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from schema_check import documented_codes
 
 from kiaprules import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "kiaprules"
-DOC = ROOT / "docs" / "json-format.md"
 CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?")
 ERROR_CLASSES = {name: getattr(errors, name) for name in errors.__all__}
 DEFAULTS = {cls.default_code for cls in ERROR_CLASSES.values()}
@@ -82,12 +82,6 @@ def used_codes() -> Iterator[tuple[str, str, str | None]]:
                         f"{where}: an error's code must be a literal, or one passed on"
 
 
-def documented_codes() -> list[str]:
-    text = DOC.read_text(encoding="utf-8")
-    section = text.split("### Error codes", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE)
-
-
 def test_every_code_is_well_formed_and_starts_with_its_class_code() -> None:
     found = list(used_codes())
     assert len(found) > 100  # the scan sees the package's raise sites
@@ -112,7 +106,7 @@ def test_every_class_has_its_own_code() -> None:
 
 
 def test_every_code_used_is_documented_and_every_documented_code_is_used() -> None:
-    documented = documented_codes()
+    documented = list(documented_codes())
     assert documented == sorted(documented, key=lambda c: (
         ["error", "input", "money", "conflict", "ruleset", "not_covered", "missing_extra",
          "internal"].index(c.split(".")[0]), c)), "keep the table in order: by class, then by name"
@@ -121,6 +115,14 @@ def test_every_code_used_is_documented_and_every_documented_code_is_used() -> No
     assert sorted(used - set(documented)) == [], "document these codes in docs/json-format.md"
     assert sorted(set(documented) - used - COMMAND_LINE_ONLY) == [], \
         "documented codes nothing raises"
+
+
+def test_an_error_made_with_an_undocumented_code_fails_the_test_that_made_it() -> None:
+    """tests/conftest.py checks every error made in the session (schema_check)."""
+    with pytest.raises(AssertionError, match=r"input\.not_a_numbr"):
+        errors.InputError("must be a number", code="input.not_a_numbr")
+    assert errors.InputError("must be a number", code="input.not_a_number").code == \
+        "input.not_a_number"
 
 
 def test_a_located_copy_keeps_its_code() -> None:
