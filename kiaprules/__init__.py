@@ -18,9 +18,10 @@ The package is layered, and imports go one way only (docs/architecture.md):
 =====  ====================================================  ===================
 layer  packages                                              holds
 =====  ====================================================  ===================
-0      ``errors``, ``_text``, ``_files``, ``_render``        errors, the output
-                                                             sanitizer, the
-                                                             bounded reader
+0      ``errors``, ``_text``, ``_files``, ``_render``,       errors, the output
+       ``_schemas``                                          sanitizer, the
+                                                             bounded reader, the
+                                                             JSON Schemas
 1      ``model``                                             value objects
 2      ``rules``                                             dated rules, data
 3      ``engine``                                            payouts computed
@@ -29,6 +30,7 @@ layer  packages                                              holds
 =====  ====================================================  ===================
 """
 
+from kiaprules._schemas import json_schema
 from kiaprules._version import __version__
 from kiaprules.audit.published import PublishedExample, Reproduction, load_published, reproduce
 from kiaprules.audit.receipt import Verification, make_receipt, verify_receipt, write_receipt
@@ -143,6 +145,7 @@ __all__ = [
     "compare_reports",
     "compute_payouts",
     "dumps_clusters",
+    "json_schema",
     "ledger_input_from_data",
     "load_clusters",
     "load_expense_records",

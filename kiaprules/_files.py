@@ -66,7 +66,8 @@ def _refuse_lone_surrogates(value: Any, path: str) -> None:
                 item.encode("utf-8")
             except UnicodeEncodeError as exc:
                 raise InputError(f"is not valid text: a string holds half a UTF-16 "
-                                 f"surrogate pair (character {exc.start})", path=path) from None
+                                 f"surrogate pair (character {exc.start})", path=path,
+                                 code="input.not_utf8") from None
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -109,20 +110,23 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(message("is not UTF-8 text (byte {at} is {byte})", at=exc.start,
-                                 byte=f"{data[exc.start]:#04x}"), path=path) from None
+                                 byte=f"{data[exc.start]:#04x}"), path=path,
+                         code="input.not_utf8") from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise InputError(message("is empty"), path=path)
+        raise InputError(message("is empty"), path=path, code="input.empty")
     if fmt == "toml":
         import tomllib  # only for TOML: the bulk JSON form does without it
 
         try:
             document: Any = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"is not valid TOML: {exc}", path=path) from None
+            raise InputError(f"is not valid TOML: {exc}", path=path,
+                             code="input.not_toml") from None
         except (ValueError, RecursionError) as exc:
             # An integer of more than 4300 digits, or arrays nested too deep.
-            raise InputError(f"is not valid TOML: {exc}", path=path) from None
+            raise InputError(f"is not valid TOML: {exc}", path=path,
+                             code="input.not_toml") from None
     elif fmt == "json":
         try:
             document = json.loads(text, object_pairs_hook=_unique_pairs,
@@ -131,16 +135,19 @@ def parse_document(data: bytes, *, path: str, fmt: str | None = None) -> dict[st
             raise InputError(
                 f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                 path=path,
+                code="input.not_json",
             ) from None
         except (ValueError, RecursionError) as exc:
-            raise InputError(f"is not valid JSON: {exc}", path=path) from None
+            raise InputError(f"is not valid JSON: {exc}", path=path,
+                             code="input.not_json") from None
     else:
-        raise InputError(message("must be a .toml or .json file"), path=path)
+        raise InputError(message("must be a .toml or .json file"), path=path,
+                         code="input.unknown_format")
     if fmt == "json" and "\\u" in text and _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(document, path)
     if not isinstance(document, dict):
         raise InputError(f"must hold a table at the top, got {type(document).__name__}",
-                         path=path)
+                         path=path, code="input.wrong_type")
     return document
 
 
@@ -185,29 +192,33 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
     name = path_name(path, what=what)
     limit = MAX_FILE_BYTES if limit is None else limit
     if "\x00" in name:
-        raise InputError("is not a file name (it holds a NUL character)", path=name)
+        raise InputError("is not a file name (it holds a NUL character)", path=name,
+                         code="input.unreadable")
     try:
         fd = os.open(name, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise InputError(_no_such(what), path=name) from None
+        raise InputError(_no_such(what), path=name, code="input.no_such_file") from None
     except IsADirectoryError:
-        raise InputError(message("is a directory, not a file"), path=name) from None
+        raise InputError(message("is a directory, not a file"), path=name,
+                         code="input.unreadable") from None
     except PermissionError:
-        raise InputError(message("cannot be read (permission denied)"), path=name) from None
+        raise InputError(message("cannot be read (permission denied)"), path=name,
+                         code="input.unreadable") from None
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(f"cannot be read ({reason})", path=name) from None
+        raise InputError(f"cannot be read ({reason})", path=name, code="input.unreadable") from None
     try:
         status = os.fstat(fd)
         mode = status.st_mode
         if stat.S_ISDIR(mode):
-            raise InputError(message("is a directory, not a file"), path=name)
+            raise InputError(message("is a directory, not a file"), path=name,
+                             code="input.unreadable")
         if not stat.S_ISREG(mode):
             raise InputError("is not a regular file (a device, a pipe or a socket); only "
-                             "files are read", path=name)
+                             "files are read", path=name, code="input.unreadable")
         if status.st_size > limit:  # refused at once; the reading below is bounded anyway
             raise InputError(f"is {status.st_size:,} bytes; files over {limit:,} bytes are "
-                             "refused", path=name)
+                             "refused", path=name, code="input.too_large")
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -218,9 +229,10 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None,
             size += len(chunk)
             if size > limit:
                 raise InputError(f"is larger than {limit:,} bytes; larger files are refused",
-                                 path=name)
+                                 path=name, code="input.too_large")
     except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", path=name) from None
+        raise InputError(f"cannot be read ({exc.strerror})", path=name,
+                         code="input.unreadable") from None
     finally:
         os.close(fd)
     return b"".join(chunks)
@@ -289,7 +301,9 @@ def check_keys(
             raise InputError(
                 message("unknown key; expected one of {keys}", keys=", ".join(sorted(allowed))),
                 path=path, record=record, field=name(key),
+                code="input.unknown_key",
             )
     for key in sorted(required):
         if key not in table:
-            raise InputError(message("is missing"), path=path, record=record, field=name(key))
+            raise InputError(message("is missing"), path=path, record=record, field=name(key),
+                             code="input.missing")

@@ -76,11 +76,11 @@ def resolve_lang(lang: str | None = None) -> str:
             return DEFAULT_LANG
         if env not in LANGS:
             raise InputError(f"unknown language {env!r} (known: {', '.join(LANGS)})",
-                             field=f"--lang (from {ENV_LANG})")
+                             field=f"--lang (from {ENV_LANG})", code="input.unknown_language")
         return env
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r} (known: {', '.join(LANGS)})",
-                         field="--lang")
+                         field="--lang", code="input.unknown_language")
     return lang
 
 

@@ -18,7 +18,7 @@ short prefix of what it is about, however long the offending value was.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from kiaprules._text import sanitize
 
@@ -58,8 +58,16 @@ class KiapRulesError(Exception):
     """Root of every error kiaprules raises on purpose.
 
     ``reason`` says what is wrong; ``path``, ``record`` and ``field`` say
-    where. ``str(error)`` joins them into one line.
+    where. ``str(error)`` joins them into one line. ``code`` says what kind
+    of error it is, for programs (``"input.not_a_number"``): the class's
+    :attr:`default_code` unless the raise site gives a more specific one.
+    Codes are listed in docs/json-format.md and never renamed within a
+    major version.
     """
+
+    #: The code of an error of this class whose raise site names none. A
+    #: specific code starts with it: ``"input"``, ``"input.missing"``.
+    default_code: ClassVar[str] = "error"
 
     def __init__(
         self,
@@ -69,6 +77,7 @@ class KiapRulesError(Exception):
         record: str | None = None,
         field: str | None = None,
         date: dt.date | None = None,
+        code: str | None = None,
     ) -> None:
         # Every part can come from data (a value, a file name, a record's
         # name): a CPR number typed into the wrong field and echoed back is
@@ -82,6 +91,7 @@ class KiapRulesError(Exception):
         self.record = _part(record, MAX_PART)
         self.field = _part(field, MAX_PART)
         self.date = date
+        self.code: str = code or self.default_code
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -122,11 +132,12 @@ class KiapRulesError(Exception):
         return new
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as JSON-ready data: its kind, message and location."""
+        """The error as JSON-ready data: its class, code, message and location."""
         return {
             "error": type(self).__name__,
+            "code": self.code,
             "message": str(self),
-            "reason": self.reason,
+            "reason": str(self.reason),  # plain text, not a translatable Message
             "path": self.path,
             "record": self.record,
             "field": self.field,
@@ -137,6 +148,8 @@ class KiapRulesError(Exception):
 class InputError(KiapRulesError, ValueError):
     """Data handed in (a file, an argument, a record) is malformed or out of range."""
 
+    default_code: ClassVar[str] = "input"
+
 
 class InputTypeError(InputError, TypeError):
     """An argument of the wrong type (a number where a path belongs, a list where a name does).
@@ -145,22 +158,32 @@ class InputTypeError(InputError, TypeError):
     so that a caller catching either catches it.
     """
 
+    default_code: ClassVar[str] = "input.wrong_type"
+
 
 class MoneyTypeError(InputTypeError):
     """Money was handed in as a type that cannot carry exact kroner and øre (a float)."""
+
+    default_code: ClassVar[str] = "money"
 
 
 class ConflictError(InputError):
     """Records contradict each other, e.g. one provider number in two clusters at once."""
 
+    default_code: ClassVar[str] = "conflict"
+
 
 class RulesetError(KiapRulesError, ValueError):
     """A ruleset file is malformed: unknown key, uncited value, overlapping dates, ..."""
+
+    default_code: ClassVar[str] = "ruleset"
 
 
 class NotCoveredError(KiapRulesError, LookupError):
     """The ruleset has no value for what was asked (before its first date, or
     a year without a published figure under strict mode). Never answered with 0."""
+
+    default_code: ClassVar[str] = "not_covered"
 
 
 class MissingExtraError(KiapRulesError, ImportError):
@@ -174,6 +197,8 @@ class MissingExtraError(KiapRulesError, ImportError):
     it) and, like every error kiaprules raises on purpose, a
     :class:`KiapRulesError`, whose one-line message says what to install.
     """
+
+    default_code: ClassVar[str] = "missing_extra"
 
     def __init__(self, reason: str, *, extra: str = "", module: str | None = None) -> None:
         super().__init__(reason)

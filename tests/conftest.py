@@ -15,6 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import schema_check
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,10 @@ from kiaprules._text import mask_cpr_like
 
 settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
+
+# Every JSON the suite makes kiaprules write (the command line's output and
+# errors, every result's to_json()) is checked against its shipped schema.
+schema_check.install()
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO_ROOT / "examples"

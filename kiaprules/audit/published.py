@@ -135,7 +135,7 @@ def _text(table: Mapping[str, Any], key: str, *, path: str, record: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"must be non-empty text, got {value!r}", path=path, record=record,
-                         field=key)
+                         field=key, code="input.invalid_text")
     return value
 
 
@@ -149,11 +149,12 @@ def _shorthand(raw: Mapping[str, Any], path: str) -> tuple[Cluster, tuple[str, .
     founding = raw["founding_year"]
     if isinstance(founding, bool) or not isinstance(founding, int) or founding != min(years):
         raise InputError(f"must be a year, the first of 'years' ({min(years)}), got "
-                         f"{founding!r}", path=path, record=record, field="founding_year")
+                         f"{founding!r}", path=path, record=record, field="founding_year",
+                         code="input.inconsistent")
     assumptions = raw.get("assumptions", [])
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         raise InputError("must be a list of sentences", path=path, record=record,
-                         field="assumptions")
+                         field="assumptions", code="input.wrong_type")
     try:
         clinic = Clinic(provider_number=raw.get("provider_number", "00001"),
                         capacities=raw["capacities"],
@@ -174,24 +175,25 @@ def _shorthand(raw: Mapping[str, Any], path: str) -> tuple[Cluster, tuple[str, .
 def _years_list(value: object, *, path: str, record: str) -> list[int]:
     if not isinstance(value, list) or not value:
         raise InputError("must be a non-empty list of years", path=path, record=record,
-                         field="years")
+                         field="years", code="input.wrong_type")
     for y in value:
         if isinstance(y, bool) or not isinstance(y, int):
             raise InputError(f"must be a list of years (whole numbers), got {y!r}", path=path,
-                             record=record, field="years")
+                             record=record, field="years", code="input.not_a_year")
     try:
         years = [parse_year(y, field="years") for y in value]
     except KiapRulesError as exc:
         raise exc.located(path=path, record=record) from None
     if len(set(years)) != len(years):
-        raise InputError("names a year twice", path=path, record=record, field="years")
+        raise InputError("names a year twice", path=path, record=record, field="years",
+                         code="input.duplicate")
     return years
 
 
 def _figure(raw: object, index: int, path: str) -> Figure:
     record = f"figure[{index}]"
     if not isinstance(raw, Mapping):
-        raise InputError("must be a table", path=path, record=record)
+        raise InputError("must be a table", path=path, record=record, code="input.wrong_type")
     label = raw.get("label")
     if isinstance(label, str):
         record = f"{record} ({label})"
@@ -200,13 +202,15 @@ def _figure(raw: object, index: int, path: str) -> Figure:
     kind = raw["kind"]
     if kind not in FIGURE_KINDS:
         raise InputError(f"must be one of {', '.join(FIGURE_KINDS)}, got {kind!r}", path=path,
-                         record=record, field="kind")
+                         record=record, field="kind", code="input.not_a_choice")
     years = _years_list(raw["years"], path=path, record=record)
     quantity = raw.get("quantity")
-    if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)
-                                 or quantity < 0):
+    if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)):
         raise InputError(f"must be a whole number ≥ 0, got {quantity!r}", path=path,
-                         record=record, field="quantity")
+                         record=record, field="quantity", code="input.not_a_whole_number")
+    if quantity is not None and quantity < 0:
+        raise InputError(f"must be a whole number ≥ 0, got {quantity!r}", path=path,
+                         record=record, field="quantity", code="input.out_of_range")
     try:
         printed = to_money(raw["printed"], field="printed")
         rate = to_rate(raw["rate"], field="rate") if "rate" in raw else None
@@ -226,15 +230,17 @@ def _expectation(raw: Mapping[str, Any], years: list[int], printed: Decimal
     expect = raw.get("expect", "reproduced")
     if not isinstance(expect, str) or expect not in EXPECTATIONS:
         raise InputError(f"must be one of {', '.join(EXPECTATIONS)}, got {expect!r}",
-                         field="expect")
+                         field="expect", code="input.not_a_choice")
     if "computed" not in raw:
         if expect == "not_reproduced":
             raise InputError('is missing: a figure with expect = "not_reproduced" records the '
-                             "amount kiaprules computes for it", field="computed")
+                             "amount kiaprules computes for it", field="computed",
+                             code="input.missing")
         return expect, ()
     if expect != "not_reproduced":
         raise InputError('is given only with expect = "not_reproduced" (a figure that '
-                         "reproduces computes its printed amount)", field="computed")
+                         "reproduces computes its printed amount)", field="computed",
+                         code="input.inconsistent")
     value = raw["computed"]
     if isinstance(value, Mapping):
         by_year: dict[int, Decimal] = {}
@@ -242,19 +248,20 @@ def _expectation(raw: Mapping[str, Any], years: list[int], printed: Decimal
             year = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else None
             if year not in years:
                 raise InputError(f"is not one of the figure's years ({_years(years)})",
-                                 field=f"computed.{key}")
+                                 field=f"computed.{key}", code="input.out_of_range")
             by_year[year] = to_money(amount, field=f"computed.{key}")
         missing = [y for y in years if y not in by_year]
         if missing:
             raise InputError(f"gives no amount for {_years(missing)}: name every year of the "
-                             "figure, or give one amount for all", field="computed")
+                             "figure, or give one amount for all", field="computed",
+                             code="input.missing")
     else:
         amount = to_money(value, field="computed")
         by_year = dict.fromkeys(years, amount)
     if all(a == printed for a in by_year.values()):
         raise InputError('is the printed amount in every year: that figure reproduces (leave '
                          'out expect and computed, or write expect = "reproduced")',
-                         field="computed")
+                         field="computed", code="input.inconsistent")
     return expect, tuple(sorted(by_year.items()))
 
 
@@ -265,14 +272,15 @@ def load_published(path: str | os.PathLike[str]) -> PublishedExample:
     check_keys(document, allowed=_TOP, required={"published", "figure"}, path=name)
     head = document["published"]
     if not isinstance(head, Mapping):
-        raise InputError("must be a table", path=name, record="published")
+        raise InputError("must be a table", path=name, record="published", code="input.wrong_type")
     check_keys(head, allowed=_PUBLISHED, required=_PUBLISHED, path=name, record="published")
     if ("scenario" in document) == ("cluster" in document):
         raise InputError("give either [scenario] (the shorthand) or [cluster] with [[clinic]]",
-                         path=name)
+                         path=name, code="input.ambiguous")
     if "scenario" in document:
         if not isinstance(document["scenario"], Mapping):
-            raise InputError("must be a table", path=name, record="scenario")
+            raise InputError("must be a table", path=name, record="scenario",
+                             code="input.wrong_type")
         cluster, assumptions = _shorthand(document["scenario"], name)
     else:
         cluster = cluster_from_dict(document["cluster"], document.get("clinic", []), path=name)
@@ -280,7 +288,7 @@ def load_published(path: str | os.PathLike[str]) -> PublishedExample:
     figures = document["figure"]
     if not isinstance(figures, list) or not figures:
         raise InputError("must be a non-empty list of [[figure]] tables", path=name,
-                         field="figure")
+                         field="figure", code="input.wrong_type")
     parsed = tuple(_figure(f, i, name) for i, f in enumerate(figures, 1))
     covered = {y for m in cluster.memberships for y in m.clinic.patients}
     seen: set[str] = set()
@@ -288,13 +296,13 @@ def load_published(path: str | os.PathLike[str]) -> PublishedExample:
         record = f"figure[{i}] ({fig.label})"
         if fig.label in seen:
             raise InputError("is the label of an earlier figure: each figure is named once",
-                             path=name, record=record, field="label")
+                             path=name, record=record, field="label", code="input.duplicate")
         seen.add(fig.label)
         outside = [y for y in fig.years if y not in covered]
         if outside:
             raise InputError(f"{', '.join(map(str, outside))} is outside the scenario's years "
                              f"({', '.join(map(str, sorted(covered)))})", path=name,
-                             record=record, field="years")
+                             record=record, field="years", code="input.out_of_range")
     return PublishedExample(
         id=_text(head, "id", path=name, record="published"),
         document=_text(head, "document", path=name, record="published"),
@@ -859,7 +867,7 @@ def reproduce(
     for e in items:
         if e.id in first_file:
             raise InputError(f"example id {e.id!r} is also used by {first_file[e.id]}",
-                             path=e.source, record="published", field="id")
+                             path=e.source, record="published", field="id", code="input.duplicate")
         first_file[e.id] = e.source
     results: list[FigureResult] = []
     scenarios: dict[str, _Scenario] = {}

@@ -133,12 +133,14 @@ def write_receipt(
             same = "is" if os.path.abspath(name) == os.path.abspath(other) else \
                 f"is the same file as {other}:"
             raise InputError(f"{same} one of the computation's inputs; a receipt is never "
-                             "written over its inputs", path=name, field="receipt")
+                             "written over its inputs", path=name, field="receipt",
+                             code="input.unwritable")
     try:
         text = json.dumps(receipt, ensure_ascii=False, indent=2, sort_keys=False,
                           allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
-        raise InputError(f"is not receipt data ({exc})", field="receipt") from None
+        raise InputError(f"is not receipt data ({exc})", field="receipt",
+                         code="input.not_a_receipt") from None
     temporary = None
     try:
         temporary, descriptor = _temporary_beside(name)
@@ -153,7 +155,7 @@ def write_receipt(
                 os.unlink(temporary)
         if isinstance(exc, OSError):
             raise InputError(f"cannot be written ({exc.strerror})", path=name,
-                             field="receipt") from None
+                             field="receipt", code="input.unwritable") from None
         raise
 
 
@@ -298,7 +300,7 @@ def _field(receipt: Mapping[str, Any], key: str, kind: type, path: str | None, *
     value = receipt.get(key)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise InputError(f"must be {kind.__name__}, got {type(value).__name__}", path=path,
-                         record=record, field=name or key)
+                         record=record, field=name or key, code="input.wrong_type")
     return value
 
 
@@ -309,7 +311,7 @@ def _table(receipt: Mapping[str, Any], key: str, keys: frozenset[str], path: str
     if set(table) != keys:
         raise InputError(f"must have exactly {', '.join(sorted(keys))}; it has "
                          f"{', '.join(sorted(table)) or 'nothing'}", path=path,
-                         record="receipt", field=key)
+                         record="receipt", field=key, code="input.not_a_receipt")
     return table
 
 
@@ -325,18 +327,20 @@ def _years(receipt: Mapping[str, Any], path: str | None) -> list[int]:
     for year in years:
         if type(year) is not int:
             raise InputError(f"must be whole years (JSON integers), got {year!r}", path=path,
-                             record="receipt", field="years")
+                             record="receipt", field="years", code="input.not_a_year")
     return years
 
 
 def _clusters(inputs: Mapping[str, Any], path: str | None) -> list[Cluster]:
     raw_clusters = inputs["clusters"]
     if not isinstance(raw_clusters, list):
-        raise InputError("must be a list", path=path, record="inputs", field="clusters")
+        raise InputError("must be a list", path=path, record="inputs", field="clusters",
+                         code="input.wrong_type")
     clusters = []
     for i, c in enumerate(raw_clusters, 1):
         if not isinstance(c, dict) or "cluster" not in c:
-            raise InputError("must hold a cluster", path=path, record=f"inputs.clusters[{i}]")
+            raise InputError("must hold a cluster", path=path, record=f"inputs.clusters[{i}]",
+                             code="input.wrong_type")
         clusters.append(cluster_from_dict(c["cluster"], c.get("clinic", []),
                                           path=path, record=f"inputs.clusters[{i}]"))
     return clusters
@@ -348,11 +352,11 @@ def _overrides(receipt: Mapping[str, Any], path: str | None) -> list[Override]:
         record = f"overrides[{i}]"
         if not isinstance(o, dict) or set(o) != {"parameter", "value", "start", "end"}:
             raise InputError("must have parameter, value, start and end", path=path,
-                             record=record)
+                             record=record, code="input.missing")
         for key in ("parameter", "value", "start"):
             if not isinstance(o[key], str):
                 raise InputError(f"must be text, got {o[key]!r}", path=path, record=record,
-                                 field=key)
+                                 field=key, code="input.wrong_type")
         try:
             start = parse_date(o["start"], field="start")
             end = None if o["end"] is None else parse_date(o["end"], field="end")
@@ -368,7 +372,7 @@ def _policies(receipt: Mapping[str, Any], path: str | None) -> dict[str, str]:
     for key, value in policies.items():
         if not isinstance(value, str):
             raise InputError(f"must be text, got {value!r}", path=path, record="receipt",
-                             field=key)
+                             field=key, code="input.wrong_type")
     return policies
 
 
@@ -388,7 +392,8 @@ def _receipt_data(receipt: object) -> tuple[str | None, dict[str, Any]]:
         try:
             return None, _as_json(receipt)
         except (TypeError, ValueError) as exc:
-            raise InputError(f"is not receipt data ({exc})", field="receipt") from None
+            raise InputError(f"is not receipt data ({exc})", field="receipt",
+                             code="input.not_a_receipt") from None
     if not isinstance(receipt, (str, os.PathLike)):
         raise InputTypeError(f"must be the path of a receipt or its data (a mapping), got "
                              f"{type(receipt).__name__}", field="receipt")
@@ -410,7 +415,7 @@ def _input_clusters(inputs: object) -> tuple[Cluster, ...]:
             raise InputTypeError(f"must be cluster files or clusters, got "
                                  f"{type(item).__name__}", field="inputs")
     if not given:
-        raise InputError("name at least one cluster file", field="inputs")
+        raise InputError("name at least one cluster file", field="inputs", code="input.missing")
     clusters = list(load_clusters([i for i in given if not isinstance(i, Cluster)]))
     clusters.extend(i for i in given if isinstance(i, Cluster))
     return tuple(clusters)
@@ -545,18 +550,18 @@ def _verify(name: str | None, receipt: dict[str, Any]) -> Verification:
     if missing or unknown:
         raise InputError(f"is not a kiaprules receipt (missing: {', '.join(missing) or '-'}; "
                          f"unknown: {', '.join(unknown) or '-'})", path=name,
-                         field=None if name else "receipt")
+                         field=None if name else "receipt", code="input.not_a_receipt")
     marker = receipt["kiaprules_receipt"]
     if type(marker) is not int or marker != FORMAT:
         raise InputError(f"receipt format {marker!r} is not {FORMAT}",
-                         path=name, field="kiaprules_receipt")
+                         path=name, field="kiaprules_receipt", code="input.not_a_receipt")
     rs_info = _table(receipt, "ruleset", _RULESET_KEYS, name)
     claimed_id = _text(rs_info, "id", name, "ruleset")
     claimed_fingerprint = _text(rs_info, "fingerprint", name, "ruleset")
     library = _table(receipt, "library", _LIBRARY_KEYS, name)
     if _text(library, "name", name, "library") != "kiaprules":
         raise InputError(f"was written by {library['name']!r}, not by kiaprules", path=name,
-                         record="receipt", field="library.name")
+                         record="receipt", field="library.name", code="input.not_a_receipt")
     version = _text(library, "version", name, "library")
     inputs = _table(receipt, "inputs", _INPUT_KEYS, name)
     try:
@@ -616,7 +621,8 @@ def _recompute(name: str | None, receipt: dict[str, Any], inputs: Mapping[str, A
     except KiapRulesError as exc:
         raise exc.located(path=name, record="receipt") from None
     except (ValueError, TypeError, AttributeError) as exc:
-        raise InputError(f"malformed receipt: {exc}", path=name) from None
+        raise InputError(f"malformed receipt: {exc}", path=name,
+                         code="input.not_a_receipt") from None
     recomputed_result = _as_json(report.to_dict())
     # The amounts first (the most telling difference), then the result's
     # fingerprint of its inputs. Receipts from before reports carried that

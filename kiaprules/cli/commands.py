@@ -1,6 +1,9 @@
 """The ``kiaprules`` command line (layer 5).
 
 Bad input gives one line on stderr and exit status 2, never a traceback.
+With ``--format json`` that line is JSON, ``{"error": {...}}``: the error's
+:meth:`~kiaprules.errors.KiapRulesError.to_dict`, with its stable code
+(the ``error`` schema, docs/json-format.md).
 This is the one place that makes process-level choices: exit statuses, the
 output streams and their encoding (:func:`run`). :func:`main` runs a command
 in the caller's process and returns its status; it changes nothing else.
@@ -21,7 +24,8 @@ from typing import Any, BinaryIO, Final, NoReturn, TextIO
 
 from kiaprules._files import STDIN, parse_document, read_document, read_stdin
 from kiaprules._i18n import LANGS, N_, Message, _, localize, message, ngettext, resolve_lang
-from kiaprules._render import json_text, table_text
+from kiaprules._render import json_line, json_text, table_text
+from kiaprules._schemas import SCHEMAS, json_schema
 from kiaprules._text import sanitize
 from kiaprules._version import __version__
 from kiaprules.audit.published import reproduce
@@ -63,6 +67,15 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
 
+class _UsageError(Exception):
+    """argparse's complaint about the command line, for :func:`main` to report."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+        self.message = message
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, writing to the streams :func:`main` was given, not the process's."""
 
@@ -90,10 +103,27 @@ class _Parser(argparse.ArgumentParser):
             self._print_message(message, sys.stderr)
         raise SystemExit(status)
 
-    def error(self, message: str) -> NoReturn:  # one line, exit 2
-        # argparse quotes what was typed (an unknown choice, a value it cannot
-        # read): through the sanitizer like every message.
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {sanitize(message)}\n")
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, written by main
+        raise _UsageError(self.prog, message)
+
+
+def _asks_for_json(words: Sequence[str]) -> bool:
+    """Whether the command line asks for ``--format json`` (read before argparse has)."""
+    return any(w == "--format=json" or (w == "--format" and words[i + 1:i + 2] == ["json"])
+               for i, w in enumerate(words))
+
+
+def _report(error: dict[str, Any] | KiapRulesError, message: str, as_json: bool,
+            err: TextIO) -> None:
+    """Write a failure to ``err``: ``message`` on one line, or the error as JSON.
+
+    The JSON is the same in every language: a program reads its code.
+    """
+    if as_json:
+        data = error.to_dict() if isinstance(error, KiapRulesError) else error
+        err.write(json_line({"error": data}))
+    else:
+        err.write(sanitize(message) + "\n")
 
 
 # --- reading the inputs: files, or standard input as `-` -------------------------------
@@ -203,6 +233,14 @@ def _cmd_ruleset_show(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    if args.name is None:
+        out.write(table_text(list(SCHEMAS.items()), ("schema", "what it describes")) + "\n")
+    else:
+        out.write(json_text(json_schema(args.name)))
+    return EXIT_OK
+
+
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     clusters = _read_clusters(args, args.files)
     report = []
@@ -245,7 +283,7 @@ def _policies(pairs: Sequence[str]) -> dict[str, str]:
         name, eq, value = pair.partition("=")
         if not eq or not name.strip() or not value.strip():
             raise InputError(f"must be NAME=VALUE (e.g. clawback=never), got {pair!r}",
-                             field="--policy")
+                             field="--policy", code="input.syntax")
         chosen[name.strip()] = value.strip()
     return chosen
 
@@ -273,7 +311,8 @@ def _plot_format(args: argparse.Namespace) -> str | None:
         return None
     fmt = _PLOT_FORMATS.get(os.path.splitext(args.plot)[1].lower())
     if fmt is None:
-        raise InputError(f"must name a .png or .svg file, got {args.plot!r}", field="--plot")
+        raise InputError(f"must name a .png or .svg file, got {args.plot!r}", field="--plot",
+                         code="input.unknown_format")
     try:
         require_matplotlib()
     except KiapRulesError as exc:
@@ -290,7 +329,7 @@ def _write_plot(args: argparse.Namespace, fmt: str | None, draw: Draw) -> None:
             handle.write(data)
     except OSError as exc:
         raise InputError(f"cannot be written ({exc.strerror})", path=args.plot,
-                         field="--plot") from None
+                         field="--plot", code="input.unwritable") from None
 
 
 def _compute(args: argparse.Namespace, *, years: Sequence[int] | None = None,
@@ -350,7 +389,7 @@ def _cmd_payouts(args: argparse.Namespace, out: TextIO) -> int:
     if fmt and not args.compare and len(clusters) != 1:
         raise InputError(f"a chart of payouts shows one cluster, and the files hold "
                          f"{len(clusters)}; give one cluster, or chart the differences "
-                         "with --compare", field="--plot")
+                         "with --compare", field="--plot", code="input.ambiguous")
     clusters, report = _compute(args, clusters=clusters)
     if args.compare:
         base = compute_payouts(clusters, args.ruleset, years=report.years, strict=args.strict)
@@ -377,7 +416,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     if not explanations:
         raise InputError(message("no cluster has anything to explain in {years} (skipped "
                                  "{skipped})", years=args.years, skipped=skipped_text),
-                         field="--year")
+                         field="--year", code="input.unknown_year")
     if args.format == "json":
         # One object when --cluster names one cluster and one year, else a list (one entry
         # a cluster and year, cluster by cluster, year by year).
@@ -433,7 +472,8 @@ _NUMERIC_KINDS: Final = ("amount", "rate", "integer")
 def _plain_number(text: str) -> Fraction:
     if not _PLAIN_NUMBER.fullmatch(text):
         raise InputError(f"must be numbers written like 3.55 (digits, at most four decimals, "
-                         f"no sign, exponent or decimal comma), got {text!r}", field="--values")
+                         f"no sign, exponent or decimal comma), got {text!r}", field="--values",
+                         code="input.not_a_number")
     return Fraction(text)
 
 
@@ -458,28 +498,31 @@ def _sweep_values(text: str) -> list[Decimal]:
         parts = text.split(":")
         if len(parts) != 3:
             raise InputError(f"a range is START:STOP:STEP (e.g. 3.00:4.50:0.25), got {text!r}",
-                             field="--values")
+                             field="--values", code="input.syntax")
         start, stop, step = (_plain_number(p.strip()) for p in parts)
         if step == 0:
-            raise InputError(f"the step of {text!r} must be more than 0", field="--values")
+            raise InputError(f"the step of {text!r} must be more than 0", field="--values",
+                             code="input.out_of_range")
         if stop < start:
-            raise InputError(f"the range {text!r} ends before it starts", field="--values")
+            raise InputError(f"the range {text!r} ends before it starts", field="--values",
+                             code="input.out_of_range")
         count = (stop - start) // step + 1
         if count > MAX_VARIANTS:
             raise InputError(f"{text!r} gives {count:,} values; a sweep takes at most "
                              f"{MAX_VARIANTS:,} (a larger step, or a narrower range)",
-                             field="--values")
+                             field="--values", code="input.out_of_range")
         places = max(len(p.strip().partition(".")[2]) for p in parts)
         return [_decimal(start + i * step, places) for i in range(int(count))]
     items = [item.strip() for item in text.split(",")]
     numbers = [_plain_number(item) for item in items]
     if len(items) > MAX_VARIANTS:
         raise InputError(f"lists {len(items):,} values; a sweep takes at most "
-                         f"{MAX_VARIANTS:,}", field="--values")
+                         f"{MAX_VARIANTS:,}", field="--values", code="input.out_of_range")
     seen: dict[Fraction, str] = {}
     for item, number in zip(items, numbers, strict=True):
         if number in seen:
-            raise InputError(f"names {item} twice (as {seen[number]} before)", field="--values")
+            raise InputError(f"names {item} twice (as {seen[number]} before)", field="--values",
+                             code="input.duplicate")
         seen[number] = item
     return [Decimal(item) for item in items]  # from the text: exact, as written
 
@@ -489,46 +532,50 @@ def _sweep_variants(args: argparse.Namespace, ruleset: Ruleset) -> list[dict[str
     if args.readings is not None:
         if args.parameter is not None or args.values is not None:
             raise InputError("sweeps either a policy's readings or a parameter's values, "
-                             "not both", field="--readings")
+                             "not both", field="--readings", code="input.ambiguous")
         payout_policies = sorted(set(PAYOUT_POLICIES) & set(ruleset.policies))
         if args.readings not in payout_policies:
             raise InputError(f"not a policy of the payouts: {args.readings!r}; a sweep takes "
-                             f"one of {', '.join(payout_policies)}", field="--readings")
+                             f"one of {', '.join(payout_policies)}", field="--readings",
+                             code="input.unknown_policy")
         policy = ruleset.policies[args.readings]
         return [{"name": f"{args.readings}={choice}", "policies": {args.readings: choice}}
                 for choice in policy.choices]
     if args.parameter is None:
         raise InputError("name what to sweep: --parameter NAME@YEAR with --values, or "
-                         "--readings POLICY", field="--parameter")
+                         "--readings POLICY", field="--parameter", code="input.missing")
     if args.values is None:
         raise InputError("is needed with --parameter: a range START:STOP:STEP or a list "
-                         "A,B,C", field="--values")
+                         "A,B,C", field="--values", code="input.missing")
     name, at, when = args.parameter.partition("@")
     name, when = name.strip(), when.strip()
     if not at or not name or not when:
         raise InputError(f"must be NAME@YEAR, NAME@YEAR-YEAR or NAME@DATE (from that day on), "
                          f"e.g. operating_rate@2026, got {args.parameter!r}",
-                         field="--parameter")
+                         field="--parameter", code="input.syntax")
     numeric = sorted(n for n, p in ruleset.parameters.items()
                      if p.kind in _NUMERIC_KINDS and n in PAYOUT_PARAMETERS)
     if name not in numeric:
         raise InputError(f"not a figure of the payouts that is a number: {name!r}; a sweep "
-                         f"takes one of {', '.join(numeric)}", field="--parameter")
+                         f"takes one of {', '.join(numeric)}", field="--parameter",
+                         code="input.not_a_choice")
     param = ruleset.parameters[name]
     values = _sweep_values(args.values)
     for value in values:
         if param.kind == "integer" and value != value.to_integral_value():
-            raise InputError(f"{name} takes whole numbers, got {value}", field="--values")
+            raise InputError(f"{name} takes whole numbers, got {value}", field="--values",
+                             code="input.not_a_whole_number")
         try:
             convert_value(param.kind, int(value) if param.kind == "integer" else str(value),
                           field="--values")
         except KiapRulesError as exc:
-            raise InputError(f"{exc.reason} (a value of {name})", field="--values") from None
+            raise InputError(f"{exc.reason} (a value of {name})", field="--values",
+                             code=exc.code) from None
     texts = [f"{name}@{when}={int(v) if param.kind == 'integer' else v}" for v in values]
     try:
         Override.parse(texts[0]).apply(ruleset)  # the span, once: the same for every value
     except KiapRulesError as exc:
-        raise InputError(exc.reason, field="--parameter") from None
+        raise InputError(exc.reason, field="--parameter", code=exc.code) from None
     return [{"name": text, "overrides": [text]} for text in texts]
 
 
@@ -556,7 +603,8 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        raise InputError(f"cannot be written ({exc.strerror})", path=args.output) from None
+        raise InputError(f"cannot be written ({exc.strerror})", path=args.output,
+                         code="input.unwritable") from None
     return EXIT_OK
 
 
@@ -585,14 +633,14 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
         if not chosen:
             raise InputError(f"names cluster {account.cluster!r}, which is not in "
                              f"{cluster_name}", path=expenses_name, record="account",
-                             field="cluster")
+                             field="cluster", code="input.unknown_cluster")
         cluster = chosen[0]
     elif len(clusters) == 1:
         cluster = clusters[0]
     else:
         raise InputError("the cluster file holds several clusters; name one in [account] "
                          "cluster = ...", path=expenses_name, record="account",
-                         field="cluster")
+                         field="cluster", code="input.ambiguous")
     years = parse_years(args.years) if args.years else None
     ruleset = _ruleset_with_sets(args)
     # The file's other clusters are consulted: a switch from one of them (C3) is
@@ -651,6 +699,13 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
     show.add_argument("ruleset", nargs="?", default="dk-kiap", help="id or path (dk-kiap)")
     show.add_argument("--format", choices=("table", "json"), default="table")
     show.set_defaults(run=_cmd_ruleset_show)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a JSON output, e.g. "
+                       "`kiaprules schema payouts`; without NAME, list the schemas")
+    p.add_argument("name", nargs="?", metavar="NAME", help="payouts, explain, compare, national, "
+                   "sweep, reproduce, expenses, ledger, receipt, check, rulesets, ruleset, "
+                   "clusters or error")
+    p.set_defaults(run=_cmd_schema)
 
     p = sub.add_parser("check", help="load cluster files and list unmet registration "
                        "requirements (exit 1 if any)")
@@ -793,11 +848,19 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     if isinstance(argv, (str, bytes)):
         err.write("kiaprules: error: argv: must be a list of arguments, not one string\n")
         return EXIT_BAD_INPUT
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _parser((out, err)).parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:  # argparse's usage error, --help, --version
+        args = _parser((out, err)).parse_args(words)
+    except _UsageError as exc:
+        # argparse quotes what was typed (an unknown choice, a value it cannot
+        # read): through the sanitizer like every message.
+        usage = InputError(f"{exc.prog}: {exc.message}", code="input.usage")
+        _report(usage, f"{exc.prog}: error: {exc.message}", _asks_for_json(words), err)
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     args.stdin = stdin
+    as_json = getattr(args, "format", None) == "json"
     lang = "en"
     try:
         args.err = err  # where a command's notes go
@@ -807,8 +870,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         out.flush()
         return status
     except KiapRulesError as exc:
-        err.write(_("kiaprules: error: {message}", lang).format(
-            message=_error_text(exc, lang)) + "\n")
+        _report(exc, _("kiaprules: error: {message}", lang).format(
+            message=_error_text(exc, lang)), as_json, err)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -816,11 +879,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         # The reader went away (``| head``): not an error of ours; run() points
         # standard output at nothing so that the exit's flush cannot fail.
         raise
-    except Exception as exc:  # pragma: no cover - a bug; say so in one line
+    except Exception as exc:  # a bug; say so in one line
         if os.environ.get("KIAPRULES_DEBUG"):
             raise
-        err.write(f"kiaprules: internal error: {type(exc).__name__}: {sanitize(str(exc))} "
-                  "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)\n")
+        what = sanitize(f"{type(exc).__name__}: {str(exc)[:MAX_REASON]}")
+        hint = "(set KIAPRULES_DEBUG=1 for a traceback, and please report it)"
+        _report({"error": "InternalError", "code": "internal", "message": f"{what} {hint}",
+                 "reason": what, "path": None, "record": None, "field": None, "date": None},
+                f"kiaprules: internal error: {what} {hint}", as_json, err)
         return EXIT_INTERNAL
 
 

@@ -43,12 +43,13 @@ def _as_clusters(clusters: Cluster | Iterable[Cluster]) -> tuple[Cluster, ...]:
     for c in items:
         if not isinstance(c, Cluster):
             raise InputError(f"must be Cluster objects, got {type(c).__name__}",
-                             field="clusters")
+                             field="clusters", code="input.wrong_type")
     counts = Counter(c.name for c in items)
     for name, n in sorted(counts.items()):
         if n > 1:
             raise InputError(f"the cluster name {name!r} is used by {n} "
-                             "clusters; names identify clusters in reports", field="clusters")
+                             "clusters; names identify clusters in reports", field="clusters",
+                             code="input.duplicate")
     return tuple(sorted(items, key=lambda c: c.name))
 
 

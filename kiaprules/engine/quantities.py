@@ -125,7 +125,8 @@ def _missing(cluster: Cluster, m: Membership, year: int, counted_on: dt.date) ->
         message("no group-1 patient count for 1 January {year}; the clinic is a member on "
                 "{counted_on}, so {cluster} is paid for it in {year}", year=year,
                 counted_on=counted_on, cluster=cluster.name),
-        path=m.path or cluster.source, record=m.label, field=f"patients.{year}")
+        path=m.path or cluster.source, record=m.label, field=f"patients.{year}",
+        code="input.missing")
 
 
 def _aggregate_cluster(
@@ -206,7 +207,7 @@ def _aggregate_cluster(
                     f"capacities grow from {before} to {now} on {change.on.isoformat()}, and "
                     "the ruleset has no policy capacity_increase (I7) to decide whether that "
                     "pays a startup grant", path=m.path or cluster.source, record=m.label,
-                    field=f"capacities.{change.on.isoformat()}")
+                    field=f"capacities.{change.on.isoformat()}", code="not_covered.unknown_policy")
             if grant_added:
                 startup.append(Grant(m, now - before, change, before))
                 granted[key].append((year, now - before))
@@ -337,7 +338,7 @@ def _withheld(cluster: Cluster, reading: str, warnings: list[str]
             f"{'; '.join(p.message for p in problems)}: its money would be withheld, and "
             "strict mode refuses to compute it (C2)", path=cluster.source,
             record=cluster.name, field="cvr" if problems[0].code == "cvr_missing"
-            else "coordinator")
+            else "coordinator", code="not_covered.unregistered")
     if reading == "as_registered":
         warnings.extend(message("computed as if registered (unregistered=as_registered): "
                                 "{problem}", problem=p.message) for p in problems)

@@ -310,7 +310,7 @@ class ClusterPayouts(Records):
                 return y
         raise InputError(f"no payout for {year} (years with a payout: "
                          f"{', '.join(str(y.year) for y in self.years) or 'none'})",
-                         record=self.name, field="year")
+                         record=self.name, field="year", code="input.unknown_year")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "cvr": self.cvr,
@@ -405,7 +405,8 @@ class PayoutReport(Records):
             if c.name == name:
                 return c
         raise InputError(f"no cluster named {name!r} (clusters: "
-                         f"{', '.join(c.name for c in self.clusters)})", field="cluster")
+                         f"{', '.join(c.name for c in self.clusters)})", field="cluster",
+                         code="input.unknown_cluster")
 
     def __iter__(self) -> Iterator[tuple[ClusterPayouts, YearPayout]]:
         for c in self.clusters:

@@ -188,7 +188,8 @@ def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
         raise InputError(
             f"{expense.date.isoformat()} is before the ruleset {ruleset.id!r} begins "
             f"({first.isoformat()}); no spending rule covers it", path=expense.path,
-            record=expense.label, field="date", date=expense.date) from None
+            record=expense.label, field="date", date=expense.date,
+            code="input.before_first_date") from None
     # What the money is for: the first purpose rule that matches decides.
     for rule in walk.purpose[expense.category]:
         if rule.applies(expense, facts):
@@ -197,7 +198,8 @@ def _classify(expense: Expense, ruleset: Ruleset, walk: _Walk,
     else:
         raise NotCoveredError(f"no spending rule decides what a {expense.category} paid to a "
                               f"{expense.payee_role} is for", path=expense.path,
-                              record=expense.label, field="category")
+                              record=expense.label, field="category",
+                              code="not_covered.no_spending_rule")
     # Documentation and care: every rule whose condition holds adds its reason.
     reasons += [_reason(r, expense, facts) for r in walk.others[facts.plo_account]
                 if r.switched_on(facts) and r.condition(expense, facts)]

@@ -140,7 +140,8 @@ class Account(Records):
         for y in self.years:
             if y.year == year:
                 return y
-        raise InputError(f"no account for {year}", record=self.cluster, field="year")
+        raise InputError(f"no account for {year}", record=self.cluster, field="year",
+                         code="input.unknown_year")
 
     def to_dict(self) -> dict[str, Any]:
         return {"cluster": self.cluster,
@@ -237,7 +238,7 @@ def build_ledger(
             # A date out of order: the cluster, and its account, did not exist yet.
             raise InputError(f"{e.date.isoformat()} is before {cluster.name} was founded "
                              f"({cluster.founded.isoformat()})", path=e.path, record=e.label,
-                             field="date", date=e.date)
+                             field="date", date=e.date, code="input.date_order")
     classified = [classify(e, ruleset, policies=policies) for e in expenses]
     received: list[Receipt] = [Receipt(year=y.year, due=y.due, amount=y.total)
                                for y in report.cluster(cluster.name).years]
@@ -246,7 +247,7 @@ def build_ledger(
     span = list(years_of(years)) if years is not None else \
         list(range(cluster.founded.year, last + 1))
     if not span:
-        raise InputError("no years to account for", field="years")
+        raise InputError("no years to account for", field="years", code="input.missing")
     first = min(span)
     # The opening balance of the first year shown carries everything before it.
     balance = account.opening_balance

@@ -62,7 +62,8 @@ def _located(exc: KiapRulesError, path: str | None, record: str | None) -> KiapR
 
 def _membership(raw: object, *, path: str | None, record: str) -> Membership:
     if not isinstance(raw, Mapping):
-        raise InputError(f"must be a table, got {type(raw).__name__}", path=path, record=record)
+        raise InputError(f"must be a table, got {type(raw).__name__}", path=path, record=record,
+                         code="input.wrong_type")
     pn = raw.get("provider_number")
     if isinstance(pn, str):
         record = f"{record} ({pn.strip()})"
@@ -96,11 +97,12 @@ def _capacities(value: object, joined: object) -> tuple[Any, list[CapacityChange
     items = list(value.items())
     if not items:
         raise InputError("must be a whole number or a table of dated values, got an empty "
-                         "table", field="capacities")
+                         "table", field="capacities", code="input.wrong_type")
     first, start = items[0]
     if parse_date(first, field=f"capacities.{first}") != parse_date(joined, field="joined"):
         raise InputError(f"the first date must be joined ({joined!s}): the capacities the "
-                         f"membership starts with, got {first!s}", field="capacities")
+                         f"membership starts with, got {first!s}", field="capacities",
+                         code="input.date_order")
     changes = []
     for day, count in items[1:]:
         try:
@@ -123,7 +125,8 @@ def cluster_from_dict(
     default ``data["clinic"]``, the bulk form).
     """
     if not isinstance(data, Mapping):
-        raise InputError(f"must be a table, got {type(data).__name__}", path=path, record=record)
+        raise InputError(f"must be a table, got {type(data).__name__}", path=path, record=record,
+                         code="input.wrong_type")
     own = dict(data)
     if clinics is None:
         clinics = own.pop("clinic", [])
@@ -132,7 +135,7 @@ def cluster_from_dict(
     label = f"{record} ({name.strip()})" if isinstance(name, str) and name.strip() else record
     if not isinstance(clinics, list):
         raise InputError("must be a list of [[clinic]] tables", path=path, record=label,
-                         field="clinic")
+                         field="clinic", code="input.wrong_type")
     # In the bulk form a clinic's record names its cluster too: clusters[2] (...): clinic[1].
     prefix = f"{label}: " if record != "cluster" else ""
     memberships = [
@@ -157,7 +160,8 @@ def _clusters_from_document(document: Mapping[str, Any], path: str | None, *,
         check_keys(document, allowed={"clusters"}, path=path)
         entries = document["clusters"]
         if not isinstance(entries, list) or not entries:
-            raise InputError("must be a non-empty list of clusters", path=path, field="clusters")
+            raise InputError("must be a non-empty list of clusters", path=path, field="clusters",
+                             code="input.wrong_type")
         clusters = []
         for i, entry in enumerate(entries):
             clusters.append(cluster_from_dict(entry, path=path, record=f"clusters[{i + 1}]"))
@@ -182,7 +186,7 @@ def loads_clusters(text: str | bytes, *, fmt: str, path: str = "<string>") -> tu
         data = text.encode("utf-8") if isinstance(text, str) else text
     except UnicodeEncodeError as exc:
         raise InputError(f"is not UTF-8 text (character {exc.start} is a lone surrogate)",
-                         path=path) from None
+                         path=path, code="input.not_utf8") from None
     return _clusters_from_document(parse_document(data, path=path, fmt=fmt), path, consume=True)
 
 
@@ -249,7 +253,8 @@ def load_cluster_documents(documents: Iterable[tuple[str, Mapping[str, Any]]]
                 raise ConflictError(
                     message("is also the name of {other}: names identify clusters",
                             other=seen[cluster.name]),
-                    path=cluster.source, record=record, field="name")
+                    path=cluster.source, record=record, field="name",
+                    code="conflict.duplicate_name")
             seen[cluster.name] = message("{record} in {path}", record=record, path=cluster.source)
             clusters.append(cluster)
         del document
@@ -286,4 +291,5 @@ def dumps_clusters(clusters: Cluster | Sequence[Cluster], *, fmt: str = "toml") 
         return tomli_w.dumps(_without_none(document))
     if fmt == "json":
         return json.dumps(jsonable(document), ensure_ascii=False, indent=2) + "\n"
-    raise InputError(f"format must be toml or json, got {fmt!r}", field="format")
+    raise InputError(f"format must be toml or json, got {fmt!r}", field="format",
+                     code="input.unknown_format")

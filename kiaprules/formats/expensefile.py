@@ -46,7 +46,7 @@ CSV_COLUMNS: Final = ("id", "date", "amount", "category", "payee", "payee_role",
 def expense_from_dict(raw: object, *, path: str | None, record: str) -> Expense:
     """One expense from a table of a file; an error names ``path``, ``record`` and the field."""
     if not isinstance(raw, Mapping):
-        raise InputError("must be a table", path=path, record=record)
+        raise InputError("must be a table", path=path, record=record, code="input.wrong_type")
     if isinstance(raw.get("id"), str) and raw["id"].strip():
         record = f"{record} ({raw['id'].strip()})"
     check_keys(raw, allowed=EXPENSE_KEYS,
@@ -84,24 +84,26 @@ def _read_csv(data: bytes, name: str) -> tuple[list[str], list[dict[Any, Any]]]:
         # utf-8-sig: spreadsheet programs start a "CSV UTF-8" file with a BOM.
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
+        raise InputError(f"is not UTF-8 text (byte {exc.start})", path=name,
+                         code="input.not_utf8") from None
     if "\x00" in text:
         at = text.index("\x00")
         line = text.count("\n", 0, at) + 1
         raise InputError(f"holds a NUL character (character {at - text.rfind(chr(10), 0, at)} "
-                         "of the line); a CSV file is text", path=name, record=f"row[{line}]")
+                         "of the line); a CSV file is text", path=name, record=f"row[{line}]",
+                         code="input.not_csv")
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = list(reader.fieldnames or [])
         rows = list(reader)
     except csv.Error as exc:
-        raise InputError(f"cannot be read as CSV: {exc}", path=name) from None
+        raise InputError(f"cannot be read as CSV: {exc}", path=name, code="input.not_csv") from None
     seen: set[str] = set()
     for column in header:
         if column in seen:
             # csv.DictReader keeps the last of two columns of one name: refuse instead.
             raise InputError("names a column twice in the header", path=name, record="row[1]",
-                             field=column)
+                             field=column, code="input.duplicate")
         seen.add(column)
     return header, rows
 
@@ -122,15 +124,17 @@ def parse_expense_records(data: bytes, *, path: str, fmt: str
         return _records_of_document(parse_document(data, path=path, fmt=fmt), path)
     header, rows = _read_csv(data, path)
     if not header:
-        raise InputError("is empty: the first line names the columns", path=path)
+        raise InputError("is empty: the first line names the columns", path=path,
+                         code="input.empty")
     for i, row in enumerate(rows, 2):
         if None in row:
             raise InputError(f"has {len(header) + len(row[None])} fields, the header "
-                             f"{len(header)}", path=path, record=f"row[{i}]")
+                             f"{len(header)}", path=path, record=f"row[{i}]",
+                             code="input.not_csv")
     unknown = sorted(set(header) - set(CSV_COLUMNS))
     if unknown:
         raise InputError(f"unknown column; expected {', '.join(CSV_COLUMNS)}",
-                         path=path, field=mask_cpr_like(unknown[0]))
+                         path=path, field=mask_cpr_like(unknown[0]), code="input.unknown_key")
     expenses = [expense_from_dict(_csv_row(r), path=path, record=f"row[{i}]")
                 for i, r in enumerate(rows, 2)]
     _refuse_duplicate_ids(expenses, path)
@@ -143,7 +147,8 @@ def _records_of_document(document: dict[str, Any], name: str
                path=name)
     raw = document.get("expense", [])
     if not isinstance(raw, list):
-        raise InputError("must be a list of [[expense]] tables", path=name, field="expense")
+        raise InputError("must be a list of [[expense]] tables", path=name, field="expense",
+                         code="input.wrong_type")
     expenses = [expense_from_dict(r, path=name, record=f"expense[{i}]")
                 for i, r in enumerate(raw, 1)]
     _refuse_duplicate_ids(expenses, name)
@@ -158,7 +163,7 @@ def _refuse_duplicate_ids(expenses: Sequence[Expense], path: str) -> None:
             continue
         if e.id in seen:
             raise InputError(f"is also the id of {seen[e.id].label}: an expense is booked once",
-                             path=path, record=e.label, field="id")
+                             path=path, record=e.label, field="id", code="input.duplicate")
         seen[e.id] = e
 
 
@@ -166,12 +171,12 @@ def ledger_input_from_document(document: Mapping[str, Any], path: str) -> Ledger
     """The ``[account]``, ``[[general_assembly]]`` and ``[[budget]]`` tables of an expenses file."""
     account = document.get("account", {})
     if not isinstance(account, Mapping):
-        raise InputError("must be a table", path=path, record="account")
+        raise InputError("must be a table", path=path, record="account", code="input.wrong_type")
     check_keys(account, allowed={"cluster", "opening_balance"}, path=path, record="account")
     cluster = account.get("cluster")
     if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
         raise InputError(f"must be the cluster's name, got {cluster!r}", path=path,
-                         record="account", field="cluster")
+                         record="account", field="cluster", code="input.wrong_type")
     try:
         opening = to_money(account.get("opening_balance", "0"), field="opening_balance")
     except KiapRulesError as exc:
@@ -196,7 +201,7 @@ def ledger_input_from_document(document: Mapping[str, Any], path: str) -> Ledger
             raise exc.located(path=path, record=record) from None
         if year in budgets:
             raise InputError(f"a budget for {year} is given twice", path=path, record=record,
-                             field="year")
+                             field="year", code="input.duplicate")
         budgets[year] = amount
     return LedgerInput(cluster=cluster.strip() if isinstance(cluster, str) else None,
                        opening_balance=opening, general_assemblies=tuple(sorted(assemblies)),
@@ -236,5 +241,6 @@ def load_ledger_input(path: str | os.PathLike[str]) -> LedgerInput:
 def _tables(document: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
     raw = document.get(key, [])
     if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
-        raise InputError(f"must be a list of [[{key}]] tables", path=path, field=key)
+        raise InputError(f"must be a list of [[{key}]] tables", path=path, field=key,
+                         code="input.wrong_type")
     return raw

@@ -29,7 +29,8 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
     """
     if isinstance(value, dt.datetime):
         raise InputError(message("must be a date without a time of day, got {value}",
-                                 value=repr(value.isoformat())), field=field)
+                                 value=repr(value.isoformat())), field=field,
+                         code="input.not_a_date")
     if isinstance(value, dt.date):
         return _in_range(value, field)
     if isinstance(value, str):
@@ -43,9 +44,10 @@ def parse_date(value: object, *, field: str | None = None) -> dt.date:
             else:
                 return _in_range(day, field)
         raise InputError(message("must be a date YYYY-MM-DD, got {value}", value=repr(value)),
-                         field=field)
+                         field=field, code="input.not_a_date")
     raise InputError(message("must be a date YYYY-MM-DD, got {type} {value}",
-                             type=type(value).__name__, value=repr(value)), field=field)
+                             type=type(value).__name__, value=repr(value)), field=field,
+                     code="input.not_a_date")
 
 
 def _in_range(day: dt.date, field: str | None) -> dt.date:
@@ -54,7 +56,7 @@ def _in_range(day: dt.date, field: str | None) -> dt.date:
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise InputError(message("must be a date in the years {first}–{last}, got {value}",
                                  first=MIN_YEAR, last=MAX_YEAR, value=day.isoformat()),
-                         field=field)
+                         field=field, code="input.out_of_range")
     return day
 
 
@@ -63,7 +65,8 @@ def parse_year(value: object, *, field: str | None = None) -> int:
     if type(value) is str and len(value) == 4 and value.isascii() and value.isdigit():
         year = int(value)  # the common case: a file's key "2019"
     elif isinstance(value, bool):
-        raise InputError(message("must be a year, got {value}", value=repr(value)), field=field)
+        raise InputError(message("must be a year, got {value}", value=repr(value)), field=field,
+                         code="input.not_a_year")
     elif isinstance(value, int):
         year = value
     elif isinstance(value, str) and _YEAR_RE.fullmatch(value.strip()):
@@ -71,10 +74,11 @@ def parse_year(value: object, *, field: str | None = None) -> int:
         year = int(value.strip())
     else:
         raise InputError(message("must be a year (four digits), got {value}", value=repr(value)),
-                         field=field)
+                         field=field, code="input.not_a_year")
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InputError(message("must be a year between {first} and {last}, got {value}",
-                                 first=MIN_YEAR, last=MAX_YEAR, value=repr(value)), field=field)
+                                 first=MIN_YEAR, last=MAX_YEAR, value=repr(value)), field=field,
+                         code="input.out_of_range")
     return year
 
 
@@ -87,7 +91,8 @@ def parse_years(text: str, *, field: str = "--years") -> tuple[int, ...]:
             first, _, last = part.partition("-")
             a, b = parse_year(first, field=field), parse_year(last, field=field)
             if b < a:
-                raise InputError(f"range {part!r} ends before it starts", field=field)
+                raise InputError(f"range {part!r} ends before it starts", field=field,
+                                 code="input.date_order")
             years.update(range(a, b + 1))
         else:
             years.add(parse_year(part, field=field))

@@ -44,13 +44,18 @@ MAX_PATIENTS: Final = 10_000_000
 
 
 def _whole(value: object, *, field: str, minimum: int, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(message("must be a whole number ≥ {minimum}, got {value}",
-                                 minimum=minimum, value=repr(value)), field=field)
+                                 minimum=minimum, value=repr(value)), field=field,
+                         code="input.not_a_whole_number")
+    if value < minimum:
+        raise InputError(message("must be a whole number ≥ {minimum}, got {value}",
+                                 minimum=minimum, value=repr(value)), field=field,
+                         code="input.out_of_range")
     if value > maximum:
         raise InputError(message("must be at most {maximum} (larger is implausible for one "
                                  "clinic), got {value}", maximum=Count(maximum),
-                                 value=repr(value)), field=field)
+                                 value=repr(value)), field=field, code="input.out_of_range")
     return value
 
 
@@ -84,7 +89,8 @@ class PatientCounts(Mapping[int, int]):
             except InputError as exc:
                 raise exc.located(field=f"patients.{key}") from None
             if year in data:
-                raise InputError(f"year {year} is given twice", field="patients")
+                raise InputError(f"year {year} is given twice", field="patients",
+                                 code="input.duplicate")
             if type(value) is not int or not 0 <= value <= MAX_PATIENTS:
                 value = _whole(value, field=f"patients.{year}", minimum=0,
                                maximum=MAX_PATIENTS)
@@ -139,7 +145,8 @@ def _to_patient_counts(value: object) -> PatientCounts:
     if type(value) is dict or isinstance(value, Mapping):
         return PatientCounts(value)
     raise InputError(
-        f"must be a table of year = count, got {type(value).__name__}", field="patients"
+        f"must be a table of year = count, got {type(value).__name__}", field="patients",
+        code="input.wrong_type",
     )
 
 
@@ -163,7 +170,8 @@ class CapacityChange:
 
 def _to_capacity_changes(value: object) -> tuple[CapacityChange, ...]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise InputError("must be a list of capacity changes", field="capacities")
+        raise InputError("must be a list of capacity changes", field="capacities",
+                         code="input.wrong_type")
     changes = []
     for item in value:
         if isinstance(item, CapacityChange):
@@ -172,12 +180,12 @@ def _to_capacity_changes(value: object) -> tuple[CapacityChange, ...]:
             changes.append(CapacityChange(on=item[0], capacities=item[1]))
         else:
             raise InputError(f"must be (date, capacities) pairs, got {type(item).__name__}",
-                             field="capacities")
+                             field="capacities", code="input.wrong_type")
     for before, after in itertools.pairwise(changes):
         if after.on <= before.on:
             raise InputError(f"{after.on.isoformat()} must come after "
                              f"{before.on.isoformat()}: the dates are in increasing order",
-                             field=f"capacities.{after.on.isoformat()}")
+                             field=f"capacities.{after.on.isoformat()}", code="input.date_order")
     return tuple(changes)
 
 
@@ -276,7 +284,7 @@ class Membership:
                     message("{on} is outside the membership: a change of capacities comes "
                             "after joined ({joined}){until}", on=change.on, joined=self.joined,
                             until=until),
-                    field=f"capacities.{change.on.isoformat()}")
+                    field=f"capacities.{change.on.isoformat()}", code="input.date_order")
 
     @left.validator
     def _left_after_joined(self, _: Any, value: dt.date | None) -> None:
@@ -285,6 +293,7 @@ class Membership:
                 message("{left} must be after joined ({joined}): left is the first day no "
                         "longer a member", left=value, joined=self.joined),
                 field="left",
+                code="input.date_order",
             )
 
     @property
@@ -313,13 +322,15 @@ class Membership:
 
 def _sort_memberships(value: object) -> tuple[Membership, ...]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise InputError("must be a list of memberships", field="memberships")
+        raise InputError("must be a list of memberships", field="memberships",
+                         code="input.wrong_type")
     items = tuple(value)
     for item in items:
         if not isinstance(item, Membership):
             raise InputError(
                 f"must contain Membership objects, got {type(item).__name__}",
                 field="memberships",
+                code="input.wrong_type",
             )
     # Canonical order, so that equal clusters compare, dump and compute alike
     # whatever order their clinics were listed in. The key covers every field
@@ -372,6 +383,7 @@ class Cluster:
                 message("{registered} is before the founding general assembly ({founded})",
                         registered=value, founded=self.founded),
                 field="registered",
+                code="input.date_order",
             )
 
     @memberships.validator
@@ -384,6 +396,7 @@ class Cluster:
                     path=membership.path,
                     record=membership.label,
                     field="joined",
+                    code="input.date_order",
                 )
 
     @property
@@ -487,4 +500,4 @@ def check_overlaps(clusters: Iterable[Cluster]) -> None:
     first = next(_overlaps_in_order(clusters), None)
     if first is not None:
         raise ConflictError(first.message, path=first.second[1].path,
-                            record=first.second[1].label, field="joined")
+                            record=first.second[1].label, field="joined", code="conflict.overlap")

@@ -48,20 +48,22 @@ def _choice(options: tuple[str, ...], field: str) -> Any:
     def convert(value: object) -> str:
         if value not in options:
             raise InputError(message("must be one of {options}, got {value}",
-                                     options=", ".join(options), value=repr(value)), field=field)
+                                     options=", ".join(options), value=repr(value)), field=field,
+                             code="input.not_a_choice")
         return str(value)
     return convert
 
 
 def _documentation(value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InputError(message("must be a list of documents"), field="documentation")
+        raise InputError(message("must be a list of documents"), field="documentation",
+                         code="input.wrong_type")
     items = list(value)
     for item in items:
         if item not in DOCUMENTATION:
             raise InputError(message("must be among {options}, got {value}",
                                      options=", ".join(DOCUMENTATION), value=repr(item)),
-                             field="documentation")
+                             field="documentation", code="input.not_a_choice")
     return tuple(sorted(set(items)))
 
 
@@ -69,11 +71,11 @@ def _amount(value: object) -> Decimal:
     amount = to_money(value, field="amount")
     if amount <= 0:
         raise InputError(message("must be more than 0, got {value}", value=repr(value)),
-                         field="amount")
+                         field="amount", code="input.out_of_range")
     if amount > _MAX_AMOUNT:
         raise InputError(message("must be at most {maximum} kr (larger is implausible), got "
                                  "{value}", maximum=Count(_MAX_AMOUNT), value=repr(value)),
-                         field="amount")
+                         field="amount", code="input.out_of_range")
     return amount
 
 
@@ -82,7 +84,8 @@ def _optional_rate(value: object) -> Decimal | None:
         return None
     rate = to_money(value, field="hourly_rate", allow_negative=False)
     if rate == 0:
-        raise InputError(message("must be more than 0"), field="hourly_rate")
+        raise InputError(message("must be more than 0"), field="hourly_rate",
+                         code="input.out_of_range")
     return rate
 
 
@@ -92,16 +95,22 @@ def _optional_hours(value: object) -> Decimal | None:
     hours = parse_decimal(value, field="hours", what=N_("a number of hours"))
     if hours <= 0 or hours > 10000:
         raise InputError(message("must be more than 0 and at most {maximum}, got {value}",
-                                 maximum=Count(10000), value=repr(value)), field="hours")
+                                 maximum=Count(10000), value=repr(value)), field="hours",
+                         code="input.out_of_range")
     return hours
 
 
 def _optional_participants(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 100000:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(message("must be a whole number ≥ {minimum}, got {value}", minimum=1,
-                                 value=repr(value)), field="participants")
+                                 value=repr(value)), field="participants",
+                         code="input.not_a_whole_number")
+    if value < 1 or value > 100000:
+        raise InputError(message("must be a whole number ≥ {minimum}, got {value}", minimum=1,
+                                 value=repr(value)), field="participants",
+                         code="input.out_of_range")
     return value
 
 
@@ -136,7 +145,7 @@ def _to_role(value: object) -> str:
 def _bool(value: object) -> bool:
     if not isinstance(value, bool):
         raise InputError(message("must be true or false, got {value}", value=repr(value)),
-                         field="abroad")
+                         field="abroad", code="input.wrong_type")
     return value
 
 
@@ -190,7 +199,8 @@ class Expense:
             "payee": mask_cpr_like(self.payee), "payee_role": self.payee_role,
             "description": mask_cpr_like(self.description), "participants": self.participants,
             "abroad": self.abroad, "documentation": list(self.documentation),
-            "hours": None if self.hours is None else str(self.hours),
+            # Plain notation: hours given as "1e1" are written "10", not "1E+1".
+            "hours": None if self.hours is None else f"{self.hours:f}",
             "hourly_rate": None if self.hourly_rate is None else format_money(self.hourly_rate),
             "recipient": self.recipient,
         }

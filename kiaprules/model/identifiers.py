@@ -35,9 +35,10 @@ def _text(value: object, field: str, what: str) -> str:
             message("must be {what} written as a string (a number loses leading zeros), got "
                     "{value}", what=message(what), value=repr(value)),
             field=field,
+            code="input.wrong_type",
         )
     raise InputError(message("must be {what} as a string, got {type}", what=message(what),
-                             type=type(value).__name__), field=field)
+                             type=type(value).__name__), field=field, code="input.wrong_type")
 
 
 class ProviderNumber(str):
@@ -57,7 +58,7 @@ class ProviderNumber(str):
         text = _text(value, "provider_number", N_("a provider number of 5–6 digits"))
         if not _PROVIDER_RE.fullmatch(text):
             raise InputError(message("must be 5–6 digits, got {value}", value=repr(text)),
-                             field="provider_number")
+                             field="provider_number", code="input.invalid_provider_number")
         return super().__new__(cls, text)
 
     def __repr__(self) -> str:
@@ -96,10 +97,10 @@ class CvrNumber(str):
         text = _text(value, field, N_("a CVR number of 8 digits"))
         if not _CVR_RE.fullmatch(text):
             raise InputError(message("must be 8 digits, got {value}", value=repr(text)),
-                             field=field)
+                             field=field, code="input.invalid_cvr")
         if not cvr_check_digit_ok(text):
             raise InputError(message("fails the CVR modulus-11 check, got {value}",
-                                     value=repr(text)), field=field)
+                                     value=repr(text)), field=field, code="input.invalid_cvr")
         return super().__new__(cls, text)
 
     def __repr__(self) -> str:
@@ -148,11 +149,13 @@ class CprNumber:
             raise InputError(
                 f"must be a CPR number written as a string DDMMYY-SSSS, got {type(value).__name__}",
                 field=field,
+                code="input.wrong_type",
             )
         match = _CPR_RE.fullmatch(value.strip())
         if not match:
             # Never echo the input: it may be a real CPR number with a typo.
-            raise InputError("must be a CPR number DDMMYY-SSSS (10 digits)", field=field)
+            raise InputError("must be a CPR number DDMMYY-SSSS (10 digits)", field=field,
+                             code="input.invalid_cpr")
         day, month, year2, seventh, _ = match.groups()
         year = _cpr_century(int(year2), int(seventh)) + int(year2)
         try:
@@ -161,6 +164,7 @@ class CprNumber:
             raise InputError(
                 f"is not a valid CPR number: {day}{month}{year2} is not a date",
                 field=field,
+                code="input.invalid_cpr",
             ) from None
         object.__setattr__(self, "_digits", "".join(match.groups()))
         object.__setattr__(self, "birth_date", birth)

@@ -65,13 +65,14 @@ def parse_decimal(value: object, *, field: str | None = None, what: str) -> Deci
     named = message(what)
     if isinstance(value, bool):
         raise MoneyTypeError(message("must be {what}, got a bool {value}", what=named,
-                                     value=repr(value)), field=field)
+                                     value=repr(value)), field=field, code="money.wrong_type")
     if isinstance(value, float):
         raise MoneyTypeError(
             message("must be {what} given exactly (a string like '4.33', an int or a "
                     "Decimal), got the float {value}; floats cannot hold øre exactly",
                     what=named, value=repr(value)),
             field=field,
+            code="money.float",
         )
     if isinstance(value, Decimal):
         result = value
@@ -81,25 +82,27 @@ def parse_decimal(value: object, *, field: str | None = None, what: str) -> Deci
         text = value.strip()
         if _STRAY_UNDERSCORE.search(text):
             raise InputError(message("must be {what}, got {value}", what=named,
-                                     value=repr(value)), field=field)
+                                     value=repr(value)), field=field, code="input.not_a_number")
         try:
             result = Decimal(text)
         except decimal.InvalidOperation:
             raise InputError(message("must be {what}, got {value}", what=named,
-                                     value=repr(value)), field=field) from None
+                                     value=repr(value)), field=field,
+                             code="input.not_a_number") from None
         if not text or text[-1] not in "0123456789":
             raise InputError(message("must be {what}, got {value}", what=named,
-                                     value=repr(value)), field=field)
+                                     value=repr(value)), field=field, code="input.not_a_number")
     else:
         raise MoneyTypeError(message("must be {what}, got {type} {value}", what=named,
                                      type=type(value).__name__, value=repr(value)),
-                             field=field)
+                             field=field, code="money.wrong_type")
     if not result.is_finite():
         raise InputError(message("must be {what} (a finite number), got {value}", what=named,
-                                 value=repr(value)), field=field)
+                                 value=repr(value)), field=field, code="input.not_a_number")
     if result.copy_abs() > MAX_KRONER:
         raise InputError(message("is too large: at most {maximum} kr, got {value}",
-                                 maximum=Count(MAX_KRONER), value=repr(value)), field=field)
+                                 maximum=Count(MAX_KRONER), value=repr(value)), field=field,
+                         code="input.out_of_range")
     return result
 
 
@@ -122,7 +125,8 @@ def _quantize(value: Decimal, exp: Decimal, original: object, field: str | None)
         return value.quantize(exp, context=_CONTEXT)
     except decimal.InvalidOperation:
         raise InputError(message("is too large to be kept to the øre, got {value}",
-                                 value=repr(original)), field=field) from None
+                                 value=repr(original)), field=field,
+                         code="input.out_of_range") from None
 
 
 def to_money(value: object, *, field: str | None = None, allow_negative: bool = True) -> Decimal:
@@ -139,10 +143,12 @@ def to_money(value: object, *, field: str | None = None, allow_negative: bool = 
     amount = parse_decimal(value, field=field, what=N_("an amount in kroner"))
     if _places(amount) > 2:
         raise InputError(
-            f"must be kroner to the øre (at most two decimals), got {value!r}", field=field
+            f"must be kroner to the øre (at most two decimals), got {value!r}", field=field,
+            code="input.too_many_decimals",
         )
     if not allow_negative and amount < 0:
-        raise InputError(f"must not be negative, got {value!r}", field=field)
+        raise InputError(f"must not be negative, got {value!r}", field=field,
+                         code="input.out_of_range")
     return _quantize(amount, ORE, value, field)
 
 
@@ -150,10 +156,12 @@ def to_rate(value: object, *, field: str | None = None) -> Decimal:
     """A rate in kroner per unit: an exact, non-negative decimal, at most four decimals."""
     rate = parse_decimal(value, field=field, what=N_("a rate in kroner"))
     if rate < 0:
-        raise InputError(f"must not be negative, got {value!r}", field=field)
+        raise InputError(f"must not be negative, got {value!r}", field=field,
+                         code="input.out_of_range")
     if _places(rate) > _RATE_PLACES:
         raise InputError(
-            f"must have at most {_RATE_PLACES} decimals, got {value!r}", field=field
+            f"must have at most {_RATE_PLACES} decimals, got {value!r}", field=field,
+            code="input.too_many_decimals",
         )
     places = max(2, _places(rate))
     return _quantize(rate, Decimal(1).scaleb(-places), value, field)
@@ -196,7 +204,8 @@ def to_ore(amount: Decimal) -> int:
     numerator, denominator = amount.as_integer_ratio()
     ore, rest = divmod(100 * numerator, denominator)
     if rest:
-        raise InputError(f"must be kroner to the øre, got {amount!r}", field="amount")
+        raise InputError(f"must be kroner to the øre, got {amount!r}", field="amount",
+                         code="input.too_many_decimals")
     return ore
 
 
@@ -321,7 +330,7 @@ def parse_kr_da(text: str) -> Decimal:
     match = _DANISH_KR.fullmatch(text.strip())
     if match is None:
         raise InputError(f"must be an amount written the Danish way (129.900,00 kr.), "
-                         f"got {text!r}")
+                         f"got {text!r}", code="input.not_a_number")
     sign, whole, ore = match.groups()
     return Decimal(f"{'-' if sign == '-' else ''}{whole.replace('.', '')}.{ore}")
 

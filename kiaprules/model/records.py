@@ -213,7 +213,8 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
         raise InputTypeError(f"must be 'decimal', 'ore' or 'float', got "
                              f"{type(money).__name__} {money!r}", field="money")
     if money not in MONEY_MODES:
-        raise InputError(f"must be 'decimal', 'ore' or 'float', got {money!r}", field="money")
+        raise InputError(f"must be 'decimal', 'ore' or 'float', got {money!r}", field="money",
+                         code="input.not_a_choice")
     try:
         # Deferred: pandas is the optional extra kiaprules[pandas], never imported by the core.
         import pandas

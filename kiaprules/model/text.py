@@ -28,10 +28,10 @@ _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
 def _text(value: object, field: str, required: bool) -> str:
     if not isinstance(value, str):
         raise InputError(message("must be text, got {type}", type=type(value).__name__),
-                         field=field)
+                         field=field, code="input.wrong_type")
     text = unicodedata.normalize("NFC", value.strip())
     if required and not text:
-        raise InputError(message("must be non-empty text"), field=field)
+        raise InputError(message("must be non-empty text"), field=field, code="input.invalid_text")
     return mask_cpr_like(text)
 
 
@@ -51,7 +51,7 @@ def name_text(value: object, *, field: str, required: bool = True) -> str:
             if ch != " " and unicodedata.category(ch) in _INVISIBLE:
                 raise InputError(message("must not hold an invisible character ({code}, "
                                          "character {n})", code=f"U+{ord(ch):04X}", n=i + 1),
-                                 field=field)
+                                 field=field, code="input.invalid_text")
     return text
 
 

@@ -456,23 +456,23 @@ def explain(report: PayoutReport, cluster: str | None = None, year: int | None =
     if not report.detail:
         raise InputError("this report was computed with detail=False, without the "
                          "clinic-by-clinic shares an explanation lists; compute it again "
-                         "with detail=True", field="detail")
+                         "with detail=True", field="detail", code="input.no_detail")
     if cluster is None:
         if len(report.clusters) != 1:
             raise InputError("the report has several clusters; name one (--cluster)",
-                             field="cluster")
+                             field="cluster", code="input.ambiguous")
         chosen = report.clusters[0]
     else:
         chosen = report.cluster(cluster)
     if year is None:
         if len(chosen.years) != 1:
-            raise InputError("name a year (--year)", field="year")
+            raise InputError("name a year (--year)", field="year", code="input.missing")
         payout: YearPayout = chosen.years[0]
     else:
         payout = chosen.year(year)
     if payout.due_rule is None or payout.members_rule is None:
         raise InputError("this payout carries no record of the rules that decided it; "
-                         "compute it with compute_payouts", field="year")
+                         "compute it with compute_payouts", field="year", code="input.no_detail")
     return Explanation(
         cluster=chosen.name, year=payout.year, due=payout.due, counted_on=payout.counted_on,
         first_payout=payout.first_payout,
@@ -502,7 +502,7 @@ def explanations(report: PayoutReport, years: Iterable[int] | int | str | None =
     if outside:
         raise InputError(f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not "
                          f"among the report's years ({_years_text(report.years)})",
-                         field="years")
+                         field="years", code="input.unknown_year")
     if cluster is not None:
         return tuple(explain(report, cluster, year) for year in chosen)
     return tuple(explain(report, c.name, y.year) for c in report.clusters for y in c.years

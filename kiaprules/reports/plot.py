@@ -277,7 +277,7 @@ def plot_report(report: PayoutReport, cluster: str | None = None, *,
     if cluster is None:
         if len(report.clusters) != 1:
             raise InputError(f"the report has {len(report.clusters)} clusters; name the one "
-                             "to plot", field="cluster")
+                             "to plot", field="cluster", code="input.ambiguous")
         chosen = report.clusters[0]
     else:
         chosen = report.cluster(cluster)
@@ -438,7 +438,8 @@ def render(draw: Draw, fmt: str) -> bytes:
     True
     """
     if fmt not in FORMATS:
-        raise InputError(f"must be one of {', '.join(FORMATS)}, got {fmt!r}", field="format")
+        raise InputError(f"must be one of {', '.join(FORMATS)}, got {fmt!r}", field="format",
+                         code="input.unknown_format")
     require_matplotlib()
     # deferred: matplotlib is the optional extra kiaprules[plot] (binds ``matplotlib`` too)
     import matplotlib.style

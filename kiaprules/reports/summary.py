@@ -36,6 +36,7 @@ from kiaprules.engine.pricing import (
 from kiaprules.engine.quantities import aggregate, cluster_warnings
 from kiaprules.engine.report import PayoutReport
 from kiaprules.engine.totals import Groups
+from kiaprules.model.canonical import inputs_fingerprint
 from kiaprules.model.cluster import Cluster
 from kiaprules.model.money import format_kr, format_kr_da, format_money, from_ore, plus, total
 from kiaprules.model.records import Records
@@ -137,6 +138,13 @@ class NationalSummary(Records):
     rows: tuple[SummaryRow, ...]
     assumptions: tuple[AssumptionNote, ...]
     warnings: tuple[str, ...]
+    #: The clusters summed, for the inputs' fingerprint (hashed only when rendered).
+    inputs: tuple[Cluster, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def inputs_fingerprint(self) -> str:
+        """sha256 of the inputs in canonical form, as in the payout report's JSON."""
+        return inputs_fingerprint(self.inputs)
 
     def __repr__(self) -> str:
         return result_repr("NationalSummary", self.ruleset_id,
@@ -160,6 +168,7 @@ class NationalSummary(Records):
     def to_dict(self) -> dict[str, Any]:
         return {
             "ruleset": {"id": self.ruleset_id, "fingerprint": self.fingerprint},
+            "inputs": {"fingerprint": self.inputs_fingerprint, "clusters": len(self.inputs)},
             "policies": self.policies,
             "overrides": list(self.overrides),
             "years": [r.to_dict() for r in self.rows],
@@ -314,7 +323,8 @@ def summarise(report: PayoutReport) -> NationalSummary:
                         for (y, p, m), names in sorted(notes.items()))
     return NationalSummary(ruleset_id=report.ruleset_id, fingerprint=report.fingerprint,
                            policies=report.non_default_policies, overrides=report.overrides,
-                           rows=rows, assumptions=assumptions, warnings=tuple(single))
+                           rows=rows, assumptions=assumptions, warnings=tuple(single),
+                           inputs=tuple(report.inputs))
 
 
 def national_summary(
@@ -389,4 +399,4 @@ def national_summary(
         overrides=tuple(str(o) for o in run.overrides), rows=tuple(rows),
         assumptions=tuple(AssumptionNote(year=y, parameter=p, clusters=len(n), message=m)
                           for (y, p, m), n in sorted(names.items())),
-        warnings=tuple(single))
+        warnings=tuple(single), inputs=tuple(run.clusters))

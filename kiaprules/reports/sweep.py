@@ -84,16 +84,17 @@ def _to_overrides(value: object) -> tuple[Override | str, ...]:
         for item in items:
             if not isinstance(item, (str, Override)):
                 raise InputError(f"must be NAME@YEAR=VALUE texts or Override objects, got "
-                                 f"{type(item).__name__}", field="overrides")
+                                 f"{type(item).__name__}", field="overrides",
+                                 code="input.wrong_type")
         return items
     raise InputError(f"must be a list of overrides, got {type(value).__name__}",
-                     field="overrides")
+                     field="overrides", code="input.wrong_type")
 
 
 def _to_policies(value: object) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise InputError(f"must be a table of NAME = VALUE, got {type(value).__name__}",
-                         field="policies")
+                         field="policies", code="input.wrong_type")
     return {str(k): str(v) for k, v in value.items()}
 
 
@@ -118,11 +119,12 @@ class Variant:
             return value
         if not isinstance(value, Mapping):
             raise InputError(f"must be a Variant or a table with name, overrides and "
-                             f"policies, got {type(value).__name__}", field="variants")
+                             f"policies, got {type(value).__name__}", field="variants",
+                             code="input.wrong_type")
         unknown = set(value) - {"name", "overrides", "policies"}
         if unknown:
             raise InputError(f"unknown key {sorted(unknown)[0]!r}; a variant has name, "
-                             "overrides and policies", field="variants")
+                             "overrides and policies", field="variants", code="input.unknown_key")
         return cls(name=value.get("name"), overrides=value.get("overrides", ()),
                    policies=value.get("policies", {}))
 

@@ -47,8 +47,8 @@ class _Loader:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def fail(self, reason: str, key: str) -> RulesetError:
-        return RulesetError(reason, path=self.path, field=key)
+    def fail(self, reason: str, key: str, code: str = "ruleset.malformed") -> RulesetError:
+        return RulesetError(reason, path=self.path, field=key, code=code)
 
     def table(self, value: object, key: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -62,10 +62,11 @@ class _Loader:
             if k not in allowed:
                 raise self.fail(message("unknown key; expected one of {keys}",
                                         keys=", ".join(sorted(allowed))),
-                                f"{key}.{k}" if key else k)
+                                f"{key}.{k}" if key else k, code="ruleset.unknown_key")
         for k in required:
             if k not in table:
-                raise self.fail(message("is missing"), f"{key}.{k}" if key else k)
+                raise self.fail(message("is missing"), f"{key}.{k}" if key else k,
+                                code="ruleset.missing")
 
     def text(self, table: Mapping[str, Any], key: str, name: str) -> str:
         value = table.get(name)
@@ -79,7 +80,8 @@ class _Loader:
         document = self.text(table, key, "document")
         if document not in documents:
             raise self.fail(f"cites {document!r}, which is not among [documents]: "
-                            f"{', '.join(sorted(documents))}", f"{key}.document")
+                            f"{', '.join(sorted(documents))}", f"{key}.document",
+                            code="ruleset.unknown_document")
         optional = {k: self.text(table, key, k) for k in ("url", "note") if k in table}
         return Citation(document=document, section=self.text(table, key, "section"),
                         quote=" ".join(self.text(table, key, "quote").split()), **optional)
@@ -120,7 +122,7 @@ class _Loader:
                 value = None
             else:
                 if "value" not in vt:
-                    raise self.fail("is missing", f"{vkey}.value")
+                    raise self.fail("is missing", f"{vkey}.value", code="ruleset.missing")
                 try:
                     value = convert_value(kind, vt["value"], field="value")
                 except KiapRulesError as exc:
@@ -136,7 +138,7 @@ class _Loader:
                 raise self.fail(
                     f"date {start.isoformat()} {what} the previous value's "
                     f"({entries[-1].start.isoformat()}); values must be in date order "
-                    "without overlaps", f"{vkey}.from")
+                    "without overlaps", f"{vkey}.from", code="ruleset.date_order")
             entries.append(DatedValue(start=start, end=None, value=value, status=status,
                                       reason=reason.strip() if reason else None,
                                       citation=citation, replaces=replaces))
@@ -218,7 +220,8 @@ def ruleset_folders() -> list[str]:
             continue
         if not os.path.isdir(entry):
             raise InputError(f"{entry!r} is not a folder (it names folders of ruleset files, "
-                             f"separated by {os.pathsep!r})", field=RULESETS_VARIABLE)
+                             f"separated by {os.pathsep!r})", field=RULESETS_VARIABLE,
+                             code="input.unreadable")
         real = os.path.realpath(entry)
         if real not in seen:
             seen.add(real)
@@ -242,7 +245,7 @@ def _ruleset_files() -> dict[str, str]:
             names = sorted(os.listdir(folder))
         except OSError as exc:  # a folder that cannot be listed: one line, naming it
             raise InputError(f"{folder!r} cannot be read ({exc.strerror})",
-                             field=RULESETS_VARIABLE) from None
+                             field=RULESETS_VARIABLE, code="input.unreadable") from None
         for name in names:
             if not name.endswith(".toml") or name == ".toml":
                 continue
@@ -258,7 +261,8 @@ def _ruleset_files() -> dict[str, str]:
 
 def _twice(ruleset_id: str, first: str, second: str) -> InputError:
     return InputError(f"ruleset id {ruleset_id!r} is in two places, {first} and {second}; an "
-                      f"id must name one ruleset (rename one, or give a path)", field="ruleset")
+                      f"id must name one ruleset (rename one, or give a path)", field="ruleset",
+                      code="input.ambiguous")
 
 
 def _load_by_id(ruleset_id: str, path: str) -> Ruleset:
@@ -267,7 +271,7 @@ def _load_by_id(ruleset_id: str, path: str) -> Ruleset:
     if ruleset.id != ruleset_id:
         raise RulesetError(f"is {ruleset.id!r}, but the file is named {ruleset_id}.toml; a "
                            "ruleset found by its id must hold the ruleset of that id",
-                           path=path, field="ruleset.id")
+                           path=path, field="ruleset.id", code="ruleset.malformed")
     return ruleset
 
 
@@ -302,7 +306,8 @@ _CACHE: dict[str, tuple[bytes, Ruleset]] = {}
 def ruleset_from_data(data: Mapping[str, Any], *, source: str = "<data>") -> Ruleset:
     """A ruleset from plain data in the file layout (what :meth:`Ruleset.to_data` gives)."""
     if not isinstance(data, Mapping):
-        raise RulesetError(f"must be a table, got {type(data).__name__}", path=source)
+        raise RulesetError(f"must be a table, got {type(data).__name__}", path=source,
+                           code="ruleset.malformed")
     return _Loader(source).ruleset(data)
 
 
@@ -325,7 +330,7 @@ def split_pin(ruleset: str) -> tuple[str, str | None]:
     if not name or not _HEX.fullmatch(digits):
         raise InputError(f"a pinned ruleset is ID@sha256: or PATH@sha256: and the 64 "
                          f"hexadecimal digits of its fingerprint, got {ruleset!r}",
-                         field="ruleset")
+                         field="ruleset", code="input.syntax")
     return name, "sha256:" + digits.lower()
 
 
@@ -364,9 +369,9 @@ def ruleset_file(ruleset: str | os.PathLike[str]) -> str:
         known = ", ".join(sorted(_ruleset_files()))
         if len(folders) == 1:
             raise InputError(f"no shipped ruleset {text!r}; shipped: {known} (or give a path)",
-                             field="ruleset")
+                             field="ruleset", code="input.unknown_ruleset")
         raise InputError(f"no ruleset {text!r}, shipped or in {RULESETS_VARIABLE}; known: "
-                         f"{known} (or give a path)", field="ruleset")
+                         f"{known} (or give a path)", field="ruleset", code="input.unknown_ruleset")
     return found[0]
 
 
@@ -387,7 +392,8 @@ def load_ruleset(ruleset: str | os.PathLike[str] = "dk-kiap") -> Ruleset:
         # A path names itself in the error; an id is named in the reason.
         raise InputError(f"{'' if by_path else repr(text) + ' '}has fingerprint "
                          f"{result.fingerprint}, not the pinned {pinned}",
-                         path=name if by_path else None, field="ruleset")
+                         path=name if by_path else None, field="ruleset",
+                         code="input.fingerprint_mismatch")
     return result
 
 

@@ -46,7 +46,7 @@ class Override:
         name, at, when = spec.partition("@")
         if not eq or not at or not name.strip() or not value.strip():
             raise InputError(f"must be NAME@YEAR=VALUE (e.g. operating_rate@2019=4.26), got "
-                             f"{text!r}", field="--set")
+                             f"{text!r}", field="--set", code="input.syntax")
         when = when.strip()
         if len(when) == 10:
             start, end = parse_date(when, field="--set"), None
@@ -54,7 +54,8 @@ class Override:
             a, _, b = when.partition("-")
             first, last = parse_year(a, field="--set"), parse_year(b, field="--set")
             if last < first:
-                raise InputError(f"year range {when!r} ends before it starts", field="--set")
+                raise InputError(f"year range {when!r} ends before it starts", field="--set",
+                                 code="input.date_order")
             start, end = dt.date(first, 1, 1), dt.date(last + 1, 1, 1)
         else:
             year = parse_year(when, field="--set")

@@ -212,7 +212,8 @@ def check_payout_ruleset(ruleset: Ruleset) -> None:
     for name in PAYOUT_PARAMETERS:
         if name not in ruleset.parameters:
             raise RulesetError(f"is missing: the payout engine needs it (ruleset {ruleset.id!r})",
-                               path=ruleset.source, field=f"parameters.{name}")
+                               path=ruleset.source, field=f"parameters.{name}",
+                               code="ruleset.incomplete")
     for name, known in PAYOUT_POLICIES.items():
         policy = ruleset.policies.get(name)
         if policy is None and name in OPTIONAL_POLICIES:
@@ -220,10 +221,10 @@ def check_payout_ruleset(ruleset: Ruleset) -> None:
         if policy is None:
             raise RulesetError(f"is missing: the payout engine needs policy {name!r} "
                                f"(ruleset {ruleset.id!r})", path=ruleset.source,
-                               field=f"policies.{name}")
+                               field=f"policies.{name}", code="ruleset.incomplete")
         unknown = sorted(set(policy.choices) - known)
         if unknown:
             raise RulesetError(
                 f"offers {', '.join(repr(u) for u in unknown)}, which the payout engine cannot "
                 f"apply; it knows {', '.join(sorted(known))}", path=ruleset.source,
-                field=f"policies.{name}.choices")
+                field=f"policies.{name}.choices", code="ruleset.unsupported")

@@ -83,7 +83,7 @@ class MonthDay:
             except ValueError:
                 pass
         raise InputError(f"must be a day that exists in every year, written 'MM-DD', got "
-                         f"{value!r}", field=field)
+                         f"{value!r}", field=field, code="input.not_a_date")
 
     def in_year(self, year: int) -> dt.date:
         return dt.date(year, self.month, self.day)
@@ -177,6 +177,7 @@ class Parameter:
                 f"no value of {self.name} before {self.first_date.isoformat()} "
                 f"(asked for {day.isoformat()}); the ruleset does not cover that date",
                 field=self.name, date=day,
+                code="not_covered.before_first_date",
             )
         for entry in reversed(self.values):
             if entry.start <= day:
@@ -252,7 +253,8 @@ class Ruleset(Records):
         except KeyError:
             raise NotCoveredError(
                 f"the ruleset {self.id!r} has no parameter {name!r}; it has "
-                f"{', '.join(sorted(self.parameters))}", field=name
+                f"{', '.join(sorted(self.parameters))}", field=name,
+                code="not_covered.unknown_parameter",
             ) from None
 
     def policy_choice(self, name: str, chosen: Mapping[str, str] | None = None) -> str:
@@ -261,7 +263,7 @@ class Ruleset(Records):
             policy = self.policies[name]
         except KeyError:
             raise NotCoveredError(f"the ruleset {self.id!r} has no policy {name!r}",
-                                  field=name) from None
+                                  field=name, code="not_covered.unknown_policy") from None
         return (chosen or {}).get(name, policy.default)
 
     def check_policies(self, chosen: Mapping[str, str]) -> dict[str, str]:
@@ -276,11 +278,11 @@ class Ruleset(Records):
             if name not in self.policies:
                 raise InputError(
                     f"unknown policy; the ruleset has {', '.join(sorted(self.policies))}",
-                    field=name)
+                    field=name, code="input.unknown_policy")
             if value not in self.policies[name].choices:
                 raise InputError(
                     f"must be one of {', '.join(self.policies[name].choices)}, got {value!r}",
-                    field=name)
+                    field=name, code="input.not_a_choice")
         return {name: chosen.get(name, p.default) for name, p in sorted(self.policies.items())}
 
     def lookup(
@@ -318,6 +320,7 @@ class Ruleset(Records):
                 f"no published value of {name} for {on.isoformat()} ({entry.reason}); {why} "
                 "to carry a value forward (interpretation I5)",
                 field=name, date=on,
+                code="not_covered.unpublished",
             )
         last = earlier[-1]
         shown = format_value(param.kind, last.value)
@@ -345,15 +348,16 @@ class Ruleset(Records):
         """
         param = self.parameter(name)
         if not isinstance(start, dt.date) or (end is not None and not isinstance(end, dt.date)):
-            raise InputError(f"override of {name}: start and end must be dates", field=name)
+            raise InputError(f"override of {name}: start and end must be dates", field=name,
+                             code="input.wrong_type")
         if start < param.first_date:
             raise InputError(
                 f"override of {name} from {start.isoformat()}: the ruleset has no value before "
                 f"{param.first_date.isoformat()}, and an override does not extend it backwards",
-                field=name)
+                field=name, code="input.out_of_range")
         if end is not None and end <= start:
             raise InputError(f"override of {name}: end {end} must be after start {start}",
-                             field=name)
+                             field=name, code="input.date_order")
         new_value = convert_value(param.kind, value, field=name)
         shown = format_value(param.kind, new_value)
         why = reason or f"override: {name} set to {shown} by the caller"
@@ -513,15 +517,17 @@ def convert_value(kind: str, value: object, *, field: str) -> Any:
         return to_rate(value, field=field)
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InputError(f"must be a whole number, got {value!r}", field=field)
+            raise InputError(f"must be a whole number, got {value!r}", field=field,
+                             code="input.not_a_whole_number")
         if not 0 <= value <= MAX_INTEGER:
             # A count of months: negative is nonsense, and beyond a century it would
             # push dates past any calendar the rules speak of.
             raise InputError(f"must be a whole number from 0 to {MAX_INTEGER:,}, got {value!r}",
-                             field=field)
+                             field=field, code="input.out_of_range")
         return value
     if kind == "month_day":
         return MonthDay.parse(value, field=field)
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"must be non-empty text, got {value!r}", field=field)
+        raise InputError(f"must be non-empty text, got {value!r}", field=field,
+                         code="input.invalid_text")
     return value.strip()

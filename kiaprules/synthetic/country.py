@@ -350,10 +350,11 @@ def _names(scale_clusters: int) -> list[list[str]]:
 
 def _scale_clusters(scale: object) -> int:
     if isinstance(scale, bool) or not isinstance(scale, (int, float)):
-        raise InputError(f"must be a number, got {scale!r}", field="scale")
+        raise InputError(f"must be a number, got {scale!r}", field="scale",
+                         code="input.not_a_number")
     if not 0 < scale <= MAX_SCALE:
         raise InputError(f"must be above 0 and at most {MAX_SCALE}, got {scale!r}",
-                         field="scale")
+                         field="scale", code="input.out_of_range")
     return max(1, round(CLUSTERS * scale))
 
 
@@ -365,7 +366,8 @@ def generate_country(*, seed: int = 2024, scale: float = 1.0) -> tuple[Cluster, 
     ten times as many, each block of 116 matching §1 on its own.
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError(f"must be a whole number, got {seed!r}", field="seed")
+        raise InputError(f"must be a whole number, got {seed!r}", field="seed",
+                         code="input.not_a_whole_number")
     wanted = _scale_clusters(scale)
     rng = random.Random(seed)
     # Provider numbers: an affine permutation of 100000–999999, so that they
@@ -380,7 +382,7 @@ def generate_country(*, seed: int = 2024, scale: float = 1.0) -> tuple[Cluster, 
     drafts = drafts[:wanted]
     if next_provider[0] > _PROVIDER_SPACE:
         raise InputError(f"needs {next_provider[0]:,} provider numbers; there are "
-                         f"{_PROVIDER_SPACE:,}", field="scale")
+                         f"{_PROVIDER_SPACE:,}", field="scale", code="input.out_of_range")
     clusters = []
     for d in drafts:
         memberships = []

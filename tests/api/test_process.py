@@ -26,6 +26,7 @@ from kiaprules import (
     classify_expenses,
     clusters_from_data,
     compute_payouts,
+    json_schema,
     load_clusters,
     load_expense_records,
     load_ledger_input,
@@ -81,6 +82,7 @@ CALLS: dict[str, Callable[[], Any]] = {
     "cli.main --help": lambda: main(["--help"], out=io.StringIO(), err=io.StringIO()),
     "cli.main bad input": lambda: main(["check", "absent.toml"], out=io.StringIO(),
                                        err=io.StringIO()),
+    "json_schema": lambda: json_schema("payouts"),
 }
 
 

@@ -66,6 +66,7 @@ PUBLIC = {
     "compare_reports",
     "compute_payouts",
     "dumps_clusters",
+    "json_schema",
     "ledger_input_from_data",
     "load_clusters",
     "load_expense_records",
@@ -104,9 +105,9 @@ def test_every_public_name_is_importable() -> None:
     assert set(namespace) - {"__builtins__"} == PUBLIC
 
 
-LAYERED = ("kiaprules.errors", "kiaprules.model.", "kiaprules.rules.", "kiaprules.engine.",
-           "kiaprules.reports.", "kiaprules.expenses.", "kiaprules.formats.", "kiaprules.audit.",
-           "kiaprules.synthetic.")
+LAYERED = ("kiaprules.errors", "kiaprules._schemas", "kiaprules.model.", "kiaprules.rules.",
+           "kiaprules.engine.", "kiaprules.reports.", "kiaprules.expenses.", "kiaprules.formats.",
+           "kiaprules.audit.", "kiaprules.synthetic.")
 
 
 def test_public_objects_live_in_the_layered_package() -> None:

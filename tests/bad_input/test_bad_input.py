@@ -43,6 +43,7 @@ import pytest
 from conftest import EXAMPLE_CLUSTER, EXAMPLES, REPO_ROOT, SHIPPED_RULESET
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from schema_check import assert_valid
 
 import kiaprules._files
 from kiaprules import (
@@ -174,12 +175,13 @@ def test_every_corpus_file_has_exactly_one_entry() -> None:
 
 def test_the_manifest_is_complete_and_consistent() -> None:
     allowed = {"file", "about", "command", "also", "ruleset", "receipt", "path", "record",
-               "field", "status", "contains", "xfail", "xfail_in", "api"}
+               "field", "status", "code", "contains", "xfail", "xfail_in", "api"}
     for case in EXPECTED:
         assert set(case) <= allowed, case["file"]
         assert {"file", "about", "command", "record", "field", "status"} <= set(case)
         assert case["status"] in (1, 2)
         assert case["status"] == 2 or case["command"] == "verify"
+        assert ("code" in case) == (case["status"] == 2), case["file"]
         for other in case.get("also", []):
             assert Path(corpus_path(other)).is_file(), other
     # Every kind of file has each kind of defect the issue names.
@@ -225,6 +227,7 @@ def test_corpus_file_raises_one_error_naming_file_record_and_field(
     assert exc.path == path, message
     assert exc.record == (case["record"] or None), message
     assert exc.field == (case["field"] or None), message
+    assert exc.code == case["code"], message
     for part in (case["record"], case["field"], case.get("contains", "")):
         assert part in message
     json.dumps(exc.to_dict())  # the structured form is JSON-ready
@@ -251,6 +254,26 @@ def test_corpus_file_on_the_command_line_is_one_line_on_stderr(
     assert err.startswith(f"kiaprules: error: {path}"), err
     for part in (case["record"], case["field"], case.get("contains", "")):
         assert part in err
+
+
+@pytest.mark.parametrize("case", [p for p in _cases("cli") if p.values[0]["status"] == 2
+                                  and p.values[0]["command"] != "verify"])
+def test_corpus_file_under_format_json_is_one_line_of_json_with_its_code(
+    case: dict[str, Any], capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --format json the one line on stderr is the error as JSON (verify has no --format)."""
+    path = corpus_path(case.get("path", case["file"]))
+    status, out, err = run_cli([*_argv(case), "--format", "json"], capsys)
+    assert status == 2, err
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    document = json.loads(err)
+    assert_valid("error", document)
+    error = document["error"]
+    assert error["code"] == case["code"]
+    assert (error["path"], error["record"], error["field"]) == (
+        path, case["record"] or None, case["field"] or None)
+    assert error["message"].startswith(path)
 
 
 def _first_of_each_kind() -> list[Any]:

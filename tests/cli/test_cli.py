@@ -11,9 +11,14 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_CLUSTER, REPO_ROOT, SHIPPED_RULESET
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from schema_check import assert_valid
 
-from kiaprules import load_ruleset
-from kiaprules.cli import main
+from kiaprules import json_schema, load_ruleset
+from kiaprules._render import json_line
+from kiaprules._schemas import SCHEMAS
+from kiaprules.cli import commands, main
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -401,3 +406,166 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error() -> None:
     err = child.stderr.read().decode("utf-8")
     assert child.wait(timeout=120) == 0
     assert err == ""
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+def test_schema_without_a_name_lists_every_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["schema"], capsys)
+    assert status == 0 and err == ""
+    listed = [line.split()[0] for line in out.splitlines()[2:]]
+    assert listed == sorted(SCHEMAS)
+    assert {"payouts", "explain", "compare", "national", "sweep", "reproduce", "expenses",
+            "ledger", "receipt", "check", "rulesets", "ruleset", "error"} <= set(listed)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_schema_name_prints_the_shipped_schema(name: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["schema", name], capsys)
+    assert status == 0 and err == ""
+    assert out == (REPO_ROOT / "kiaprules" / "schemas" / f"{name}.json").read_text(
+        encoding="utf-8")
+    assert json.loads(out) == json_schema(name)
+
+
+def test_schema_of_an_unknown_name_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(["schema", "payout"], capsys)
+    assert status == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith("kiaprules: error: schema: no schema 'payout'; the schemas are check,")
+
+
+# --- errors as JSON under --format json --------------------------------------------------------
+
+
+JSON_FAILURES = [
+    (["check", "absent.toml", "--format", "json"], "input.no_such_file"),
+    (["payouts", "absent.toml", "--format", "json"], "input.no_such_file"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format=json", "--policy", "clawback"], "input.syntax"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format", "json", "--policy", "clawback=sometimes"],
+     "input.not_a_choice"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format", "json", "--strict", "--years", "2020"],
+     "not_covered.unpublished"),
+    (["national", str(EXAMPLE_CLUSTER), "--format", "json", "--set", "operating_rate=4"],
+     "input.syntax"),
+    (["explain", str(EXAMPLE_CLUSTER), "--year", "2019", "--cluster", "Nowhere",
+      "--format", "json"], "input.unknown_cluster"),
+    (["ruleset", "show", "no-such-ruleset", "--format", "json"], "input.unknown_ruleset"),
+    (["reproduce", "absent.toml", "--format", "json"], "input.no_such_file"),
+    (["payouts", "--format", "json"], "input.usage"),
+    (["payouts", str(EXAMPLE_CLUSTER), "--format", "json", "--frobnicate"], "input.usage"),
+    (["verify", "receipt.json", "--format", "json"], "input.usage"),
+]
+
+
+@pytest.mark.parametrize("argv, code", JSON_FAILURES, ids=[" ".join(a[:2]) + " " + c
+                                                            for a, c in JSON_FAILURES])
+def test_a_failure_under_format_json_is_one_line_of_json_on_stderr(
+    argv: list[str], code: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(argv, capsys)
+    assert status == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    error = json.loads(err)["error"]
+    assert error["code"] == code
+    assert list(error) == ["error", "code", "message", "reason", "path", "record", "field",
+                           "date"]
+    assert error["error"] == "InputError" or code.startswith("not_covered")
+    assert_valid("error", json.loads(err))
+    if argv[0] == "verify":  # its --format json is the usage error
+        return
+    # The same failure without --format json: the one line of text, as before.
+    words = [w for w in argv if w not in ("--format", "json", "--format=json")]
+    status_text, _, err_text = run(words, capsys)
+    assert status_text == 2 and len(err_text.splitlines()) == 1
+    assert not err_text.startswith("{")
+    assert error["message"].split(": ")[-1] in err_text
+
+
+def test_the_json_error_is_the_same_in_every_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """JSON is for programs: under --lang da the error line is the same JSON (the text is
+    Danish only without --format json)."""
+    english = run(["check", "absent.toml", "--format", "json"], capsys)
+    danish = run(["--lang", "da", "check", "absent.toml", "--format", "json"], capsys)
+    assert danish == english
+    assert json.loads(danish[2])["error"]["message"] == "absent.toml: no such file"
+    status, _, text = run(["--lang", "da", "check", "absent.toml"], capsys)
+    assert status == 2 and not text.startswith("{") and "absent.toml" in text
+
+
+def test_the_json_error_names_file_record_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(BROKEN_CLUSTER, encoding="utf-8")
+    status, _, err = run(["check", str(path), "--format", "json"], capsys)
+    assert status == 2
+    assert json.loads(err)["error"] == {
+        "error": "InputError", "code": "input.not_a_whole_number",
+        "message": f"{path}: clinic[2] (022222): capacities: must be a whole number ≥ 1, got 2.5",
+        "reason": "must be a whole number ≥ 1, got 2.5", "path": str(path),
+        "record": "clinic[2] (022222)", "field": "capacities", "date": None}
+
+
+def test_a_bug_under_format_json_is_one_line_of_json_with_code_internal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(args: object, out: object) -> int:
+        raise RuntimeError("boom for 010180-1234\non two lines")
+
+    monkeypatch.setattr(commands, "_cmd_rulesets", broken)
+    monkeypatch.delenv("KIAPRULES_DEBUG", raising=False)
+    status, out, err = run(["rulesets", "--format", "json"], capsys)
+    assert status == 3 and out == ""
+    assert len(err.splitlines()) == 1
+    error = json.loads(err)["error"]
+    assert (error["error"], error["code"]) == ("InternalError", "internal")
+    assert error["reason"] == "RuntimeError: boom for 010180-XXXX\\non two lines"
+    assert "KIAPRULES_DEBUG" in error["message"]
+    assert_valid("error", json.loads(err))
+    status, _, err = run(["rulesets"], capsys)
+    assert status == 3
+    assert err.startswith("kiaprules: internal error: RuntimeError: boom for 010180-XXXX")
+    assert len(err.splitlines()) == 1
+    monkeypatch.setenv("KIAPRULES_DEBUG", "1")  # then the traceback, for whoever debugs it
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["rulesets", "--format", "json"], out=io.StringIO())
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Nd", "Cs")), max_size=12)  # no CPR digits
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TEXT,
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(_TEXT, inner, max_size=4), max_leaves=25)
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (k, *_texts(v))]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_JSON)
+def test_the_error_line_is_json_on_one_line(value: object) -> None:
+    """json_line: what json.dumps writes (compact), every text sanitized, never a second line."""
+    line = json_line(value)
+    assert line.endswith("\n") and "\n" not in line[:-1] and "\r" not in line
+    assert json.loads(line) == value
+    if all(t.isprintable() for t in _texts(value)):
+        assert line == json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_the_error_line_refuses_what_is_not_json() -> None:
+    with pytest.raises(TypeError):
+        json_line({1: "a"})
+    with pytest.raises(TypeError):
+        json_line({"amount": 1.5})

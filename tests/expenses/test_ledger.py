@@ -503,8 +503,11 @@ def test_cli_ledger_policy_reaches_the_classification_of_the_expenses(
         expected.cluster(CLUSTER.name).years[0].total)
     status, out, err = run([*args, "--policy", "participants_missing=maybe"], capsys)
     assert (status, out) == (2, "")
-    assert err == ("kiaprules: error: participants_missing: must be one of review, ignore, "
-                   "got 'maybe'\n")
+    # Under --format json the one line on stderr is the error as JSON.
+    error = json.loads(err)["error"]
+    assert (error["code"], error["field"]) == ("input.not_a_choice", "participants_missing")
+    assert error["message"] == ("participants_missing: must be one of review, ignore, "
+                                "got 'maybe'")
 
 
 @pytest.mark.parametrize(("text", "record", "field"), [

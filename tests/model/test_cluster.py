@@ -510,4 +510,4 @@ def test_the_overlap_check_equals_comparing_every_pair(clusters: list[Cluster]) 
     first = expected[0]
     assert info.value.to_dict() == ConflictError(
         first.message, path=first.second[1].path, record=first.second[1].label,
-        field="joined").to_dict()
+        field="joined", code="conflict.overlap").to_dict()

@@ -331,6 +331,25 @@ def test_the_national_summary_equals_the_report_s_on_generated_scenarios(
             assert national_summary(clusters, years=years, policies=policies) == expected
 
 
+def test_the_national_json_names_its_inputs_as_the_payout_report_does(shipped: Country) -> None:
+    report = compute_payouts(shipped, years=YEARS)
+    straight = national_summary(shipped, years=YEARS).to_dict()
+    assert list(straight)[:3] == ["ruleset", "inputs", "policies"]
+    assert straight["inputs"] == report.summary().to_dict()["inputs"] == \
+        report.to_dict()["inputs"] == {"fingerprint": report.inputs_fingerprint, "clusters": 116}
+    # The clusters in another order are the same inputs; one patient more is not.
+    assert national_summary(list(reversed(shipped)), years=YEARS).to_dict()["inputs"] == \
+        straight["inputs"]
+    first = shipped[0]
+    member = first.memberships[0]
+    year = min(member.clinic.patients)
+    more = attrs.evolve(member, clinic=attrs.evolve(member.clinic, patients={
+        **member.clinic.patients, year: member.clinic.patients[year] + 1}))
+    changed = [attrs.evolve(first, memberships=(more, *first.memberships[1:])), *shipped[1:]]
+    assert national_summary(changed, years=YEARS).to_dict()["inputs"]["fingerprint"] != \
+        straight["inputs"]["fingerprint"]
+
+
 def test_a_negative_year_is_warned_about_in_the_national_summary() -> None:
     cluster = Cluster(name="K", cvr="12345674", coordinator="Anne Jensen",
                       founded="2022-02-01", memberships=[

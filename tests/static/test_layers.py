@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "_files": 0,
     "_render": 0,
     "_i18n": 0,
+    "_schemas": 0,
     "model": 1,
     "rules": 2,
     "engine": 3,
