@@ -158,6 +158,8 @@ def _rebuild(msgid: str, plural: str | None, n: int, items: tuple[tuple[str, Any
 
 
 def _shown(value: Any, lang: str) -> str:
+    if type(value) is str:  # the common value (a name, a provider number): as it is
+        return value
     if isinstance(value, dt.date):
         return format_date_da(value) if lang == "da" else value.isoformat()
     if isinstance(value, Decimal):
