@@ -580,12 +580,14 @@ def _sweep_variants(args: argparse.Namespace, ruleset: Ruleset) -> list[dict[str
 
 
 def _cmd_sweep(args: argparse.Namespace, out: TextIO) -> int:
+    fmt = _plot_format(args)
     ruleset = load_ruleset(args.ruleset)
     variants = _sweep_variants(args, ruleset)
     clusters = _read_clusters(args, args.files)
     years = parse_years(args.years) if args.years else None
     result = sweep(clusters, variants, ruleset, years=years, overrides=args.set,
                    policies=_policies(args.policy), strict=args.strict)
+    _write_plot(args, fmt, result.plot)
     out.write(_render(result, args.format, args.lang))
     return EXIT_OK
 
@@ -756,6 +758,7 @@ def _parser(streams: tuple[TextIO, TextIO] | None = None) -> _Parser:
     p.add_argument("--years", metavar="A-B", help="the years whose payouts are added up "
                    "(default: the earliest founding year to the last year with patient counts)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _plot_option(p, "each variant's total against the swept value")
     p.set_defaults(run=_cmd_sweep)
 
     p = sub.add_parser("generate", help="write a synthetic country of clusters (Håndbog 2024 "

@@ -594,6 +594,29 @@ def test_payouts_compare_plot_draws_the_differences(
     assert b"Difference per year" in target.read_bytes()
 
 
+def test_sweep_plot_draws_the_total_against_the_swept_value(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "sweep.svg"
+    argv = ["sweep", str(EXAMPLE_CLUSTER), "--parameter", "operating_rate@2024",
+            "--values", "3.50,3.55,3.60", "--years", "2024"]
+    status, out, err = cli([*argv, "--plot", str(target)], capsys)
+    assert (status, err) == (0, "")
+    assert out == cli(argv, capsys)[1]  # the table is printed as without --plot
+    result = sweep(KOEGE, [{"name": f"operating_rate@2024={v}",
+                            "overrides": [f"operating_rate@2024={v}"]}
+                           for v in ("3.50", "3.55", "3.60")], years=[2024])
+    assert target.read_bytes() == render(result.plot, "svg")
+
+
+def test_a_bad_sweep_plot_file_is_refused_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = cli(["sweep", str(EXAMPLE_CLUSTER), "--parameter", "operating_rate@2024",
+                            "--values", "3.50", "--plot", str(tmp_path / "x.pdf")], capsys)
+    assert (status, out) == (2, "")
+    assert err == f"kiaprules: error: --plot: must name a .png or .svg file, got " \
+                  f"'{tmp_path / 'x.pdf'}'\n"
+
+
 def test_the_same_command_writes_the_same_svg(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     files = [tmp_path / "a.svg", tmp_path / "b.svg"]
