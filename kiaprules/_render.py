@@ -141,20 +141,26 @@ def _write(value: Any, newline: str, out: list[str]) -> None:
                 _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "]")
-    elif kind is str:
-        out.append(json_string(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif kind is int:
-        out.append(int.__repr__(value))
-    elif isinstance(value, str):  # a Message (kiaprules._i18n): its English text
-        out.append(json_string(str(value)))
     else:
-        raise TypeError(f"cannot write {kind.__name__} as JSON")
+        out.append(_scalar(value))
+
+
+def _scalar(value: Any) -> str:
+    """A JSON value that is not a container, as text (both writers' one home for it)."""
+    kind = type(value)
+    if kind is str:
+        return json_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if isinstance(value, str):  # a Message (kiaprules._i18n): its English text
+        return json_string(str(value))
+    raise TypeError(f"cannot write {kind.__name__} as JSON")
 
 
 def _write_compact(value: Any, out: list[str]) -> None:
@@ -182,20 +188,8 @@ def _write_compact(value: Any, out: list[str]) -> None:
                 _write_compact(item, out)
             separator = ","
         out.append("]" if value else "[]")
-    elif kind is str:
-        out.append(json_string(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif kind is int:
-        out.append(int.__repr__(value))
-    elif isinstance(value, str):  # a Message (kiaprules._i18n): its English text
-        out.append(json_string(str(value)))
     else:
-        raise TypeError(f"cannot write {kind.__name__} as JSON")
+        out.append(_scalar(value))
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
