@@ -88,9 +88,14 @@ def quantities(document: Mapping[str, Any], years: Iterable[int]) -> Quantities:
             clawed: dict[int, int] = {}
             for paid_year, c in startup_paid:
                 _, caps, joined, left, _, _ = c
-                # Rule 8, I3: left within 12 months of joining, deducted the year after.
-                if left is not None and left.year + 1 == year and left < _plus_twelve_months(
-                        joined):
+                # Rule 8, I3: left within 12 months of joining; deducted (C1) in the
+                # payout of the first year whose counting day is on or after the day
+                # it left: the year after, or the same year for a 1 January leaver.
+                if left is None:
+                    continue
+                counting = registered if left.year == founded.year else dt.date(left.year, 1, 1)
+                first_not_counted = left.year if counting >= left else left.year + 1
+                if first_not_counted == year and left < _plus_twelve_months(joined):
                     clawed[paid_year] = clawed.get(paid_year, 0) + caps
             if year in wanted and (patients or capacities or clawed):
                 out[(name, year)] = (patients, capacities, clawed)

@@ -187,12 +187,15 @@ class clawback_due(Variable):
     value_type = bool
     entity = Membership
     definition_period = YEAR
-    label = "Left within its first year, the year before (I3)"
+    label = "Left within its first year; due in the first year it is not counted (I3, C1)"
 
     def formula(membership, period, parameters):
         leaving = membership("left", period)
         window = int(parameters(period).clawback_window_months)
-        return ((_year(leaving) + 1 == period.start.year)
+        # C1: counted last year, not this year: this year's counting day is the
+        # first on or after the day it left.
+        return ((leaving <= membership("counted_on", period))
+                & (leaving > membership("counted_on", period.last_year))
                 & (leaving < _anniversary(membership("joined", period), window)))
 
 
