@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from kiaprules import compare_reports, compute_payouts, load_clusters, national_summary, sweep
-from kiaprules.reports.plot import Draw, render
+from kiaprules.reports.plot import Draw, write_svgs
 
 HERE = Path(__file__).resolve().parent
 COUNTRY = HERE.parents[1] / "examples" / "denmark.json"
@@ -51,12 +51,7 @@ def charts() -> dict[str, Draw]:
 
 def main(folder: Path = HERE) -> list[Path]:
     """Write every figure into ``folder``; the paths written."""
-    written = []
-    for name, draw in charts().items():
-        path = folder / name
-        path.write_bytes(render(draw, "svg"))
-        written.append(path)
-    return written
+    return write_svgs(charts(), folder)
 
 
 if __name__ == "__main__":

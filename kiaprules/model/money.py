@@ -22,8 +22,8 @@ from kiaprules.errors import InputError, MoneyTypeError
 
 __all__ = ["ORE", "ZERO", "difference", "exact_quotient", "format_kr", "format_kr_da",
            "format_money", "format_rate", "from_ore", "negated", "ore_half_up", "parse_decimal",
-           "parse_kr_da", "per_unit_ore", "plus", "product_ore", "round_ore", "to_money",
-           "to_ore", "to_rate", "total"]
+           "parse_kr_da", "per_unit_ore", "plus", "product_ore", "round_ore", "to_float",
+           "to_money", "to_ore", "to_rate", "total"]
 
 #: One øre, the smallest unit any amount is kept in.
 ORE = Decimal("0.01")
@@ -238,6 +238,18 @@ def per_unit_ore(amount: Decimal, units: int) -> Decimal:
     """
     n, d = amount.as_integer_ratio()
     return from_ore(ore_half_up(100 * n, d * units))
+
+
+def to_float(amount: Decimal) -> float:
+    """``amount`` as the nearest float: the one place money leaves ``Decimal``.
+
+    Only where floats are asked for by name (``to_frame(money="float")``) or
+    where a chart draws (matplotlib works in floats); never in a computation.
+
+    >>> to_float(Decimal("129900.05"))
+    129900.05
+    """
+    return float(amount)
 
 
 def total(amounts: Iterable[Decimal], start: Decimal = ZERO) -> Decimal:

@@ -34,7 +34,7 @@ import attrs
 
 from kiaprules._text import mask_cpr_like
 from kiaprules.errors import InputError, InputTypeError, MissingExtraError
-from kiaprules.model.money import to_ore
+from kiaprules.model.money import to_float, to_ore
 
 if TYPE_CHECKING:
     # For type checkers only: the optional extra is imported when a frame is made.
@@ -228,7 +228,7 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
         if kind == "money" and money == "ore":
             data[f"{name}_ore"] = pandas.Series([to_ore(v) for v in values], dtype="int64")
         elif kind == "money" and money == "float":
-            data[name] = pandas.Series([float(v) for v in values], dtype="float64")
+            data[name] = pandas.Series([to_float(v) for v in values], dtype="float64")
         elif kind in _DTYPES:
             data[name] = pandas.Series(values, dtype=_DTYPES[kind])
         elif kind == "text":

@@ -45,13 +45,22 @@ import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from kiaprules._i18n import N_
 from kiaprules._text import sanitize, year_span
 from kiaprules.engine.report import KINDS, PayoutReport
 from kiaprules.errors import InputError, MissingExtraError
-from kiaprules.model.money import ZERO, format_kr, parse_decimal, plus, round_ore, total
+from kiaprules.model.money import (
+    ZERO,
+    format_kr,
+    parse_decimal,
+    plus,
+    round_ore,
+    to_float,
+    total,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -63,7 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ASSUMED_HATCH", "ASSUMED_LABEL", "COLOURS", "EXTRA", "FORMATS", "Draw",
            "kroner_label", "plot_comparison", "plot_report", "plot_summary", "plot_sweep",
-           "render", "require_matplotlib", "swept_value"]
+           "render", "require_matplotlib", "swept_value", "write_svgs"]
 
 #: The optional extra that installs matplotlib.
 EXTRA: Final = "plot"
@@ -112,11 +121,6 @@ def _new_figure() -> Figure:
 
 def _new_axes() -> Axes:
     return _new_figure().add_subplot()
-
-
-def _float(amount: Decimal) -> float:
-    """An amount as matplotlib draws it: the nearest float. The one place money becomes float."""
-    return float(amount)
 
 
 def kroner_label(value: float, position: object = None) -> str:
@@ -219,7 +223,7 @@ def _by_year(ax: Axes, years: Sequence[int], amounts: Mapping[str, Sequence[Deci
             stack = up if value > 0 else down
             bottoms.append(stack[i])
             stack[i] = plus(stack[i], value)
-        bars = ax.bar(years, [_float(v) for v in values], bottom=[_float(b) for b in bottoms],
+        bars = ax.bar(years, [to_float(v) for v in values], bottom=[to_float(b) for b in bottoms],
                       width=0.7, color=COLOURS[kind], edgecolor=_EDGE, linewidth=0.4,
                       label=kind)
         for bar, hatched in zip(bars, assumed, strict=False):
@@ -227,7 +231,7 @@ def _by_year(ax: Axes, years: Sequence[int], amounts: Mapping[str, Sequence[Deci
                 bar.set_hatch(ASSUMED_HATCH)
         handles.append(bars)
     if years:
-        handles += ax.plot(years, [_float(t) for t in totals], linestyle="none", marker="D",
+        handles += ax.plot(years, [to_float(t) for t in totals], linestyle="none", marker="D",
                            markersize=4, color=_TOTAL_COLOUR, label=total_label)
     if any(assumed):
         handles.append(_assumed_handle())
@@ -381,22 +385,22 @@ def plot_sweep(sweep: Sweep, *, ax: Axes | None = None) -> Axes:
     if swept is not None:
         parameter, span, values = swept
         points = sorted(zip(values, sweep.rows, strict=True), key=lambda p: p[0])
-        xs = [_float(v) for v, _ in points]
-        ax.plot(xs, [_float(r.total) for _, r in points], marker="o", markersize=4,
+        xs = [to_float(v) for v, _ in points]
+        ax.plot(xs, [to_float(r.total) for _, r in points], marker="o", markersize=4,
                 color=COLOURS["operating"], label="total")
         hollow = [(x, r) for x, (_, r) in zip(xs, points, strict=True) if r.assumptions]
         if hollow:
-            ax.plot([x for x, _ in hollow], [_float(r.total) for _, r in hollow],
+            ax.plot([x for x, _ in hollow], [to_float(r.total) for _, r in hollow],
                     linestyle="none", marker="o", markersize=6, markerfacecolor="white",
                     markeredgecolor=COLOURS["operating"], label=ASSUMED_LABEL)
-        ax.axhline(_float(sweep.base.total), color="0.4", linestyle="--", linewidth=1,
+        ax.axhline(to_float(sweep.base.total), color="0.4", linestyle="--", linewidth=1,
                    label=f"base: {format_kr(sweep.base.total)} kr")
         ax.set_xlabel(sanitize(f"{parameter} from {span}"), parse_math=False)
         ax.xaxis.get_major_formatter().set_useOffset(False)  # type: ignore[attr-defined]
         _title(ax, f"Total {years} against {parameter}")
     else:
         rows = (sweep.base, *sweep.rows)
-        bars = ax.bar(range(len(rows)), [_float(r.total) for r in rows], width=0.7,
+        bars = ax.bar(range(len(rows)), [to_float(r.total) for r in rows], width=0.7,
                       color=["0.6", *(COLOURS["operating"],) * len(sweep.rows)],
                       edgecolor=_EDGE, linewidth=0.4)
         for bar, row in zip(bars, rows, strict=True):
@@ -452,3 +456,16 @@ def render(draw: Draw, fmt: str) -> bytes:
         metadata = {"Date": None} if fmt == "svg" else None
         figure.savefig(buffer, format=fmt, dpi=150, metadata=metadata)
     return buffer.getvalue()
+
+
+def write_svgs(charts: Mapping[str, Draw], folder: Path) -> list[Path]:
+    """Write each chart as ``folder / name`` in SVG (:func:`render`); the paths written.
+
+    The figure scripts of the docs (docs/figures/) write their charts with it.
+    """
+    written = []
+    for name, draw in charts.items():
+        path = folder / name
+        path.write_bytes(render(draw, "svg"))
+        written.append(path)
+    return written

@@ -6,6 +6,7 @@ import decimal
 import math
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given
@@ -298,3 +299,17 @@ def test_round_ore_pinned_cases(value: str, expected: str) -> None:
 def test_format_money_writes_plain_digits_with_two_decimals() -> None:
     assert format_money(Decimal("194700")) == "194700.00"
     assert format_money(Decimal("1E+6")) == "1000000.00"
+
+
+def test_money_leaves_decimal_only_through_to_float() -> None:
+    """No module but money.py calls float(): a float of money is asked for by name
+    (to_frame(money="float")) or drawn (charts), and then through to_float."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "kiaprules"
+    calls = [f"{path.relative_to(package)}:{node.lineno}"
+             for path in package.rglob("*.py") if path.name != "money.py"
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+             and node.func.id == "float"]
+    assert calls == []
