@@ -199,3 +199,16 @@ def cluster_lists(min_size: int = 2, max_size: int = 4) -> st.SearchStrategy[lis
     """Several clusters with distinct names (the bulk form)."""
     return st.lists(clusters(), min_size=min_size, max_size=max_size,
                     unique_by=lambda c: c.name)
+
+
+def run_cli_words(*argv: str | os.PathLike[str]) -> tuple[int, str, str]:
+    """``kiaprules argv`` in this process: its status, standard output and standard error."""
+    import contextlib
+    import io
+
+    from kiaprules.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main([str(a) for a in argv], out=out)
+    return status, out.getvalue(), err.getvalue()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLE_CLUSTER, SHIPPED_RULESET
+from conftest import run_cli_words as _cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +38,6 @@ from kiaprules import (
     verify_receipt,
     write_receipt,
 )
-from kiaprules.cli import main
 
 RULESET = load_ruleset("dk-kiap")
 KOEGE = load_clusters(EXAMPLE_CLUSTER)
@@ -56,13 +55,6 @@ joined = 2019-03-01
 2019 = 2000
 2020 = 2010
 """
-
-
-def _cli(*argv: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv], out=out)
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -8,19 +8,17 @@ skipped for that year, and the output says which were skipped; with
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_CLUSTER
+from conftest import run_cli_words as _cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies_payouts import scenarios
 
 from kiaprules import Cluster, InputError, compute_payouts, load_clusters
-from kiaprules.cli import main
 
 NORD = """\
 [cluster]
@@ -36,13 +34,6 @@ joined = 2020-03-01
 2020 = 2000
 2021 = 2010
 """
-
-
-def _cli(*argv: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv], out=out)
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
